@@ -1,0 +1,57 @@
+"""Parsed submissions cached by content hash and parser version.
+
+The same bytes always parse the same way, so a partition re-run only reads the
+workbooks it has not read before.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from pathlib import Path
+
+from stiplan.assets.isolation import Crashed, run_isolated
+from stiplan.assets.identify import Identity
+from stiplan.assets.submission import PARSER_VERSION, ParsedSubmission, read_submission
+
+
+def _path(cache_dir: Path, submission_id: str) -> Path:
+    return cache_dir / f"v{PARSER_VERSION}" / f"{submission_id}.pkl"
+
+
+def load(cache_dir: Path, submission_id: str) -> ParsedSubmission | None:
+    path = _path(cache_dir, submission_id)
+    if not path.exists():
+        return None
+    with open(path, "rb") as fh:
+        return pickle.load(fh)
+
+
+def store(cache_dir: Path, submission_id: str, parsed: ParsedSubmission) -> None:
+    path = _path(cache_dir, submission_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        pickle.dump(parsed, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
+
+
+def parse_all(cache_dir: Path, jobs: list[tuple[str, Path, str]]) -> dict[str, ParsedSubmission]:
+    """(submission_id, archived path, file name) -> parsed, reading only what is not cached."""
+    out: dict[str, ParsedSubmission] = {}
+    todo = []
+    for sid, path, name in jobs:
+        cached = load(cache_dir, sid)
+        if cached is not None:
+            out[sid] = cached
+        else:
+            todo.append((sid, path, name))
+    results = run_isolated(read_submission, [(path, name) for _, path, name in todo])
+    for (sid, _, _), parsed in zip(todo, results, strict=True):
+        if isinstance(parsed, Crashed):
+            # Not cached: a crash may be the machine's (memory), so try again next run.
+            parsed = ParsedSubmission(Identity(reason_code="file_unreadable", detail=parsed.detail))
+        else:
+            store(cache_dir, sid, parsed)
+        out[sid] = parsed
+    return out

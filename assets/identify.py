@@ -1,0 +1,128 @@
+"""Routing: which agency and fiscal year a file belongs to.
+
+A pure function of the file name and the top of each sheet (title rows, header,
+first data rows), so the inbox sensor can route a file without parsing it whole.
+Title rows and columns win over the file name; a disagreement is a warning.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from stiplan.assets.parse import find_table
+from stiplan.assets.text import clean_text
+from stiplan.assets.values import (
+    fiscal_year_from_filename,
+    fiscal_year_from_text,
+    fiscal_year_value,
+    is_blank,
+)
+from stiplan.assets.workbook import Sheet
+from stiplan.schemas.reference import agency_from_filename, match_agency
+
+ROUTING_ROWS = 60  # rows read per sheet to route a file
+
+_AGENCY_LABEL = re.compile(r"^(?:หน่วยงาน|ชื่อหน่วยงาน|ส่วนราชการ|agency)\s*[:：]?\s*(.+)$",
+                           re.IGNORECASE)
+
+
+@dataclass
+class Identity:
+    agency_code: str | None = None
+    fiscal_year: int | None = None
+    reason_code: str | None = None  # set when the file must be rejected whole
+    detail: str = ""
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def routable(self) -> bool:
+        return self.agency_code is not None
+
+
+def _title_agency(text: str) -> str | None:
+    m = _AGENCY_LABEL.match(text)
+    if m:
+        return match_agency(m.group(1))
+    return None
+
+
+def identify(file_name: str, sheets: list[Sheet], full: bool = False) -> Identity:
+    """Agency and fiscal year of a submission. With full=False only the top rows
+    of each sheet are expected (routing); with full=True the agency and year
+    columns are checked throughout (the partition's final word)."""
+    ident = Identity()
+    tables = [t for t in (find_table(s)[0] for s in sheets) if t is not None]
+    title_agencies: set[str] = set()
+    title_years: set[int] = set()
+    col_agencies: dict[str, str | None] = {}
+    col_years: dict[str, int | None] = {}
+    titles = [t for table in tables for t in table.titles]
+    if not tables:  # still read titles of header-less sheets: they may name the agency
+        titles = [clean_text(v) for s in sheets for r in range(min(s.height, 10))
+                  for v in s.row(r) if not is_blank(v)]
+    for text in titles:
+        code = _title_agency(text)
+        if code:
+            title_agencies.add(code)
+        year = fiscal_year_from_text(text)
+        if year:
+            title_years.add(year)
+    for table in tables:
+        cells = table.sheet.cells
+        for name, bucket, parse in (("agency", col_agencies, match_agency),
+                                    ("fiscal_year", col_years, fiscal_year_value)):
+            pos = table.fields.get(name)
+            if pos is None:
+                continue
+            for v in cells[pos][table.header_index + 1:]:
+                if not is_blank(v):
+                    text = clean_text(v)
+                    bucket.setdefault(text, parse(text))
+
+    # Agency: title rows, then the agency column, then the file name.
+    named = agency_from_filename(file_name)
+    found = set(title_agencies)
+    unknown_values = [v for v, code in col_agencies.items() if code is None]
+    found |= {c for c in col_agencies.values() if c}
+    if len(found) > 1 or (found and unknown_values):
+        ident.reason_code = "several_agencies"
+        ident.detail = ", ".join(sorted(found) + unknown_values[:5])
+        return ident
+    if unknown_values and not found:
+        ident.reason_code = "agency_unknown"
+        ident.detail = "agency column holds " + ", ".join(repr(v) for v in unknown_values[:5])
+        return ident
+    if found:
+        ident.agency_code = found.pop()
+        if named and named != ident.agency_code:
+            ident.warnings.append(("filename_agency_differs", f"{file_name}: {named}"))
+    elif named:
+        ident.agency_code = named
+    else:
+        ident.reason_code = "agency_unknown"
+        ident.detail = "no 'หน่วยงาน:' title row, agency column or agency code in the file name"
+        return ident
+
+    if not tables:
+        ident.reason_code = "no_header"
+        return ident
+
+    # Fiscal year: the title rows' ปีงบประมาณ/พ.ศ. phrase, the year column, the file name.
+    years = set(title_years)
+    bad_years = [v for v, y in col_years.items() if y is None]
+    years |= {y for y in col_years.values() if y}
+    if len(years) > 1 or (years and bad_years):
+        ident.reason_code = "several_years"
+        ident.detail = ", ".join([str(y) for y in sorted(years)] + bad_years[:5])
+        return ident
+    named_year = fiscal_year_from_filename(file_name)
+    if years:
+        ident.fiscal_year = years.pop()
+        if named_year and named_year != ident.fiscal_year:
+            ident.warnings.append(("filename_year_differs", f"{file_name}: {named_year}"))
+    elif named_year:
+        ident.fiscal_year = named_year
+    else:
+        ident.reason_code = "year_unknown"
+    return ident

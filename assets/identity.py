@@ -1,0 +1,57 @@
+"""Stable project ids across an agency's versions of one fiscal year's submission.
+
+An id is derived from (agency, fiscal year, normalised name, province set). A
+corrected resubmission keeps an id when that key matches the previous version,
+or else when the name alone is unique in both versions (so fixing a province
+keeps the project's identity).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+
+
+def province_key(codes: tuple[str, ...], nationwide: bool) -> str:
+    return "*" if nationwide else ",".join(sorted(codes))
+
+
+def derive_id(agency: str, year: int, name_key: str, prov_key: str, salt: int = 0) -> str:
+    text = "\x1f".join([agency, str(year), name_key, prov_key] + ([str(salt)] if salt else []))
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def assign_ids(agency: str, year: int, versions: list[list[tuple[str, str]]]) -> list[list[str]]:
+    """versions: oldest first, each a list of (name_key, prov_key) of its accepted rows.
+    Returns the ids, in the same shape."""
+    out: list[list[str]] = []
+    prev_by_key: dict[tuple[str, str], str] = {}
+    prev_by_name: dict[str, str] = {}
+    prev_name_count: Counter = Counter()
+    for rows in versions:
+        name_count = Counter(name for name, _ in rows)
+        ids: list[str] = []
+        used: set[str] = set()
+        for name, prov in rows:
+            pid = prev_by_key.get((name, prov))
+            if pid is None and name_count[name] == 1 and prev_name_count[name] == 1:
+                pid = prev_by_name[name]
+            salt = 0
+            candidate = pid or derive_id(agency, year, name, prov)
+            while candidate in used:  # an inherited id may meet a fresh one: keep ids unique
+                salt += 1
+                candidate = derive_id(agency, year, name, prov, salt)
+            used.add(candidate)
+            ids.append(candidate)
+        out.append(ids)
+        prev_by_key = {key: pid for key, pid in zip(rows, ids, strict=True)}
+        prev_by_name = {name: pid for (name, _), pid in zip(rows, ids, strict=True)}
+        prev_name_count = name_count
+    return out
+
+
+def split_budget(budget_satang: int, codes: list[str]) -> list[tuple[str, int]]:
+    """Even shares in satang; the leftover satang go to the first provinces in code order."""
+    codes = sorted(codes)
+    base, extra = divmod(budget_satang, len(codes))
+    return [(code, base + (1 if i < extra else 0)) for i, code in enumerate(codes)]

@@ -1,0 +1,69 @@
+"""One file in, one submission out: what a child process runs for each workbook.
+
+`route_file` reads only the top of each sheet (the sensor's light check);
+`read_submission` reads the whole file and gives every row its outcome.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from stiplan.assets.identify import ROUTING_ROWS, Identity, identify
+from stiplan.assets.parse import find_table, rows_below
+from stiplan.assets.validate import Problem, Row, classify_rows, mark_duplicates
+from stiplan.assets.workbook import UnreadableFile, read_workbook
+
+PARSER_VERSION = "1"  # bump when parsing changes, so cached results are rebuilt
+
+
+@dataclass
+class ParsedSubmission:
+    identity: Identity
+    rows: list[Row] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    sheets_read: list[str] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> bool:
+        return self.identity.reason_code is not None
+
+
+def route_file(path: Path, file_name: str) -> Identity:
+    try:
+        sheets = read_workbook(path, max_rows=ROUTING_ROWS)
+    except UnreadableFile as exc:
+        return Identity(reason_code=exc.code, detail=exc.detail)
+    return identify(file_name, sheets)
+
+
+def read_submission(path: Path, file_name: str) -> ParsedSubmission:
+    try:
+        sheets = read_workbook(path)
+    except UnreadableFile as exc:
+        return ParsedSubmission(Identity(reason_code=exc.code, detail=exc.detail))
+    ident = identify(file_name, sheets)
+    result = ParsedSubmission(ident)
+    if ident.reason_code:
+        return result
+    for code, detail in ident.warnings:
+        result.problems.append(Problem(None, None, "", detail, code))
+    for sheet in sheets:
+        table, missing = find_table(sheet)
+        if table is None:
+            if missing:
+                result.problems.append(Problem(sheet.name, None, "", ", ".join(missing),
+                                               "sheet_incomplete_header"))
+            continue
+        result.sheets_read.append(sheet.name)
+        multiplier = table.multiplier
+        if multiplier is None:
+            multiplier = 1
+            result.problems.append(Problem(sheet.name, table.header_index + 1,
+                                           table.letter("budget"), table.headers["budget"],
+                                           "budget_unit_assumed"))
+        rows, problems = classify_rows(table, rows_below(table), multiplier, len(result.rows))
+        result.rows += rows
+        result.problems += problems
+    mark_duplicates(result.rows)
+    return result

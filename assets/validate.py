@@ -1,0 +1,192 @@
+"""Give every row below a header exactly one outcome, in DESIGN.md's order:
+total, section, rejected, duplicate, accepted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import pandas as pd
+
+from stiplan.assets.parse import RawRow, SheetTable, is_repeated_header
+from stiplan.assets.provinces import parse_provinces
+from stiplan.assets.text import clean_text, normalise_name
+from stiplan.assets.values import is_blank, parse_amount, parse_date
+from stiplan.schemas.reasons import REASONS
+from stiplan.schemas.submission import ROW_SCHEMA, WARNING_SCHEMA, failures
+
+TOTAL_LABELS = {"รวม", "รวมทั้งสิ้น", "รวมทั้งหมด", "ยอดรวม", "total", "grandtotal", "sum"}
+TEXT_FIELDS = ("strategy", "target_group", "contact_name", "contact_phone", "remarks")
+
+
+@dataclass
+class Row:
+    """A row's outcome and, for accepted and duplicate rows, its clean values."""
+
+    sheet: str
+    row_number: int
+    outcome: str = "accepted"
+    reason_code: str | None = None
+    project_name: str | None = None
+    name_key: str | None = None
+    province_codes: tuple[str, ...] = ()
+    nationwide: bool = False
+    budget: Decimal | None = None  # baht, to the satang
+    start_date: object = None
+    end_date: object = None
+    texts: dict[str, str | None] = field(default_factory=dict)
+    duplicate_of: int | None = None  # index of the earlier row in the submission
+
+
+@dataclass
+class Problem:
+    sheet: str | None
+    row_number: int | None
+    column: str  # Excel letter, "" when the problem has no column
+    value: str | None
+    code: str
+
+
+def _is_total_label(value: str | None) -> bool:
+    text = clean_text(value).rstrip(":").replace(" ", "").casefold()
+    return text in TOTAL_LABELS
+
+
+def classify_rows(table: SheetTable, raw: list[RawRow], multiplier: int,
+                  start_index: int = 0) -> tuple[list[Row], list[Problem]]:
+    """Outcomes for one sheet's rows; `start_index` numbers rows across sheets."""
+    rows: list[Row] = []
+    problems: list[Problem] = []
+    candidates: list[tuple[int, RawRow]] = []
+    for r in raw:
+        v = r.values
+        row = Row(r.sheet, r.row_number)
+        rows.append(row)
+        province_blank = is_blank(v.get("provinces"))
+        if province_blank and (_is_total_label(v.get("seq")) or _is_total_label(v.get("project_name"))):
+            row.outcome = "total"
+        elif r.filled == 1 and is_blank(v.get("budget")) and province_blank:
+            row.outcome = "section"
+        elif is_repeated_header(r, table):
+            row.outcome = "section"
+        else:
+            candidates.append((len(rows) - 1, r))
+
+    records = []
+    for _, r in candidates:
+        records.append(_parse_cells(r.values, multiplier))
+    frame = pd.DataFrame.from_records(
+        [rec for rec, _ in records],
+        columns=["project_name", "province_state", "budget_state", "start_state", "end_state"],
+        index=range(len(records)),
+    )
+    for schema, severity in ((ROW_SCHEMA, "error"), (WARNING_SCHEMA, "warning")):
+        for idx, field_name, code in failures(schema, frame):
+            pos, r = candidates[idx]
+            row = rows[pos]
+            problems.append(Problem(r.sheet, r.row_number, table.letter(field_name),
+                                    _as_text(r.values.get(field_name)), code))
+            if severity == "error" and row.outcome != "rejected":
+                row.outcome = "rejected"
+                row.reason_code = code
+    for (pos, _), (_, parsed) in zip(candidates, records, strict=True):
+        row = rows[pos]
+        if row.outcome == "rejected":
+            continue
+        row.project_name = parsed["name"]
+        row.name_key = normalise_name(parsed["name"])
+        row.province_codes = parsed["codes"]
+        row.nationwide = parsed["nationwide"]
+        row.budget = parsed["budget"]
+        row.start_date = parsed["start"]
+        row.end_date = parsed["end"]
+        row.texts = parsed["texts"]
+    problems += _check_totals(table, raw, rows, start_index)
+    return rows, problems
+
+
+def _as_text(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def _parse_cells(v: dict[str, str | None], multiplier: int) -> tuple[dict, dict]:
+    name = clean_text(v.get("project_name")) or None
+    prov_text = v.get("provinces")
+    if is_blank(prov_text):
+        p_state, codes, nationwide = "missing", (), False
+    else:
+        parsed = parse_provinces(prov_text)
+        codes, nationwide = parsed.codes, parsed.nationwide
+        if parsed.unknown:
+            p_state = "unknown"
+        elif parsed.regions:
+            p_state = "region"
+        elif not codes and not nationwide:
+            p_state = "missing"
+        else:
+            p_state = "ok"
+    amount = parse_amount(v.get("budget"), multiplier)
+    if amount.problem == "budget_missing":
+        b_state = "missing"
+    elif amount.problem == "budget_not_number":
+        b_state = "not_number"
+    elif amount.problem == "budget_negative":
+        b_state = "negative"
+    elif amount.value == 0:
+        b_state = "zero"
+    else:
+        b_state = "ok"
+    start = parse_date(v.get("start_date"))
+    end = parse_date(v.get("end_date"))
+    s_state = "invalid" if start.problem else "ok"
+    e_state = "invalid" if end.problem else "ok"
+    if e_state == "ok" and start.value and end.value and end.value < start.value:
+        e_state = "before_start"
+    record = {"project_name": name, "province_state": p_state, "budget_state": b_state,
+              "start_state": s_state, "end_state": e_state}
+    parsed_values = {
+        "name": name, "codes": codes, "nationwide": nationwide, "budget": amount.value,
+        "start": start.value, "end": end.value,
+        "texts": {f: (clean_text(v.get(f)) or None) for f in TEXT_FIELDS},
+    }
+    return record, parsed_values
+
+
+def _check_totals(table: SheetTable, raw: list[RawRow], rows: list[Row],
+                  start_index: int) -> list[Problem]:
+    """A totals row should equal, as typed, the rows above it: those since the
+    previous total (a subtotal) or all of the sheet's (a grand total)."""
+    problems = []
+    since_last: Decimal = Decimal(0)
+    whole: Decimal = Decimal(0)
+    for r, row in zip(raw, rows, strict=True):
+        if row.outcome in ("accepted", "duplicate") and row.budget is not None:
+            since_last += row.budget
+            whole += row.budget
+        elif row.outcome == "total":
+            amount = parse_amount(r.values.get("budget"), table.multiplier or 1)
+            if amount.value is not None and amount.value not in (since_last, whole):
+                problems.append(Problem(r.sheet, r.row_number, table.letter("budget"),
+                                        _as_text(r.values.get("budget")), "total_mismatch"))
+            since_last = Decimal(0)
+    return problems
+
+
+def mark_duplicates(rows: list[Row]) -> None:
+    """Same normalised name and same province set as an earlier valid row of the
+    same submission (nationwide counts as its own set): a duplicate of it."""
+    first: dict[tuple, int] = {}
+    for i, row in enumerate(rows):
+        if row.outcome != "accepted":
+            continue
+        key = (row.name_key, "*" if row.nationwide else row.province_codes)
+        if key in first:
+            row.outcome = "duplicate"
+            row.duplicate_of = first[key]
+        else:
+            first[key] = i
+
+
+def problem_messages(code: str) -> tuple[str, str]:
+    r = REASONS[code]
+    return r.th, r.en

@@ -1,0 +1,32 @@
+"""The code location: every asset, check and job of stiplan."""
+
+import dagster as dg
+
+from stiplan.assets.intake import agency_intake, unrouted_files
+from stiplan.assets.parsed import agency_submissions
+from stiplan.assets.partitions import AGENCY_PARTITIONS
+from stiplan.assets.plan import audit_checks, published_plan, working_plan
+
+AGENCY_ASSETS = [agency_intake, agency_submissions]
+PLAN_ASSETS = [unrouted_files, working_plan, published_plan]
+
+ingest_agencies = dg.define_asset_job(
+    "ingest_agencies",
+    selection=dg.AssetSelection.assets(*AGENCY_ASSETS),
+    partitions_def=AGENCY_PARTITIONS,
+    description="Route, register, parse and validate the inbox files of the selected agencies.",
+)
+build_plan = dg.define_asset_job(
+    "build_plan",
+    selection=dg.AssetSelection.assets(*PLAN_ASSETS)
+    | dg.AssetSelection.checks_for_assets(working_plan),
+    description="Record unrouted files, merge, audit and publish the plan.",
+)
+
+defs = dg.Definitions(
+    assets=[*AGENCY_ASSETS, *PLAN_ASSETS],
+    asset_checks=audit_checks,
+    jobs=[ingest_agencies, build_plan],
+    # One process: DuckDB allows one writer per file, and step start-up stays cheap.
+    executor=dg.in_process_executor,
+)

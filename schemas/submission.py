@@ -1,0 +1,82 @@
+"""Pandera schemas for the rows of a submission, after each cell has been parsed.
+
+Every rule is a named check whose name is a reason code of `schemas/reasons.py`,
+so a failure case turns straight into a row problem. Validation is lazy: all
+failures of all rows are collected at once.
+"""
+
+from __future__ import annotations
+
+import pandera.pandas as pa
+
+_ANY = pa.Column(nullable=True)
+
+
+def _state_is_not(value: str):
+    return lambda s: s != value
+
+
+ROW_SCHEMA = pa.DataFrameSchema(
+    {
+        "project_name": pa.Column(
+            nullable=True,
+            checks=pa.Check(lambda s: s.notna() & (s.str.len() > 0), ignore_na=False,
+                            name="name_missing"),
+        ),
+        "province_state": pa.Column(checks=[
+            pa.Check(_state_is_not("missing"), name="province_missing"),
+            pa.Check(_state_is_not("unknown"), name="province_unknown"),
+            pa.Check(_state_is_not("region"), name="province_is_region"),
+        ]),
+        "budget_state": pa.Column(checks=[
+            pa.Check(_state_is_not("missing"), name="budget_missing"),
+            pa.Check(_state_is_not("not_number"), name="budget_not_number"),
+            pa.Check(_state_is_not("negative"), name="budget_negative"),
+        ]),
+        "start_state": pa.Column(checks=pa.Check(_state_is_not("invalid"), name="date_invalid")),
+        "end_state": pa.Column(checks=[
+            pa.Check(_state_is_not("invalid"), name="date_invalid"),
+            pa.Check(_state_is_not("before_start"), name="end_before_start"),
+        ]),
+    },
+    name="submission_rows",
+    strict=False,
+)
+
+# Warnings: the row is still taken, but the agency is told.
+WARNING_SCHEMA = pa.DataFrameSchema(
+    {"budget_state": pa.Column(checks=pa.Check(_state_is_not("zero"), name="budget_zero"))},
+    name="submission_row_warnings",
+    strict=False,
+)
+
+# Which field (and so which Excel column) each check speaks about.
+CHECK_FIELD = {
+    ("project_name", "name_missing"): "project_name",
+    ("province_state", "province_missing"): "provinces",
+    ("province_state", "province_unknown"): "provinces",
+    ("province_state", "province_is_region"): "provinces",
+    ("budget_state", "budget_missing"): "budget",
+    ("budget_state", "budget_not_number"): "budget",
+    ("budget_state", "budget_negative"): "budget",
+    ("budget_state", "budget_zero"): "budget",
+    ("start_state", "date_invalid"): "start_date",
+    ("end_state", "date_invalid"): "end_date",
+    ("end_state", "end_before_start"): "end_date",
+}
+
+
+def failures(schema: pa.DataFrameSchema, frame) -> list[tuple[int, str, str]]:
+    """(row index, field, reason code) for every failed check, all at once."""
+    try:
+        schema.validate(frame, lazy=True)
+        return []
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+    out = []
+    for column, check, index in zip(cases["column"], cases["check"], cases["index"],
+                                    strict=True):
+        if index is None or check is None:
+            continue
+        out.append((int(index), CHECK_FIELD[(column, check)], check))
+    return out
