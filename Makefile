@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 
 start: setup
 	mkdir -p .dagster_home inbox warehouse
-	cp -n dagster.yaml .dagster_home/dagster.yaml 2>/dev/null || true
+	cp dagster.yaml .dagster_home/dagster.yaml
 	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev -m stiplan.definitions -h $(HOST) -p $(PORT)
 
 test: setup

@@ -12,7 +12,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     from stiplan.run import RunFailed, plan_report, run_inbox
 
-    console = Console(stderr=False)
+    console = Console(soft_wrap=True)  # never cut file names or reasons in logs
     try:
         with console.status("Starting…") as status:
             def progress(text: str) -> None:

@@ -69,7 +69,7 @@ def run_inbox(progress=None, force: bool = False) -> RunSummary:
     if touched:
         say(f"Reading {len(touched)} agenc{'y' if len(touched) == 1 else 'ies'}: "
             f"{', '.join(touched)}")
-        result = defs.get_job_def("ingest_agencies").execute_in_process(
+        result = defs.resolve_job_def("ingest_agencies").execute_in_process(
             instance=instance, raise_on_error=False, run_config=QUIET,
             tags={"dagster/asset_partition_range_start": touched[0],
                   "dagster/asset_partition_range_end": touched[-1],
@@ -77,7 +77,7 @@ def run_inbox(progress=None, force: bool = False) -> RunSummary:
         if not result.success:
             raise RunFailed(_failure(result))
     say("Merging, auditing and publishing the plan")
-    result = defs.get_job_def("build_plan").execute_in_process(
+    result = defs.resolve_job_def("build_plan").execute_in_process(
         instance=instance, raise_on_error=False, run_config=QUIET)
     if not result.success:
         raise RunFailed(_failure(result))

@@ -1,0 +1,154 @@
+"""The Dagster side: definitions, blocking audit, the real `dagster` CLI and UI."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+from workbooks import write_xlsx
+
+BIN = Path(sys.executable).parent
+YEAR = "ประจำปีงบประมาณ พ.ศ. 2555"
+H = ["ลำดับ", "ชื่อโครงการ", "จังหวัด", "งบประมาณ (บาท)"]
+ASSETS = {"agency_intake", "agency_submissions", "unrouted_files", "working_plan",
+          "published_plan"}
+CHECKS = {"conservation", "reconciliation", "reference_codes", "unique_project_id"}
+
+
+@pytest.fixture
+def workspace(tmp_path, monkeypatch):
+    inbox, warehouse = tmp_path / "inbox", tmp_path / "warehouse"
+    inbox.mkdir()
+    monkeypatch.setenv("STIPLAN_INBOX", str(inbox))
+    monkeypatch.setenv("STIPLAN_WAREHOUSE", str(warehouse))
+    write_xlsx(inbox / "NSTDA_2555.xlsx", {"s": ([[YEAR], H], [
+        [1, "โครงการหนึ่ง", "เชียงใหม่", 1000],
+        [2, "โครงการสอง", "ลำพูน, ลำปาง", 2001]])})
+    write_xlsx(inbox / "DSS_2555.xlsx", {"s": ([[YEAR], H], [[1, "โครงการสาม", "ตาก", 5]])})
+    return tmp_path
+
+
+def test_definitions_hold_every_asset_check_and_job():
+    from stiplan.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    assert {k.to_user_string() for k in graph.get_all_asset_keys()} == ASSETS
+    checks = {k.name: k for k in graph.asset_check_keys}
+    assert set(checks) == CHECKS
+    for key in checks.values():
+        assert graph.get_check_spec(key).blocking
+    part = graph.get(dg.AssetKey("agency_submissions")).partitions_def
+    assert len(part.get_partition_keys()) == 16 and "NSTDA" in part.get_partition_keys()
+    assert {j.name for j in defs.resolve_all_job_defs()} >= {"ingest_agencies", "build_plan"}
+
+
+def _plan_rows(plan: Path):
+    con = duckdb.connect(str(plan), read_only=True)
+    try:
+        return sorted(con.execute("SELECT project_name, budget_baht FROM projects").fetchall())
+    finally:
+        con.close()
+
+
+def test_failing_blocking_check_stops_the_publish(workspace):
+    from stiplan.assets.plan import published_plan, working_plan
+    from stiplan.definitions import defs
+    from stiplan.run import run_inbox
+
+    assert run_inbox().published
+    plan = workspace / "warehouse" / "plan.duckdb"
+    before = _plan_rows(plan)
+    assert len(before) == 3
+    stat = plan.stat()
+    # Break an invariant in the working database, as a faulty merge would.
+    con = duckdb.connect(str(workspace / "warehouse" / ".work" / "plan.duckdb"))
+    con.execute("INSERT INTO projects SELECT * FROM projects LIMIT 1")
+    con.close()
+    # Audit and publish only (no new merge), exactly as the plan's automation would.
+    result = dg.materialize(
+        [*defs.assets, *defs.asset_checks], instance=dg.DagsterInstance.ephemeral(),
+        selection=dg.AssetSelection.checks_for_assets(working_plan)
+        | dg.AssetSelection.assets(published_plan), raise_on_error=False)
+    failed = {e.check_name for e in result.get_asset_check_evaluations() if not e.passed}
+    assert {"unique_project_id", "conservation"} <= failed
+    assert not any(e.asset_key == published_plan.key
+                   for e in result.get_asset_materialization_events()
+                   if hasattr(e, "asset_key"))
+    assert plan.stat().st_mtime_ns == stat.st_mtime_ns and _plan_rows(plan) == before
+
+
+def _env(workspace: Path) -> dict:
+    env = dict(os.environ)
+    home = workspace / "dagster_home"
+    home.mkdir(exist_ok=True)
+    env.update(DAGSTER_HOME=str(home), STIPLAN_INBOX=str(workspace / "inbox"),
+               STIPLAN_WAREHOUSE=str(workspace / "warehouse"))
+    return env
+
+
+def test_real_dagster_cli_materialises_a_partition_and_publishes(workspace):
+    env = _env(workspace)
+    base = [str(BIN / "dagster"), "asset", "materialize", "-m", "stiplan.definitions"]
+    for extra in (["--select", "agency_intake,agency_submissions", "--partition", "NSTDA"],
+                  ["--select", "unrouted_files,working_plan,published_plan"]):
+        proc = subprocess.run(base + extra, env=env, capture_output=True, text=True,
+                              timeout=300, cwd=workspace)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+    # Only NSTDA's partition ran, so only its projects are in the plan.
+    from decimal import Decimal
+
+    assert _plan_rows(workspace / "warehouse" / "plan.duckdb") == [
+        ("โครงการสอง", Decimal("2001.00")), ("โครงการหนึ่ง", Decimal("1000.00"))]
+    runs = list((workspace / "dagster_home").rglob("runs.db"))
+    assert runs, "run history is kept under DAGSTER_HOME"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def graphql(port: int, query: str) -> dict:
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/graphql",
+                                 data=json.dumps({"query": query}).encode(),
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return json.loads(resp.read())
+
+
+def test_dagster_dev_serves_every_asset(workspace):
+    port = _free_port()
+    proc = subprocess.Popen(
+        [str(BIN / "dagster"), "dev", "-m", "stiplan.definitions", "-h", "127.0.0.1",
+         "-p", str(port)], env=_env(workspace), cwd=workspace, start_new_session=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline, nodes = time.time() + 120, None
+        while time.time() < deadline:
+            try:
+                data = graphql(port, "{ assetNodes { assetKey { path } } }")
+                nodes = data.get("data", {}).get("assetNodes")
+                if nodes:
+                    break
+            except OSError:
+                pass
+            time.sleep(1)
+        assert nodes, "dagster dev did not serve the code location"
+        assert {n["assetKey"]["path"][-1] for n in nodes} == ASSETS
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
