@@ -73,9 +73,10 @@ def find_table(sheet: Sheet) -> tuple[SheetTable | None, list[str]]:
 def _unit(headers: dict[str, str], titles: list[str]) -> int | None:
     unit = unit_multiplier(headers.get("budget", ""))
     if unit is None:
-        # A unit line above the table ("หน่วย : ล้านบาท") states it for the whole sheet.
+        # A unit line above the table ("หน่วย : ล้านบาท", often bracketed) states it for
+        # the whole sheet.
         for text in titles:
-            if text.replace(" ", "").startswith(("หน่วย", "Unit", "unit")):
+            if text.replace(" ", "").lstrip("([").casefold().startswith(("หน่วย", "unit")):
                 unit = unit_multiplier(text)
                 if unit is not None:
                     break

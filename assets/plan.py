@@ -20,12 +20,23 @@ from stiplan.assets.registry import Registry
 from stiplan.schemas.warehouse import TABLES
 from stiplan.settings import paths
 
+AC = dg.AutomationCondition
+# Merge after any agency partition (or the unrouted record) changes. Not plain
+# eager(): eager waits while any dependency partition is missing, and agencies
+# that have not submitted yet are missing partitions by design.
+MERGE_WHEN = (AC.any_deps_updated().since_last_handled()
+              & ~AC.any_deps_in_progress() & ~AC.in_progress())
+# Publish after a merge whose blocking checks passed.
+PUBLISH_WHEN = MERGE_WHEN & AC.all_deps_match(
+    AC.all_checks_match(AC.check_passed(), blocking_only=True))
+
 
 @dg.asset(
     deps=[agency_submissions, unrouted_files],
     group_name="plan",
     kinds={"duckdb"},
     pool="duckdb_write",
+    automation_condition=MERGE_WHEN,
     description="The merged plan in the private working database (not yet published).",
 )
 def working_plan(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
@@ -57,6 +68,7 @@ def _dec(text: str):
 
 def _make_check(name: str, fn):
     @dg.asset_check(asset=working_plan, name=name, blocking=True,
+                    automation_condition=AC.eager(),
                     description=(fn.__doc__ or name).strip().splitlines()[0])
     def _check() -> dg.AssetCheckResult:
         con = duckdb.connect(str(paths().working_plan), read_only=True)
@@ -78,10 +90,20 @@ audit_checks = [_make_check(name, fn) for name, fn in audit.BLOCKING_CHECKS.item
     group_name="plan",
     kinds={"duckdb"},
     pool="duckdb_write",
+    automation_condition=PUBLISH_WHEN,
     description="warehouse/plan.duckdb: the published plan, replaced atomically after the audit.",
 )
 def published_plan(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     p = paths()
+    # Audit again right before the swap: whatever launched this run, a plan that
+    # breaks an invariant is never published.
+    con = duckdb.connect(str(p.working_plan), read_only=True)
+    try:
+        failed = [n for n, fn in audit.BLOCKING_CHECKS.items() if not fn(con).passed]
+    finally:
+        con.close()
+    if failed:
+        raise dg.Failure(f"not published: blocking checks failed: {', '.join(failed)}")
     tmp = p.plan.with_name(f".{p.plan.name}.{os.getpid()}.publishing")
     shutil.copyfile(p.working_plan, tmp)
     os.replace(tmp, p.plan)  # readers holding the old file keep reading it whole

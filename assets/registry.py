@@ -97,11 +97,14 @@ class Registry:
     # -- scanning ---------------------------------------------------------------
     def scan(self, inbox: Path) -> list[InboxFile]:
         """Stat and hash every inbox file; a (path, size, mtime) cache skips re-hashing."""
+        return self.scan_paths(list_inbox(inbox))
+
+    def scan_paths(self, paths: list[Path]) -> list[InboxFile]:
         files = []
         with self._connect() as db:
             cache = {row[0]: row[1:] for row in db.execute(
                 "SELECT path, size, mtime_ns, submission_id FROM hash_cache")}
-            for path in list_inbox(inbox):
+            for path in paths:
                 try:
                     st = path.stat()
                 except FileNotFoundError:
@@ -115,6 +118,15 @@ class Registry:
                                (str(path), st.st_size, st.st_mtime_ns, digest))
                 files.append(InboxFile(path, path.name, st.st_size, st.st_mtime_ns, digest))
         return files
+
+    def already_taken(self, path: Path, size: int, mtime_ns: int) -> bool:
+        """This exact file (same path, size, mtime) was hashed and its arrival recorded:
+        the sensor need not look at it again."""
+        with self._connect() as db:
+            return db.execute(
+                "SELECT 1 FROM hash_cache h JOIN arrivals a USING (submission_id) "
+                "WHERE h.path = ? AND h.size = ? AND h.mtime_ns = ? AND a.file_name = ?",
+                (str(path), size, mtime_ns, path.name)).fetchone() is not None
 
     # -- routing ----------------------------------------------------------------
     def known_routes(self, ids: list[str], version: str) -> dict[str, Route]:

@@ -3,13 +3,14 @@ total, section, rejected, duplicate, accepted."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 import pandas as pd
 
 from stiplan.assets.parse import RawRow, SheetTable, is_repeated_header
-from stiplan.assets.provinces import parse_provinces
+from stiplan.assets.provinces import ProvinceParse, parse_provinces
 from stiplan.assets.text import clean_text, normalise_name
 from stiplan.assets.values import is_blank, parse_amount, parse_date
 from stiplan.schemas.reasons import REASONS
@@ -52,6 +53,11 @@ def _is_total_label(value: str | None) -> bool:
     return text in TOTAL_LABELS
 
 
+def _names_no_province(value: str | None) -> bool:
+    parsed = _parse_province_cell(value)
+    return not (parsed.codes or parsed.nationwide)
+
+
 def classify_rows(table: SheetTable, raw: list[RawRow], multiplier: int,
                   start_index: int = 0) -> tuple[list[Row], list[Problem]]:
     """Outcomes for one sheet's rows; `start_index` numbers rows across sheets."""
@@ -65,7 +71,10 @@ def classify_rows(table: SheetTable, raw: list[RawRow], multiplier: int,
         province_blank = is_blank(v.get("provinces"))
         if province_blank and (_is_total_label(v.get("seq")) or _is_total_label(v.get("project_name"))):
             row.outcome = "total"
-        elif r.filled == 1 and is_blank(v.get("budget")) and province_blank:
+        elif r.filled == 1 and is_blank(v.get("budget")) and (
+                province_blank or _names_no_province(v.get("provinces"))):
+            # A heading may sit in any column, the province one too ("ภาคเหนือ",
+            # "ยุทธศาสตร์ที่ 1"); a lone province name is a project missing its cells.
             row.outcome = "section"
         elif is_repeated_header(r, table):
             row.outcome = "section"
@@ -109,13 +118,38 @@ def _as_text(value) -> str | None:
     return None if value is None else str(value)
 
 
+# District, subdistrict and village detail ("อ.เมือง", "ตำบลสุเทพ", "หมู่ 3", "บ้านแม่กำปอง",
+# Bangkok's "เขตปทุมวัน" / "แขวงลุมพินี") says where in a province a project is; it is not
+# an unknown province. One word after its prefix, up to a separator or a province prefix.
+_DETAIL_PREFIX = r"(?:อำเภอ|ตำบล|หมู่ที่|หมู่บ้าน|หมู่|บ้าน|เขต|แขวง|อ\.|ต\.|ม\.)"
+_DETAIL = re.compile(rf"(?<![^\s,;/()]){_DETAIL_PREFIX}\s*(?:(?!จ\s*\.|จังหวัด)[^\s,;/()])*")
+_STARTS_WITH_DETAIL = re.compile(_DETAIL_PREFIX)
+
+
+def _parse_province_cell(value) -> ProvinceParse:
+    """`parse_provinces`, except that district detail next to a named province is ignored
+    (`ต.สุเทพ อ.เมือง จ.เชียงใหม่` is Chiang Mai) instead of rejecting the row."""
+    parsed = parse_provinces(value)
+    if not parsed.unknown or parsed.regions or parsed.nationwide:
+        return parsed
+    # Drop the detail first and read the rest, so a subdistrict named like another
+    # province (ต.พิจิตร in Songkhla) does not add that province.
+    rest = parse_provinces(_DETAIL.sub(" ", clean_text(value)))
+    if rest.codes and not rest.unknown and not rest.regions:
+        return rest
+    # Detail glued to the province it names ("อำเภอเมืองเชียงใหม่"): keep that province.
+    if parsed.codes and all(_STARTS_WITH_DETAIL.match(p) for p in parsed.unknown):
+        return replace(parsed, unknown=())
+    return parsed
+
+
 def _parse_cells(v: dict[str, str | None], multiplier: int) -> tuple[dict, dict]:
     name = clean_text(v.get("project_name")) or None
     prov_text = v.get("provinces")
     if is_blank(prov_text):
         p_state, codes, nationwide = "missing", (), False
     else:
-        parsed = parse_provinces(prov_text)
+        parsed = _parse_province_cell(prov_text)
         codes, nationwide = parsed.codes, parsed.nationwide
         if parsed.unknown:
             p_state = "unknown"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import zipfile
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 READABLE = (".xlsx", ".xlsm", ".xls", ".ods")
@@ -139,7 +140,7 @@ def read_workbook(path: Path, max_rows: int | None = None) -> list[Sheet]:
                                       n_rows=max_rows)
             table = sheet.to_arrow()
             columns = [c.absolute_index for c in sheet.available_columns()]
-            cells = [table.column(i).to_pylist() for i in range(table.num_columns)]
+            cells = [_column_text(table.column(i)) for i in range(table.num_columns)]
             sheets.append(Sheet(name=name, hidden=sheet.visible != "visible",
                                 columns=columns, cells=cells))
         return sheets
@@ -147,3 +148,25 @@ def read_workbook(path: Path, max_rows: int | None = None) -> list[Sheet]:
         raise
     except Exception as exc:  # noqa: BLE001 - whatever the reader says, the file is unreadable
         raise UnreadableFile("file_unreadable", f"{type(exc).__name__}: {exc}") from exc
+
+
+# fastexcel renders some float cells with 17-19 significant digits ("651627595.274999976"
+# for a cell holding 651627595.275), so a half satang would round down. Decimal text with
+# more than 15 significant digits is such a rendering (nobody types it, Excel shows 15):
+# put back the shortest text of the same float, what the cell shows and what DESIGN.md's
+# `Decimal(str(x))` means. Found with pyarrow so the common cells cost no Python.
+_FLOAT_TEXT = r"^-?[0-9]+\.[0-9]+$"
+
+
+def _column_text(column) -> list[str | None]:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = column.to_pylist()
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        return values
+    suspect = pc.and_(pc.greater(pc.utf8_length(column), 16),
+                      pc.match_substring_regex(column, _FLOAT_TEXT))
+    for i in pc.indices_nonzero(pc.fill_null(suspect, False)).to_pylist():
+        values[i] = format(Decimal(repr(float(values[i]))), "f")
+    return values

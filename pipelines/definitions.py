@@ -6,6 +6,7 @@ from stiplan.assets.intake import agency_intake, unrouted_files
 from stiplan.assets.parsed import agency_submissions
 from stiplan.assets.partitions import AGENCY_PARTITIONS
 from stiplan.assets.plan import audit_checks, published_plan, working_plan
+from stiplan.sensors import inbox_sensor
 
 AGENCY_ASSETS = [agency_intake, agency_submissions]
 PLAN_ASSETS = [unrouted_files, working_plan, published_plan]
@@ -23,10 +24,19 @@ build_plan = dg.define_asset_job(
     description="Record unrouted files, merge, audit and publish the plan.",
 )
 
+# Declarative automation, on by default (Dagster's own sensor for it starts stopped).
+automation = dg.AutomationConditionSensorDefinition(
+    "plan_automation",
+    target=dg.AssetSelection.all(),
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=5,
+)
+
 defs = dg.Definitions(
     assets=[*AGENCY_ASSETS, *PLAN_ASSETS],
     asset_checks=audit_checks,
     jobs=[ingest_agencies, build_plan],
+    sensors=[inbox_sensor, automation],
     # One process: DuckDB allows one writer per file, and step start-up stays cheap.
     executor=dg.in_process_executor,
 )

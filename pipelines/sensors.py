@@ -1,0 +1,90 @@
+"""The inbox sensor: dropping a file into inbox/ is all a planner has to do.
+
+Light by design: stat, hash, identify (in a child process). A file is read only
+once it has stopped changing, so a file still being copied is never taken
+half-written; its modification time is never trusted as "new" (copies keep old
+times): a file is new when its bytes' hash has not arrived under that name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+
+import dagster as dg
+
+from stiplan.assets.intake import agency_intake, unrouted_files
+from stiplan.assets.parsed import agency_submissions
+from stiplan.assets.registry import Registry, list_inbox
+from stiplan.assets.routing import route_files
+from stiplan.settings import paths
+
+SETTLE_SECONDS = 2.5
+INTERVAL_SECONDS = 3
+
+
+def settle(pending: dict[str, list], stats: dict[str, tuple[int, int]], now: float,
+           settle_seconds: float = SETTLE_SECONDS) -> tuple[list[str], dict[str, list]]:
+    """Files whose (size, mtime) has not changed for `settle_seconds` are ready.
+    `pending` maps path -> [size, mtime_ns, since]; only files still to be taken
+    are kept, so the cursor stays as small as the unread part of the inbox."""
+    ready, keep = [], {}
+    for path, (size, mtime) in stats.items():
+        seen = pending.get(path)
+        if seen and seen[0] == size and seen[1] == mtime:
+            if now - seen[2] >= settle_seconds:
+                ready.append(path)
+            else:
+                keep[path] = seen
+        else:
+            keep[path] = [size, mtime, now]
+    return sorted(ready), keep
+
+
+def _key(parts: list[str]) -> str:
+    return hashlib.sha256("\n".join(sorted(parts)).encode()).hexdigest()[:16]
+
+
+@dg.sensor(
+    name="inbox_sensor",
+    minimum_interval_seconds=INTERVAL_SECONDS,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    target=[agency_intake, agency_submissions, unrouted_files],
+    description="Routes new inbox files and requests a run for each agency they belong to.",
+)
+def inbox_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
+    p = paths()
+    registry = Registry(p.registry)
+    stats = {}
+    for path in list_inbox(p.inbox):
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            continue
+        if not registry.already_taken(path, st.st_size, st.st_mtime_ns):
+            stats[str(path)] = (st.st_size, st.st_mtime_ns)
+    ready, pending = settle(json.loads(context.cursor or "{}"), stats, time.time())
+    requests: list[dg.RunRequest] = []
+    if ready:
+        from pathlib import Path
+
+        files = [f for f in registry.scan_paths([Path(x) for x in ready]) if registry.is_new(f)]
+        routes = route_files(files, registry)
+        by_agency: dict[str | None, list] = {}
+        for f in files:
+            by_agency.setdefault(routes[f.submission_id].agency_code, []).append(f)
+        for agency, group in sorted(by_agency.items(), key=lambda kv: kv[0] or ""):
+            names = ", ".join(f.name for f in group)
+            key = _key([f"{f.submission_id}:{f.name}" for f in group])
+            if agency is None:
+                requests.append(dg.RunRequest(
+                    run_key=f"unrouted:{key}", asset_selection=[unrouted_files.key],
+                    tags={"stiplan/files": names[:200]}))
+            else:
+                requests.append(dg.RunRequest(
+                    run_key=f"{agency}:{key}", partition_key=agency,
+                    asset_selection=[agency_intake.key, agency_submissions.key],
+                    tags={"stiplan/agency": agency, "stiplan/files": names[:200]}))
+    return dg.SensorResult(run_requests=requests, cursor=json.dumps(pending, sort_keys=True),
+                           skip_reason=None if requests else "no new settled file in the inbox")
