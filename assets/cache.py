@@ -10,8 +10,8 @@ import os
 import pickle
 from pathlib import Path
 
-from stiplan.assets.isolation import Crashed, run_isolated
 from stiplan.assets.identify import Identity
+from stiplan.assets.isolation import Crashed, run_isolated
 from stiplan.assets.submission import PARSER_VERSION, ParsedSubmission, read_submission
 
 

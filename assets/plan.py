@@ -26,9 +26,11 @@ AC = dg.AutomationCondition
 # that have not submitted yet are missing partitions by design.
 MERGE_WHEN = (AC.any_deps_updated().since_last_handled()
               & ~AC.any_deps_in_progress() & ~AC.in_progress())
-# Publish after a merge whose blocking checks passed.
-PUBLISH_WHEN = MERGE_WHEN & AC.all_deps_match(
-    AC.all_checks_match(AC.check_passed(), blocking_only=True))
+# Publish in the same run as the merge (its blocking checks then guard the publish
+# within the run), or later only once the merged plan's blocking checks passed.
+PUBLISH_WHEN = MERGE_WHEN & (
+    AC.any_deps_match(AC.will_be_requested())
+    | AC.all_deps_match(AC.all_checks_match(AC.check_passed(), blocking_only=True)))
 
 
 @dg.asset(

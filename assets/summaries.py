@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from stiplan.schemas.warehouse import NATIONWIDE_TH, NO_CLUSTER_TH, NO_STRATEGY_TH
 
-_NATIONWIDE = f"""
-    SELECT fiscal_year, {{keys}}, count(*) AS projects,
+_NATIONWIDE = """
+    SELECT fiscal_year, {keys}, count(*) AS projects,
            CAST(sum(budget_baht) AS DECIMAL(18,2)) AS budget_baht
     FROM projects WHERE nationwide GROUP BY fiscal_year"""
 

@@ -168,5 +168,6 @@ def _column_text(column) -> list[str | None]:
     suspect = pc.and_(pc.greater(pc.utf8_length(column), 16),
                       pc.match_substring_regex(column, _FLOAT_TEXT))
     for i in pc.indices_nonzero(pc.fill_null(suspect, False)).to_pylist():
-        values[i] = format(Decimal(repr(float(values[i]))), "f")
+        text = repr(float(values[i]))
+        values[i] = format(Decimal(text), "f") if "e" in text else text  # no 1e+16
     return values

@@ -18,7 +18,6 @@ from stiplan.assets.routing import scan_and_route
 from stiplan.schemas.reference import AGENCIES
 from stiplan.settings import Paths, paths
 
-
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
