@@ -87,6 +87,35 @@ def _make_check(name: str, fn):
 audit_checks = [_make_check(name, fn) for name, fn in audit.BLOCKING_CHECKS.items()]
 
 
+def _make_warning(name: str, code: str, description: str):
+    @dg.asset_check(asset=working_plan, name=name, blocking=False, description=description,
+                    automation_condition=AC.eager())
+    def _check() -> dg.AssetCheckResult:
+        con = duckdb.connect(str(paths().working_plan), read_only=True)
+        try:
+            rows = con.execute("""
+                SELECT s.file_name, p.sheet, p.row_number, p.value FROM row_problems p
+                JOIN submissions s USING (submission_id)
+                WHERE s.status = 'current' AND p.code = ? ORDER BY 1, 2, 3""", [code]).fetchall()
+        finally:
+            con.close()
+        table = "\n".join(f"| `{f}` | {sh} | {n} | {v} |" for f, sh, n, v in rows[:50])
+        return dg.AssetCheckResult(
+            passed=not rows, severity=dg.AssetCheckSeverity.WARN,
+            metadata={"rows": len(rows), "where": dg.MetadataValue.md(
+                f"| file | sheet | row | value |\n|---|---|---|---|\n{table}" if rows else "none")})
+
+    return _check
+
+
+warning_checks = [
+    _make_warning("totals_match", "total_mismatch",
+                  "Totals rows of current submissions equal the rows above them"),
+    _make_warning("no_zero_budgets", "budget_zero",
+                  "No project of a current submission has a zero budget"),
+]
+
+
 @dg.asset(
     deps=[working_plan],
     group_name="plan",
@@ -116,8 +145,36 @@ def published_plan(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     finally:
         con.close()
     return dg.MaterializeResult(metadata={
+        "agency_status": dg.MetadataValue.md(status_table(p.plan)),
         "path": str(p.plan),
         "dagster/row_count": counts["projects"],
         "budget_total_baht": float(total),
         **{f"rows_{t}": n for t, n in counts.items()},
     })
+
+
+def status_table(plan) -> str:
+    """The 16 agencies x fiscal year: what arrived, the current version, its rows."""
+    from stiplan.schemas.reference import AGENCIES
+
+    con = duckdb.connect(str(plan), read_only=True)
+    try:
+        rows = con.execute("""
+            SELECT agency_code, fiscal_year, count(*) AS received,
+                   max(file_name) FILTER (status = 'current') AS current_file,
+                   sum(rows_accepted) FILTER (status = 'current') AS accepted,
+                   sum(rows_rejected) FILTER (status = 'current') AS rejected,
+                   count(*) FILTER (status = 'rejected') AS files_rejected
+            FROM submissions WHERE agency_code IS NOT NULL
+            GROUP BY ALL ORDER BY 1, 2""").fetchall()
+    finally:
+        con.close()
+    seen = {r[0] for r in rows}
+    lines = ["| agency | fiscal year | files received | current version | rows accepted "
+             "| rows rejected | files rejected |", "|---|---|---|---|---|---|---|"]
+    for a, y, n, cur, acc, rej, frej in rows:
+        lines.append(f"| {a} | {y or '?'} | {n} | {cur or '—'} | {acc or 0} | {rej or 0} "
+                     f"| {frej} |")
+    lines += [f"| {a.code} | — | 0 | not yet submitted | | | |" for a in AGENCIES
+              if a.code not in seen]
+    return "\n".join(lines)

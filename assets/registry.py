@@ -18,7 +18,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
     submission_id TEXT PRIMARY KEY, file_name TEXT NOT NULL, ext TEXT NOT NULL,
     size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, received_at TEXT NOT NULL,
-    agency_code TEXT, route_code TEXT, route_detail TEXT);
+    agency_code TEXT, route_code TEXT, route_detail TEXT, fiscal_year INTEGER);
 CREATE TABLE IF NOT EXISTS arrivals (
     submission_id TEXT NOT NULL, file_name TEXT NOT NULL, seen_at TEXT NOT NULL,
     PRIMARY KEY (submission_id, file_name));
@@ -27,7 +27,7 @@ CREATE TABLE IF NOT EXISTS hash_cache (
     submission_id TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS routes (
     submission_id TEXT PRIMARY KEY, version TEXT NOT NULL, agency_code TEXT,
-    route_code TEXT, route_detail TEXT);
+    route_code TEXT, route_detail TEXT, fiscal_year INTEGER);
 """
 
 
@@ -49,6 +49,7 @@ class Route:
     agency_code: str | None
     route_code: str | None = None
     route_detail: str = ""
+    fiscal_year: int | None = None  # as routing saw it; the full parse has the last word
 
 
 def is_submission(path: Path) -> bool:
@@ -136,21 +137,21 @@ class Registry:
         out: dict[str, Route] = {}
         with self._connect() as db:
             for sid in ids:
-                row = db.execute("SELECT agency_code, route_code, route_detail FROM files "
-                                 "WHERE submission_id = ?", (sid,)).fetchone()
+                row = db.execute("SELECT agency_code, route_code, route_detail, fiscal_year "
+                                 "FROM files WHERE submission_id = ?", (sid,)).fetchone()
                 if row is None:
-                    row = db.execute("SELECT agency_code, route_code, route_detail FROM routes "
-                                     "WHERE submission_id = ? AND version = ?",
+                    row = db.execute("SELECT agency_code, route_code, route_detail, fiscal_year "
+                                     "FROM routes WHERE submission_id = ? AND version = ?",
                                      (sid, version)).fetchone()
                 if row is not None:
-                    out[sid] = Route(row[0], row[1], row[2] or "")
+                    out[sid] = Route(row[0], row[1], row[2] or "", row[3])
         return out
 
     def remember_routes(self, routes: dict[str, Route], version: str) -> None:
         with self._connect() as db:
-            db.executemany("INSERT OR REPLACE INTO routes VALUES (?, ?, ?, ?, ?)",
-                           [(sid, version, r.agency_code, r.route_code, r.route_detail)
-                            for sid, r in routes.items()])
+            db.executemany("INSERT OR REPLACE INTO routes VALUES (?, ?, ?, ?, ?, ?)",
+                           [(sid, version, r.agency_code, r.route_code, r.route_detail,
+                             r.fiscal_year) for sid, r in routes.items()])
 
     # -- intake -----------------------------------------------------------------
     def is_new(self, f: InboxFile) -> bool:
@@ -177,9 +178,9 @@ class Registry:
                         continue
                 route = routes[f.submission_id]
                 cur = db.execute(
-                    "INSERT OR IGNORE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT OR IGNORE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (f.submission_id, f.name, f.ext, f.size, f.mtime_ns, stamp,
-                     route.agency_code, route.route_code, route.route_detail))
+                     route.agency_code, route.route_code, route.route_detail, route.fiscal_year))
                 cur = db.execute("INSERT OR IGNORE INTO arrivals VALUES (?, ?, ?)",
                                  (f.submission_id, f.name, stamp))
                 added += cur.rowcount

@@ -36,7 +36,7 @@ def route_files(files: Iterable[InboxFile], registry: Registry) -> dict[str, Rou
             # Not remembered: a crash may be the machine's, so identify again next time.
             routes[sid] = Route(None, "file_unreadable", ident.detail)
         elif ident.agency_code:
-            fresh[sid] = Route(ident.agency_code)
+            fresh[sid] = Route(ident.agency_code, fiscal_year=ident.fiscal_year)
         else:
             fresh[sid] = Route(None, ident.reason_code, ident.detail)
     registry.remember_routes(fresh, PARSER_VERSION)

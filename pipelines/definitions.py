@@ -5,7 +5,7 @@ import dagster as dg
 from stiplan.assets.intake import agency_intake, unrouted_files
 from stiplan.assets.parsed import agency_submissions
 from stiplan.assets.partitions import AGENCY_PARTITIONS
-from stiplan.assets.plan import audit_checks, published_plan, working_plan
+from stiplan.assets.plan import audit_checks, published_plan, warning_checks, working_plan
 from stiplan.sensors import inbox_sensor
 
 AGENCY_ASSETS = [agency_intake, agency_submissions]
@@ -34,7 +34,7 @@ automation = dg.AutomationConditionSensorDefinition(
 
 defs = dg.Definitions(
     assets=[*AGENCY_ASSETS, *PLAN_ASSETS],
-    asset_checks=audit_checks,
+    asset_checks=[*audit_checks, *warning_checks],
     jobs=[ingest_agencies, build_plan],
     sensors=[inbox_sensor, automation],
     # One process: DuckDB allows one writer per file, and step start-up stays cheap.

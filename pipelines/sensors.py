@@ -85,6 +85,8 @@ def inbox_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
                 requests.append(dg.RunRequest(
                     run_key=f"{agency}:{key}", partition_key=agency,
                     asset_selection=[agency_intake.key, agency_submissions.key],
-                    tags={"stiplan/agency": agency, "stiplan/files": names[:200]}))
+                    tags={"stiplan/agency": agency, "stiplan/files": names[:200],
+                          "stiplan/fiscal_years": ",".join(sorted(
+                              {str(routes[f.submission_id].fiscal_year or "?") for f in group}))}))
     return dg.SensorResult(run_requests=requests, cursor=json.dumps(pending, sort_keys=True),
                            skip_reason=None if requests else "no new settled file in the inbox")

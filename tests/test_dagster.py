@@ -23,6 +23,7 @@ H = ["ลำดับ", "ชื่อโครงการ", "จังหวั
 ASSETS = {"agency_intake", "agency_submissions", "unrouted_files", "working_plan",
           "published_plan"}
 CHECKS = {"conservation", "reconciliation", "reference_codes", "unique_project_id"}
+WARNINGS = {"totals_match", "no_zero_budgets"}
 
 
 @pytest.fixture
@@ -44,12 +45,15 @@ def test_definitions_hold_every_asset_check_and_job():
     graph = defs.resolve_asset_graph()
     assert {k.to_user_string() for k in graph.get_all_asset_keys()} == ASSETS
     checks = {k.name: k for k in graph.asset_check_keys}
-    assert set(checks) == CHECKS
-    for key in checks.values():
-        assert graph.get_check_spec(key).blocking
+    assert set(checks) == CHECKS | WARNINGS
+    assert {n for n, k in checks.items() if graph.get_check_spec(k).blocking} == CHECKS
     part = graph.get(dg.AssetKey("agency_submissions")).partitions_def
     assert len(part.get_partition_keys()) == 16 and "NSTDA" in part.get_partition_keys()
     assert {j.name for j in defs.resolve_all_job_defs()} >= {"ingest_agencies", "build_plan"}
+    sensors = {s.name: s.default_status for s in defs.sensors}
+    assert sensors == {"inbox_sensor": dg.DefaultSensorStatus.RUNNING,
+                       "plan_automation": dg.DefaultSensorStatus.RUNNING}
+    assert next(s for s in defs.sensors if s.name == "inbox_sensor").minimum_interval_seconds <= 5
 
 
 def _plan_rows(plan: Path):

@@ -13,6 +13,7 @@ from unittest import mock
 
 import openpyxl
 import pytest
+
 from stiplan.assets import workbook
 from stiplan.assets.submission import ParsedSubmission, read_submission, route_file
 from stiplan.assets.workbook import UnreadableFile, precheck
@@ -49,15 +50,15 @@ def write_xlsx(path: Path, sheets: dict[str, list[list]], *, origin: tuple[int, 
 
 def book(tmp_path: Path, rows: list[list], *, name: str = "plan.xlsx",
          titles: tuple[str, ...] = TITLES, header: tuple[str, ...] = HEADER, **kw) -> Path:
-    """A one-sheet submission: title rows, a blank row, the header, then `rows`.
-    With the defaults, the first data row is Excel row len(titles) + 3."""
+    """A one-sheet submission: title rows, a blank row, the header, then `rows`
+    (so with the default titles the header is row HEADER_ROW, the first row FIRST)."""
     grid = [[t] for t in titles] + ([[None]] if titles else []) + [list(header)] + rows
     return write_xlsx(tmp_path / name, {"แผน": grid}, **kw)
 
 
 def read(path: Path, file_name: str | None = None) -> ParsedSubmission:
     result = read_submission(path, file_name or path.name)
-    for row in result.rows:  # conservation holds in every test, not only in its own
+    for row in result.rows:  # in every test, each row has one of the five outcomes
         assert row.outcome in OUTCOMES, row
     return result
 
@@ -270,6 +271,8 @@ def test_missing_or_non_numeric_budget_is_rejected(tmp_path, value, code):
         ("อำเภอ เมือง จังหวัด ลำพูน", ("TH-51",)),
         ("จ.เชียงใหม่ (อ.ฝาง, อ.แม่อาย), จ.ลำพูน", ("TH-50", "TH-51")),
         ("ม.3 ต.ในเมือง อ.เมืองนครราชสีมา จ.นครราชสีมา", ("TH-30",)),
+        ("อำเภอเมืองเชียงใหม่", ("TH-50",)),  # the district's name holds the province's
+        ("แขวงลุมพินี เขตปทุมวัน กรุงเทพฯ", ("TH-10",)),  # Bangkok's districts
         # A subdistrict named like another province (ต.พิจิตร, Songkhla) is not that province.
         ("ต.พิจิตร อ.นาหม่อม จ.สงขลา", ("TH-90",)),
     ],
@@ -798,6 +801,12 @@ def test_ods(tmp_path):
     assert (result.identity.agency_code, result.identity.fiscal_year) == ("TISTR", 2555)
     assert [(r.row_number, r.province_codes, r.budget) for r in result.rows] == [
         (4, ("TH-40",), Decimal("1500000.00")), (5, ("TH-10",), Decimal("2500000.00"))]
+
+
+def test_xlsm(tmp_path):
+    path = book(tmp_path, [[1, "โครงการ ก", "ตาก", 1000]], name="plan.xlsm")
+    row = only_row(read(path))
+    assert (row.outcome, row.budget) == ("accepted", Decimal("1000.00"))
 
 
 def test_route_file_agrees_with_read_submission(tmp_path):

@@ -104,10 +104,11 @@ def test_automation_merges_and_publishes_after_a_partition_changes(inbox):
         result = dg.evaluate_automation_conditions(defs=defs, instance=instance,
                                                    cursor=baseline.cursor)
         requested = {r.key.to_user_string() for r in result.results if r.true_subset.size}
-        # merge, its four blocking checks and the publish, in one run; never the intake
+        # merge, its checks and the publish, in one run; never the intake
         assert requested == {"working_plan", "published_plan", "working_plan:conservation",
                              "working_plan:reconciliation", "working_plan:reference_codes",
-                             "working_plan:unique_project_id"}
+                             "working_plan:unique_project_id", "working_plan:totals_match",
+                             "working_plan:no_zero_budgets"}
         # nothing changed since: nothing is requested again
         after = dg.evaluate_automation_conditions(defs=defs, instance=instance,
                                                   cursor=result.cursor)
