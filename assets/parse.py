@@ -74,9 +74,10 @@ def _unit(headers: dict[str, str], titles: list[str]) -> int | None:
     unit = unit_multiplier(headers.get("budget", ""))
     if unit is None:
         # A unit line above the table ("หน่วย : ล้านบาท", often bracketed) states it for
-        # the whole sheet.
+        # the whole sheet; "หน่วยงาน: …" names the agency, not a unit.
         for text in titles:
-            if text.replace(" ", "").lstrip("([").casefold().startswith(("หน่วย", "unit")):
+            key = text.replace(" ", "").lstrip("([").casefold()
+            if key.startswith(("หน่วย", "unit")) and not key.startswith("หน่วยงาน"):
                 unit = unit_multiplier(text)
                 if unit is not None:
                     break

@@ -80,8 +80,10 @@ def run_inbox(progress=None, force: bool = False) -> RunSummary:
         instance=instance, raise_on_error=False, run_config=QUIET)
     if not result.success:
         raise RunFailed(_failure(result))
+    from stiplan.assets.audit import BLOCKING_CHECKS
+
     for ev in result.get_asset_check_evaluations():
-        if not ev.passed:
+        if not ev.passed and ev.check_name in BLOCKING_CHECKS:
             summary.failed_checks.append(ev.check_name)
     summary.published = not summary.failed_checks
     return summary

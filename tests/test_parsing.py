@@ -201,9 +201,15 @@ def test_budget_unit_in_a_title_row(tmp_path, unit_title):
     assert "budget_unit_assumed" not in [p.code for p in result.problems]
 
 
-def test_budget_without_unit_is_baht_with_a_warning(tmp_path):
+@pytest.mark.parametrize("titles", [
+    TITLES,
+    # An agency line is no unit line, whatever amount it mentions.
+    ("ประจำปีงบประมาณ พ.ศ. 2555", "หน่วยงาน: สวทช. (วงเงินรวม 10 ล้านบาท)", "-"),
+])
+def test_budget_without_unit_is_baht_with_a_warning(tmp_path, titles):
     header = ("ลำดับ", "ชื่อโครงการ", "จังหวัด", "งบประมาณ")
-    result = read(book(tmp_path, [[1, "โครงการ ก", "ตาก", 1.25]], header=header))
+    result = read(book(tmp_path, [[1, "โครงการ ก", "ตาก", 1.25]], header=header, titles=titles),
+                  "NSTDA_2555.xlsx")
     row = only_row(result)
     assert (row.outcome, row.budget) == ("accepted", Decimal("1.25"))
     [warning] = [p for p in result.problems if p.code == "budget_unit_assumed"]

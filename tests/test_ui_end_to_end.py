@@ -1,0 +1,112 @@
+"""The planners' way: `dagster dev` running, files dropped into the inbox, nothing
+else. The sensor's runs and the automation's runs must succeed and the published
+plan must reach the expected content, seen through Dagster's GraphQL API."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+from test_dagster import BIN, _free_port, graphql
+from workbooks import set_old_mtime, write_xlsx
+
+REPO = Path(__file__).resolve().parents[1]
+YEAR = "ประจำปีงบประมาณ พ.ศ. 2555"
+H = ["ลำดับ", "ชื่อโครงการ", "จังหวัด", "งบประมาณ (บาท)"]
+RUNS = """{ runsOrError { ... on Runs { results { runId status tags { key value } } } } }"""
+
+
+def _projects(plan: Path):
+    if not plan.exists():
+        return None
+    try:
+        con = duckdb.connect(str(plan), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        return sorted(con.execute("SELECT agency_code, project_name, budget_baht "
+                                  "FROM projects").fetchall())
+    finally:
+        con.close()
+
+
+def test_dropping_files_under_dagster_dev_publishes_the_plan(tmp_path):
+    inbox, warehouse, home = tmp_path / "inbox", tmp_path / "warehouse", tmp_path / "home"
+    for d in (inbox, home):
+        d.mkdir()
+    shutil.copyfile(REPO / "dagster.yaml", home / "dagster.yaml")
+    env = dict(os.environ, DAGSTER_HOME=str(home), STIPLAN_INBOX=str(inbox),
+               STIPLAN_WAREHOUSE=str(warehouse))
+    # Prepared outside the inbox: one file to write in slow chunks, one old copy.
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    chunked = write_xlsx(staging / "NSTDA_2555.xlsx", {"s": ([[YEAR], H], [
+        [i, f"โครงการที่ {i}", "เชียงใหม่", 1000 + i] for i in range(1, 301)])})
+    old = write_xlsx(staging / "DSS_2555.xlsx", {"s": ([[YEAR], H], [[1, "โครงการวศ", "ตาก", 5]])})
+    set_old_mtime(old)
+
+    port = _free_port()
+    proc = subprocess.Popen(
+        [str(BIN / "dagster"), "dev", "-m", "stiplan.definitions", "-h", "127.0.0.1",
+         "-p", str(port)], env=env, cwd=tmp_path, start_new_session=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            try:
+                if graphql(port, "{ version }").get("data"):
+                    break
+            except OSError:
+                time.sleep(1)
+        data = chunked.read_bytes()
+        with open(inbox / chunked.name, "wb") as fh:  # a slow copy: 6 chunks, 0.6 s apart
+            step = len(data) // 6 + 1
+            for i in range(0, len(data), step):
+                fh.write(data[i:i + step])
+                fh.flush()
+                time.sleep(0.6)
+        shutil.copy2(old, inbox / old.name)  # keeps its old modification time
+
+        expected = sorted([("DSS", "โครงการวศ", Decimal("5.00"))] + [
+            ("NSTDA", f"โครงการที่ {i}", Decimal(1000 + i).quantize(Decimal("0.01")))
+            for i in range(1, 301)])
+        deadline, got = time.time() + 180, None
+        while time.time() < deadline:
+            got = _projects(warehouse / "plan.duckdb")
+            if got == expected:
+                break
+            time.sleep(1)
+        assert got == expected
+
+        runs = graphql(port, RUNS)["data"]["runsOrError"]["results"]
+        tags = [{t["key"]: t["value"] for t in r["tags"]} for r in runs]
+        assert runs and all(r["status"] == "SUCCESS" for r in runs), runs
+        sensor_runs = [t for t in tags if t.get("dagster/sensor_name") == "inbox_sensor"]
+        assert {t["stiplan/agency"] for t in sensor_runs} == {"NSTDA", "DSS"}
+        assert any(t.get("dagster/sensor_name") == "plan_automation" for t in tags)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+    # The chunked file was taken once, whole: one submission, one arrival, its full hash.
+    import hashlib
+
+    con = duckdb.connect(str(warehouse / "plan.duckdb"), read_only=True)
+    try:
+        subs = con.execute("SELECT submission_id, status FROM submissions "
+                           "WHERE file_name = 'NSTDA_2555.xlsx'").fetchall()
+        arrivals = con.execute("SELECT count(*) FROM arrivals").fetchone()[0]
+        total = con.execute("SELECT count(*) FROM submissions").fetchone()[0]
+    finally:
+        con.close()
+    assert subs == [(hashlib.sha256(data).hexdigest(), "current")]
+    assert arrivals == 2 and total == 2
