@@ -47,18 +47,34 @@ def _title_agency(text: str) -> str | None:
     return None
 
 
-def identify(file_name: str, sheets: list[Sheet], full: bool = False) -> Identity:
-    """Agency and fiscal year of a submission. With full=False only the top rows
-    of each sheet are expected (routing); with full=True the agency and year
-    columns are checked throughout (the partition's final word)."""
+FIELD_LABELS = {"project_name": "ชื่อโครงการ / Project name",
+                "provinces": "จังหวัด / Province",
+                "budget": "งบประมาณ (บาท) / Budget (baht)"}
+
+
+def _no_header_detail(sheets: list[Sheet], partial: list[tuple[str, list[str]]]) -> str:
+    if partial:
+        name, missing = partial[0]
+        return (f"sheet '{name}' has a project header but no column "
+                + ", ".join(FIELD_LABELS[m] for m in missing))
+    return ("no sheet has a header with the columns " + ", ".join(FIELD_LABELS.values()))
+
+
+def identify(file_name: str, sheets: list[Sheet]) -> Identity:
+    """Agency and fiscal year of a submission, from the file name and whatever
+    rows of each sheet are given (routing passes the top rows only; the full read
+    passes everything, so agency and year columns are checked throughout)."""
     ident = Identity()
-    tables = [t for t in (find_table(s)[0] for s in sheets) if t is not None]
+    found = [find_table(s) for s in sheets]
+    tables = [t for t, _ in found if t is not None]
+    partial = [(s.name, missing) for s, (t, missing) in zip(sheets, found, strict=True)
+               if t is None and missing]
     title_agencies: set[str] = set()
     title_years: set[int] = set()
     col_agencies: dict[str, str | None] = {}
     col_years: dict[str, int | None] = {}
     titles = [t for table in tables for t in table.titles]
-    if not tables:  # still read titles of header-less sheets: they may name the agency
+    if not tables:  # still read the top of header-less sheets: it may name the agency
         titles = [clean_text(v) for s in sheets for r in range(min(s.height, 10))
                   for v in s.row(r) if not is_blank(v)]
     for text in titles:
@@ -68,6 +84,15 @@ def identify(file_name: str, sheets: list[Sheet], full: bool = False) -> Identit
         year = fiscal_year_from_text(text)
         if year:
             title_years.add(year)
+    named = agency_from_filename(file_name)
+    if not tables:
+        # Not a project table: say so first (and name what is missing), rather than
+        # send the sender round to fix an agency line on a file that cannot be read.
+        agencies = title_agencies or ({named} if named else set())
+        ident.agency_code = agencies.pop() if len(agencies) == 1 else None
+        ident.reason_code = "no_header"
+        ident.detail = _no_header_detail(sheets, partial)
+        return ident
     for table in tables:
         cells = table.sheet.cells
         for name, bucket, parse in (("agency", col_agencies, match_agency),
@@ -81,20 +106,19 @@ def identify(file_name: str, sheets: list[Sheet], full: bool = False) -> Identit
                     bucket.setdefault(text, parse(text))
 
     # Agency: title rows, then the agency column, then the file name.
-    named = agency_from_filename(file_name)
-    found = set(title_agencies)
+    found_agencies = set(title_agencies)
     unknown_values = [v for v, code in col_agencies.items() if code is None]
-    found |= {c for c in col_agencies.values() if c}
-    if len(found) > 1 or (found and unknown_values):
+    found_agencies |= {c for c in col_agencies.values() if c}
+    if len(found_agencies) > 1 or (found_agencies and unknown_values):
         ident.reason_code = "several_agencies"
-        ident.detail = ", ".join(sorted(found) + unknown_values[:5])
+        ident.detail = ", ".join(sorted(found_agencies) + unknown_values[:5])
         return ident
-    if unknown_values and not found:
+    if unknown_values and not found_agencies:
         ident.reason_code = "agency_unknown"
         ident.detail = "agency column holds " + ", ".join(repr(v) for v in unknown_values[:5])
         return ident
-    if found:
-        ident.agency_code = found.pop()
+    if found_agencies:
+        ident.agency_code = found_agencies.pop()
         if named and named != ident.agency_code:
             ident.warnings.append(("filename_agency_differs", f"{file_name}: {named}"))
     elif named:
@@ -102,10 +126,6 @@ def identify(file_name: str, sheets: list[Sheet], full: bool = False) -> Identit
     else:
         ident.reason_code = "agency_unknown"
         ident.detail = "no 'หน่วยงาน:' title row, agency column or agency code in the file name"
-        return ident
-
-    if not tables:
-        ident.reason_code = "no_header"
         return ident
 
     # Fiscal year: the title rows' ปีงบประมาณ/พ.ศ. phrase, the year column, the file name.

@@ -31,13 +31,13 @@ if not REALDATA.is_dir():
 EXPECTED_CODE = {
     # Budget Bureau province allocation (PDF -> xlsx): a province/amount summary, no
     # project column, no agency. Sheet header not found, agency named nowhere.
-    "bb_provincial_allocation_2553_pdf2xlsx.xlsx": "agency_unknown",
-    "bb_provincial_allocation_2559_pdf2xlsx.xlsx": "agency_unknown",
+    "bb_provincial_allocation_2553_pdf2xlsx.xlsx": "no_header",
+    "bb_provincial_allocation_2559_pdf2xlsx.xlsx": "no_header",
     # Groundwater sites: project + province + agency (สทบ. เขต N) + year columns, but no
-    # budget column, 12 regional offices and 8 fiscal years. See the xfail test below.
-    "dgr_groundwater_project_sites_2561-2568.xlsx": "agency_unknown",
+    # budget column, 12 regional offices and 8 fiscal years: the missing column is named.
+    "dgr_groundwater_project_sites_2561-2568.xlsx": "no_header",
     # Fiscal Policy Office monthly disbursement, genuine BIFF8 .xls, wide year x month grid.
-    "fpo_FIT_D105_budget_disbursement_2549-2566.xls": "agency_unknown",
+    "fpo_FIT_D105_budget_disbursement_2549-2566.xls": "no_header",
     # CSV is not a workbook type the plan office accepts.
     "dga_egp_contracts_fy2568_sample250.csv": "file_type_unsupported",
     "budgetbill2565_vol3-13-1_provinces_napatswift.csv": "file_type_unsupported",
@@ -160,11 +160,6 @@ def test_second_run_changes_nothing(runs):
     assert snapshot(runs["plan"]) == runs["before"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "routing reports agency_unknown and claims the file has no agency column, although "
-    "row 1 has โครงการ, จังหวัด, หน่วยงาน and ปีงบประมาณ; the real blocker is the missing "
-    "budget column, which find_table() already knows (its `missing` list) but identify() "
-    "drops"))
 def test_groundwater_reason_names_the_missing_budget_column(submissions):
     sub = submissions["dgr_groundwater_project_sites_2561-2568.xlsx"]
     reason = sub["reason"] or ""

@@ -8,6 +8,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
+
 from stiplan.assets.provinces import parse_provinces
 from stiplan.schemas import reference as ref
 from stiplan.schemas.reference import (

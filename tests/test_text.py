@@ -6,6 +6,7 @@ import time
 import unicodedata
 
 import pytest
+
 from stiplan.assets.provinces import ProvinceParse, parse_provinces
 from stiplan.assets.text import (
     clean_text,

@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+
 from stiplan.assets.values import (
     AmountResult,
     DateResult,
