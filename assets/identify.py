@@ -90,6 +90,9 @@ def identify(file_name: str, sheets: list[Sheet]) -> Identity:
         # send the sender round to fix an agency line on a file that cannot be read.
         agencies = title_agencies or ({named} if named else set())
         ident.agency_code = agencies.pop() if len(agencies) == 1 else None
+        named_year = fiscal_year_from_filename(file_name)
+        years = title_years or ({named_year} if named_year else set())
+        ident.fiscal_year = years.pop() if len(years) == 1 else None  # for the status matrix
         ident.reason_code = "no_header"
         ident.detail = _no_header_detail(sheets, partial)
         return ident

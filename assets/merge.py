@@ -43,11 +43,18 @@ def build_tables(files: list[dict], arrivals: list[dict],
     problems: list[dict] = []
     projects: list[dict] = []
     shares: list[dict] = []
+    changes: list[dict] = []
     for (agency, year), chain in sorted(chains.items()):
         versions = [parsed[sid] for sid in chain]
         keys = [[(r.name_key, province_key(r.province_codes, r.nationwide))
                  for r in v.rows if r.outcome == "accepted"] for v in versions]
         ids = assign_ids(agency, year, keys)
+        accepted = [{pid: r for pid, r in zip(version_ids, [r for r in v.rows
+                                                             if r.outcome == "accepted"],
+                                               strict=True)}
+                    for v, version_ids in zip(versions, ids, strict=True)]
+        for pos in range(1, len(chain)):
+            changes += _changes(chain[pos - 1], chain[pos], accepted[pos - 1], accepted[pos])
         for pos, (sid, version, version_ids) in enumerate(zip(chain, versions, ids, strict=True)):
             current = pos == len(chain) - 1
             row_ids: list[str | None] = []
@@ -96,7 +103,36 @@ def build_tables(files: list[dict], arrivals: list[dict],
         "projects": projects,
         "project_provinces": shares,
         "duplicate_candidates": candidates,
+        "submission_changes": changes,
     }
+
+
+def _changes(prev_sid: str, sid: str, before: dict, after: dict) -> list[dict]:
+    """What a resubmission changed against the version it superseded."""
+    out = []
+    for pid in sorted(before.keys() | after.keys()):
+        b, a = before.get(pid), after.get(pid)
+        if b is None:
+            change = "added"
+        elif a is None:
+            change = "removed"
+        elif b.budget != a.budget:
+            change = "budget_changed"
+        elif (b.province_codes, b.nationwide) != (a.province_codes, a.nationwide):
+            change = "provinces_changed"
+        elif b.project_name != a.project_name:
+            change = "renamed"
+        else:
+            continue
+        out.append({
+            "submission_id": sid, "previous_submission_id": prev_sid, "project_id": pid,
+            "change": change, "project_name": (a or b).project_name,
+            "budget_before": _baht(_satang(b.budget)) if b else None,
+            "budget_after": _baht(_satang(a.budget)) if a else None,
+            "provinces_before": province_key(b.province_codes, b.nationwide) if b else None,
+            "provinces_after": province_key(a.province_codes, a.nationwide) if a else None,
+        })
+    return out
 
 
 def _project(pid: str, agency: str, year: int, sid: str, r) -> dict:
@@ -195,7 +231,8 @@ def write_database(path: Path, tables: dict[str, list[dict]]) -> None:
 
 
 def _summaries(con: duckdb.DuckDBPyConnection) -> None:
-    from stiplan.assets.summaries import SUMMARY_SQL
+    from stiplan.assets.summaries import SUBMISSION_STATUS_SQL, SUMMARY_SQL
 
     for name in SUMMARIES:
         con.execute(f"CREATE TABLE {name} AS {SUMMARY_SQL[name]}")
+    con.execute(f"CREATE TABLE submission_status AS {SUBMISSION_STATUS_SQL}")

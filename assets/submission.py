@@ -14,7 +14,7 @@ from stiplan.assets.parse import find_table, rows_below
 from stiplan.assets.validate import Problem, Row, classify_rows, mark_duplicates
 from stiplan.assets.workbook import UnreadableFile, read_workbook
 
-PARSER_VERSION = "3"  # bump when parsing changes, so cached results are rebuilt
+PARSER_VERSION = "4"  # bump when parsing changes, so cached results are rebuilt
 
 
 @dataclass

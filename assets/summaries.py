@@ -25,7 +25,7 @@ def _by_area(key_cols: str, group_cols: str, nationwide_keys: str) -> str:
     ) ORDER BY fiscal_year, 2 NULLS LAST"""
 
 
-SUMMARY_SQL: dict[str, str] = {
+_SQL: dict[str, str] = {
     "summary_by_agency": """
         SELECT p.fiscal_year, p.agency_code, a.name_th AS agency_name_th,
                count(*) AS projects, CAST(sum(p.budget_baht) AS DECIMAL(18,2)) AS budget_baht
@@ -52,3 +52,35 @@ SUMMARY_SQL: dict[str, str] = {
         "pr.region, pr.region_th",
         f"'Nationwide' AS region, '{NATIONWIDE_TH}' AS region_th"),
 }
+
+
+def _with_share(sql: str) -> str:
+    """Each line's share of its fiscal year's total, in percent to 4 decimals."""
+    return f"""
+    SELECT *, CAST(round(100 * budget_baht / nullif(sum(budget_baht)
+                   OVER (PARTITION BY fiscal_year), 0), 4) AS DECIMAL(9,4)) AS share_pct
+    FROM ({sql}) ORDER BY ALL"""
+
+
+SUMMARY_SQL: dict[str, str] = {name: _with_share(sql) for name, sql in _SQL.items()}
+
+# 16 agencies x every fiscal year seen: received, current version, rows, or not yet.
+SUBMISSION_STATUS_SQL = """
+    WITH years AS (SELECT DISTINCT fiscal_year FROM submissions WHERE fiscal_year IS NOT NULL),
+    grid AS (SELECT a.code AS agency_code, a.name_th AS agency_name_th, y.fiscal_year
+             FROM agencies a CROSS JOIN years y)
+    SELECT g.agency_code, g.agency_name_th, g.fiscal_year,
+           count(s.submission_id) AS files_received,
+           count(s.submission_id) FILTER (s.status = 'rejected') AS files_rejected,
+           max(s.submission_id) FILTER (s.status = 'current') AS current_submission_id,
+           max(s.file_name) FILTER (s.status = 'current') AS current_file_name,
+           max(s.received_at) FILTER (s.status = 'current') AS current_received_at,
+           coalesce(sum(s.rows_accepted) FILTER (s.status = 'current'), 0) AS rows_accepted,
+           coalesce(sum(s.rows_rejected) FILTER (s.status = 'current'), 0) AS rows_rejected,
+           coalesce(sum(s.rows_duplicate) FILTER (s.status = 'current'), 0) AS rows_duplicate,
+           CASE WHEN count(s.submission_id) FILTER (s.status = 'current') > 0 THEN 'current'
+                WHEN count(s.submission_id) > 0 THEN 'rejected'
+                ELSE 'not yet submitted' END AS status
+    FROM grid g LEFT JOIN submissions s
+      ON s.agency_code = g.agency_code AND s.fiscal_year = g.fiscal_year
+    GROUP BY ALL ORDER BY g.fiscal_year, g.agency_code"""

@@ -41,6 +41,12 @@ TABLES: dict[str, list[tuple[str, str]]] = {
                              ("fiscal_year", "INTEGER"), ("agency_code_a", "VARCHAR"),
                              ("agency_code_b", "VARCHAR"), ("project_name_a", "VARCHAR"),
                              ("project_name_b", "VARCHAR")],
+    # What each resubmission changed against the version it superseded.
+    "submission_changes": [("submission_id", "VARCHAR"), ("previous_submission_id", "VARCHAR"),
+                           ("project_id", "VARCHAR"), ("change", "VARCHAR"),
+                           ("project_name", "VARCHAR"), ("budget_before", "DECIMAL(18,2)"),
+                           ("budget_after", "DECIMAL(18,2)"), ("provinces_before", "VARCHAR"),
+                           ("provinces_after", "VARCHAR")],
 }
 
 SUMMARIES = ("summary_by_agency", "summary_by_province", "summary_by_cluster",

@@ -315,7 +315,7 @@ def test_submission_statuses(runs):
         SELECT file_name, status, agency_code, fiscal_year, reason_code FROM submissions"""))
     assert got["HAII_2555.xlsx"][0] == "superseded"
     assert got["HAII_2555_แก้ไข.xlsx"][:3] == ("current", "HAII", 2555)
-    assert got["NIA_2555.xlsx"] == ("rejected", "NIA", None, "no_header")
+    assert got["NIA_2555.xlsx"] == ("rejected", "NIA", 2555, "no_header")
     assert got["แผนงาน.xlsx"] == ("rejected", None, None, "agency_unknown")
     assert got["corrupt.xlsx"][0] == "rejected" and got["corrupt.xlsx"][3] == "file_unreadable"
     assert got["readme.txt"][0] == "rejected" and got["readme.txt"][3] == "file_type_unsupported"
@@ -398,3 +398,35 @@ def test_summaries_reconcile_with_projects(runs):
     bangkok = q(runs, "SELECT budget_baht FROM summary_by_cluster "
                       "WHERE cluster_th = 'ไม่อยู่ในกลุ่มจังหวัด'")
     assert bangkok == [(D("500000.00"),)]
+
+
+def test_resubmission_changes_against_the_superseded_version(runs):
+    got = sorted(q(runs, """
+        SELECT c.change, c.project_name, c.budget_before, c.budget_after
+        FROM submission_changes c JOIN submissions s USING (submission_id)
+        WHERE s.file_name = 'HAII_2555_แก้ไข.xlsx'"""))
+    assert got == [
+        ("added", "โครงการเตือนภัยดินถล่ม", None, D("400000.00")),
+        ("budget_changed", "โครงการคลังข้อมูลน้ำชุมชน", D("100000.00"), D("150000.00")),
+        ("removed", "โครงการที่จะถูกถอน", D("300000.00"), None),
+    ]
+
+
+def test_submission_status_matrix_covers_all_agencies(runs):
+    rows = q(runs, "SELECT agency_code, status, rows_accepted FROM submission_status "
+                   "WHERE fiscal_year = 2555")
+    status = {a: (s, n) for a, s, n in rows}
+    assert len(status) == 16
+    assert status["NIA"] == ("rejected", 0)
+    assert status["NSTDA"] == ("current", 3)
+    assert status["HAII"] == ("current", 3)
+    assert sorted(a for a, (s, _) in status.items() if s == "not yet submitted") == [
+        "NSM", "OMIN"]
+
+
+def test_summary_shares_add_up_to_a_hundred_percent(runs):
+    for table in ("summary_by_agency", "summary_by_province", "summary_by_cluster",
+                  "summary_by_region", "summary_by_strategy"):
+        (total,) = q(runs, f"SELECT sum(share_pct) FROM {table}")[0]
+        assert abs(total - 100) <= D("0.01"), table
+    assert q(runs, "SELECT sum(projects) FROM summary_by_agency") == [(len(EXPECTED),)]
