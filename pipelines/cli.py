@@ -45,6 +45,54 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_template(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from stiplan.assets.template import (
+        UnknownAgency,
+        current_fiscal_year_be,
+        default_file_name,
+        resolve_agency,
+        write_template,
+    )
+
+    try:
+        agency = resolve_agency(args.agency)
+    except UnknownAgency as exc:
+        print(f"stiplan template: {exc}", file=sys.stderr)
+        return 2
+    year = args.year if args.year is not None else current_fiscal_year_be()
+    if not 2400 <= year <= 2700:
+        print(f"stiplan template: --year {year} is not a Buddhist-era year (e.g. 2555)",
+              file=sys.stderr)
+        return 2
+    out = Path(args.out) if args.out else Path(default_file_name(agency.code, year))
+    path = write_template(agency.code, year, out)
+    print(path.absolute())
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    import os
+    from pathlib import Path
+
+    from stiplan.assets.demo import write_demo
+
+    inbox = Path(args.inbox or os.environ.get("STIPLAN_INBOX", "inbox")).absolute()
+    written = write_demo(inbox, seed=args.seed)
+    print(f"Wrote {len(written)} sample submissions (fiscal year 2555) to {inbox}:")
+    for path in written:
+        print(f"  {path.name}")
+    others = sorted(p.name for p in inbox.iterdir()
+                    if p.is_file() and p not in written and not p.name.startswith((".", "~$")))
+    if others:
+        print(f"Note: the inbox also holds {len(others)} other file(s), which will be read too.")
+    hint = "" if args.inbox is None or os.environ.get("STIPLAN_INBOX") == str(inbox) else (
+        f"STIPLAN_INBOX={inbox} ")
+    print(f"Next: {hint}stiplan run")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore")  # Dagster's beta notices are not for planners
     parser = argparse.ArgumentParser(prog="stiplan", description=__doc__)
@@ -53,6 +101,19 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--all", action="store_true",
                      help="re-read every agency even if nothing new arrived")
     run.set_defaults(func=_cmd_run)
+    tpl = sub.add_parser("template", help="write a blank submission workbook for one agency")
+    tpl.add_argument("agency", metavar="AGENCY",
+                     help="agency code (NSTDA) or Thai abbreviation or name (สวทช.)")
+    tpl.add_argument("--year", type=int, default=None, metavar="BE",
+                     help="fiscal year in Buddhist era (default: the current fiscal year)")
+    tpl.add_argument("--out", default=None, metavar="PATH",
+                     help="where to write it (default: AGENCY_BE.xlsx in this folder)")
+    tpl.set_defaults(func=_cmd_template)
+    demo = sub.add_parser("demo", help="write a realistic sample inbox for fiscal year 2555")
+    demo.add_argument("--inbox", default=None, metavar="DIR",
+                      help="where to write (default: $STIPLAN_INBOX or inbox/)")
+    demo.add_argument("--seed", type=int, default=2555, help=argparse.SUPPRESS)
+    demo.set_defaults(func=_cmd_demo)
     args = parser.parse_args(argv)
     return args.func(args)
 

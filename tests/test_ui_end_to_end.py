@@ -16,10 +16,17 @@ import duckdb
 from test_dagster import BIN, _free_port, graphql
 from workbooks import set_old_mtime, write_xlsx
 
+from stiplan.schemas.reference import AGENCIES
+
 REPO = Path(__file__).resolve().parents[1]
 YEAR = "ประจำปีงบประมาณ พ.ศ. 2555"
 H = ["ลำดับ", "ชื่อโครงการ", "จังหวัด", "งบประมาณ (บาท)"]
 RUNS = """{ runsOrError { ... on Runs { results { runId status tags { key value } } } } }"""
+BACKFILL = """mutation($params: LaunchBackfillParams!) {
+  launchPartitionBackfill(backfillParams: $params) {
+    __typename ... on LaunchBackfillSuccess { backfillId } ... on PythonError { message } } }"""
+BACKFILL_STATUS = """{ partitionBackfillOrError(backfillId: "%s") {
+  ... on PartitionBackfill { status } } }"""
 
 
 def _projects(plan: Path):
@@ -36,6 +43,18 @@ def _projects(plan: Path):
         con.close()
 
 
+def _settled_runs(port: int, timeout: float = 120) -> list[dict]:
+    """All runs, once none is queued or running any more."""
+    deadline = time.time() + timeout
+    while True:
+        runs = graphql(port, RUNS)["data"]["runsOrError"]["results"]
+        busy = [r for r in runs if r["status"] in ("QUEUED", "NOT_STARTED", "STARTING",
+                                                    "STARTED", "CANCELING")]
+        if not busy or time.time() > deadline:
+            return runs
+        time.sleep(1)
+
+
 def test_dropping_files_under_dagster_dev_publishes_the_plan(tmp_path):
     inbox, warehouse, home = tmp_path / "inbox", tmp_path / "warehouse", tmp_path / "home"
     for d in (inbox, home):
@@ -50,6 +69,10 @@ def test_dropping_files_under_dagster_dev_publishes_the_plan(tmp_path):
         [i, f"โครงการที่ {i}", "เชียงใหม่", 1000 + i] for i in range(1, 301)])})
     old = write_xlsx(staging / "DSS_2555.xlsx", {"s": ([[YEAR], H], [[1, "โครงการวศ", "ตาก", 5]])})
     set_old_mtime(old)
+    others = [a.code for a in AGENCIES if a.code not in ("NSTDA", "DSS")]
+    for code in others:  # fourteen more, to be dropped at the same moment
+        write_xlsx(staging / f"{code}_2555.xlsx",
+                   {"s": ([[YEAR], H], [[1, f"โครงการของ {code}", "น่าน", 100]])})
 
     port = _free_port()
     proc = subprocess.Popen(
@@ -72,8 +95,11 @@ def test_dropping_files_under_dagster_dev_publishes_the_plan(tmp_path):
                 fh.flush()
                 time.sleep(0.6)
         shutil.copy2(old, inbox / old.name)  # keeps its old modification time
+        for code in others:
+            shutil.copyfile(staging / f"{code}_2555.xlsx", inbox / f"{code}_2555.xlsx")
 
         expected = sorted([("DSS", "โครงการวศ", Decimal("5.00"))] + [
+            (code, f"โครงการของ {code}", Decimal("100.00")) for code in others] + [
             ("NSTDA", f"โครงการที่ {i}", Decimal(1000 + i).quantize(Decimal("0.01")))
             for i in range(1, 301)])
         deadline, got = time.time() + 180, None
@@ -84,12 +110,30 @@ def test_dropping_files_under_dagster_dev_publishes_the_plan(tmp_path):
             time.sleep(1)
         assert got == expected
 
-        runs = graphql(port, RUNS)["data"]["runsOrError"]["results"]
+        runs = _settled_runs(port)
         tags = [{t["key"]: t["value"] for t in r["tags"]} for r in runs]
         assert runs and all(r["status"] == "SUCCESS" for r in runs), runs
         sensor_runs = [t for t in tags if t.get("dagster/sensor_name") == "inbox_sensor"]
-        assert {t["stiplan/agency"] for t in sensor_runs} == {"NSTDA", "DSS"}
+        assert {t["stiplan/agency"] for t in sensor_runs} == {a.code for a in AGENCIES}
         assert any(t.get("dagster/sensor_name") == "plan_automation" for t in tags)
+
+        # Re-reading all sixteen agencies is one run (a single-run backfill).
+        launched = graphql(port, BACKFILL, {"params": {
+            "partitionNames": [a.code for a in AGENCIES],
+            "assetSelection": [{"path": ["agency_intake"]}, {"path": ["agency_submissions"]}]}})
+        backfill_id = launched["data"]["launchPartitionBackfill"]["backfillId"]
+        deadline, status = time.time() + 120, None
+        while time.time() < deadline:
+            status = graphql(port, BACKFILL_STATUS % backfill_id)["data"][
+                "partitionBackfillOrError"]["status"]
+            if status in ("COMPLETED", "COMPLETED_SUCCESS", "FAILED", "CANCELED"):
+                break
+            time.sleep(1)
+        assert status.startswith("COMPLETED"), status
+        runs = _settled_runs(port)
+        backfill_runs = [r for r in runs if {"key": "dagster/backfill", "value": backfill_id}
+                         in r["tags"]]
+        assert len(backfill_runs) == 1 and backfill_runs[0]["status"] == "SUCCESS"
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
@@ -109,4 +153,4 @@ def test_dropping_files_under_dagster_dev_publishes_the_plan(tmp_path):
     finally:
         con.close()
     assert subs == [(hashlib.sha256(data).hexdigest(), "current")]
-    assert arrivals == 2 and total == 2
+    assert arrivals == 16 and total == 16
