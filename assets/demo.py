@@ -246,8 +246,8 @@ _PHONE: dict[str, str] = {
     "NARIT": "053-121-268", "NIA": "02-017-5555", "TCELS": "02-644-5499",
     "OMIN": "02-333-3738",
 }  # fmt: skip
-_FIRST = ("สมชาย", "สุภาพร", "วิชัย", "กนกวรรณ", "ธนพล", "ศิริพร", "ประเสริฐ", "นงลักษณ์",
-          "อนุชา", "พรทิพย์", "สุรศักดิ์", "จิราภรณ์", "ชัยวัฒน์", "รัตนา", "ปิยะ", "วราภรณ์")
+_MEN = ("สมชาย", "วิชัย", "ธนพล", "ประเสริฐ", "อนุชา", "สุรศักดิ์", "ชัยวัฒน์", "ปิยะ")
+_WOMEN = ("สุภาพร", "กนกวรรณ", "ศิริพร", "นงลักษณ์", "พรทิพย์", "จิราภรณ์", "รัตนา", "วราภรณ์")
 _LAST = ("ใจดี", "ศรีสุข", "วงศ์ไทย", "บุญมา", "แสงทอง", "พงษ์ศิริ", "ทองคำ", "สุวรรณรัตน์",
          "เกิดผล", "จันทร์หอม", "มีสุข", "รุ่งเรือง")
 _THAI_MONTHS = ("ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.",
@@ -315,6 +315,12 @@ def _date_pair(rng: random.Random) -> tuple[dt.date, dt.date]:
     return start, min(end, _FY_END)
 
 
+def _contact(rng: random.Random) -> str:
+    title = rng.choice(("นาย", "นาง", "นางสาว", "ดร.", "ดร."))
+    first = rng.choice(_MEN if title == "นาย" else _WOMEN if title != "ดร." else _MEN + _WOMEN)
+    return f"{title}{first} {rng.choice(_LAST)}"
+
+
 def _projects(code: str, rng: random.Random, deck: _Deck, unit: int) -> list[Project]:
     n, total = PLAN[code]
     zero = 1 if code == "OMIN" else 0  # one project run on the regular budget: 0 baht
@@ -350,8 +356,7 @@ def _projects(code: str, rng: random.Random, deck: _Deck, unit: int) -> list[Pro
         out.append(Project(
             name=name, provinces=provinces, baht=baht, strategy=strategy,
             target=rng.choice(TARGETS[code]), start=start, end=end,
-            contact=f"{rng.choice(('นาย', 'นาง', 'นางสาว', 'ดร.'))}{rng.choice(_FIRST)} "
-                    f"{rng.choice(_LAST)}",
+            contact=_contact(rng),
             phone=f"{_PHONE[code]} ต่อ {rng.randint(1000, 9999)}",
         ))
     return out
@@ -383,6 +388,8 @@ def _province_text(provinces: tuple[Province, ...], style: str, nationwide: str)
         return ", ".join(p.name_en for p in provinces)
     if style == "prefix":
         return ", ".join(_ALIAS.get(p.code) or f"จ.{p.name_th}" for p in provinces)
+    if style == "alias":  # the short forms people type: กทม., โคราช
+        return ", ".join(_ALIAS.get(p.code) or p.name_th for p in provinces)
     names = [p.name_th for p in provinces]
     sep = {"comma": ", ", "newline": "\n", "slash": "/", "space": " ", "semicolon": "; "}[style]
     return sep.join(names)
@@ -535,7 +542,7 @@ def _nstda(ps: list[Project]) -> FileOut:
         t.section(strategy)
         for j, p in enumerate(group):
             t.project(p)
-            if i == 0 and j == 2:
+            if i == 0 and j == min(2, len(group) - 1):
                 t.rejected(replace(p, name="โครงการต้นแบบเครื่องอบแห้งพลังงานแสงอาทิตย์",
                                    baht=850_000), provinces=None)
         if dup in group:
@@ -575,7 +582,7 @@ def _dss(ps: list[Project]) -> FileOut:
 
 def _tistr(ps: list[Project]) -> FileOut:
     t = Table(H_EN, unit=MB, provinces="english", nationwide="Nationwide", dates="iso",
-              extra=lambda p: {"strategy": p.strategy.split(" ", 2)[1].replace("ที่", "S")})
+              extra=lambda p: {"strategy": "S" + p.strategy.split(" ", 2)[1]})
     for i, p in enumerate(ps):
         t.project(p)
         if i == 30:
@@ -588,7 +595,7 @@ def _tistr(ps: list[Project]) -> FileOut:
 
 def _ops(ps: list[Project]) -> FileOut:
     cols = [*H_TH, ("remarks", "หมายเหตุ")]
-    t = Table(cols, provinces="prefix", dates="thai")
+    t = Table(cols, provinces="alias", dates="thai")
     order = [*REGIONS, "Nationwide"]
     grouped = sorted(ps, key=lambda p: order.index(_region(p)))
     dup_source = next(p for p in grouped if len(p.provinces) == 1)
@@ -666,7 +673,7 @@ def _tint(ps: list[Project]) -> FileOut:
         t.section(strategy)
         for j, p in enumerate(group):
             t.project(p)
-            if i == 0 and j == 1:
+            if i == 0 and j == min(1, len(group) - 1):
                 t.rejected(replace(p, name="โครงการศูนย์ฉายรังสีภาคใต้"), budget="-")
     t.total("รวมทั้งหมด", scope="whole")
     return FileOut("สทน_2555.xlsx", [SheetOut("แผน 2555", [
@@ -718,7 +725,7 @@ def _tcels(ps: list[Project]) -> FileOut:
         for p in group:
             t.project(p)
         if name == "ภาคกลาง-ภาคใต้":
-            t.rejected(replace(group[0], name="โครงการเส้นทางสมุนไพรอันดามัน"),
+            t.rejected(replace(ps[0], name="โครงการเส้นทางสมุนไพรอันดามัน"),
                        provinces="กลุ่มจังหวัดภาคใต้ฝั่งอันดามัน")
         sheets.append(SheetOut(name, [YEAR_TITLE, "หน่วยงาน: ศลช."], t))
     return FileOut("TCELS_2555.xlsx", sheets)

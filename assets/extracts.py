@@ -29,6 +29,7 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from stiplan.assets.planbook import (
+    ESTIMATE_BUDGET,
     ESTIMATE_NOTE,
     ESTIMATE_TH,
     NO_CLUSTER_TH,
@@ -48,6 +49,7 @@ from stiplan.assets.xlsx_style import (
     Column,
     million,
     page_setup,
+    paragraph,
     put,
     thai_date,
     write_table,
@@ -74,11 +76,14 @@ def _summary(wb: Workbook, plan: Plan, year: int, prov: Province,
     full = sum((p.budget_baht for p in mine), Decimal(0))
     nation = sum((p.budget_baht for p in nationwide), Decimal(0))
     agencies = list(dict.fromkeys(p.agency_code for p in mine))  # mine is in agency order
-    ws.column_dimensions["A"].width = 8
-    put(ws, 1, 1, f"แผนบูรณาการ วทน. กับจังหวัด: จังหวัด{prov.name_th}", bold=True, size=20)
-    put(ws, 2, 1, f"ปีงบประมาณ พ.ศ. {year} · {prov.region_th} · "
-        f"{prov.cluster_th or NO_CLUSTER_TH} · รหัส {prov.code}", size=16)
-    put(ws, 3, 1, ESTIMATE_NOTE, italic=True, size=13, color="C00000")
+    cols = [
+        Column("ลำดับ", COUNT, 7), Column("ชื่อย่อ", None, 12), Column("หน่วยงาน", None, 58, wrap=True),
+        Column("จำนวนโครงการ", COUNT, 14),
+        Column(f"ส่วนของจังหวัด\n{ESTIMATE_TH} (ล้านบาท)", MILLION_BAHT, 20),
+        Column("งบประมาณทั้งโครงการ (ล้านบาท)", MILLION_BAHT, 20)]
+    sheet_title(ws, f"แผนบูรณาการ วทน. กับจังหวัด: จังหวัด{prov.name_th}",
+                f"ปีงบประมาณ พ.ศ. {year} · {prov.region_th} · "
+                f"{prov.cluster_th or NO_CLUSTER_TH} · รหัส {prov.code}", ESTIMATE_NOTE, cols)
     facts = [
         ("จำนวนโครงการในจังหวัด", len(mine), COUNT, "โครงการ"),
         (f"งบประมาณส่วนของจังหวัด ({ESTIMATE_TH})", million(share), MILLION_BAHT, "ล้านบาท"),
@@ -90,9 +95,10 @@ def _summary(wb: Workbook, plan: Plan, year: int, prov: Province,
     ]
     r = 5
     for label, value, fmt, unit in facts:
+        ws.merge_cells(start_row=r, start_column=2, end_row=r, end_column=3)
         put(ws, r, 2, label, bold=True)
         put(ws, r, 4, value, fmt, bold=True, size=16)
-        put(ws, r, 5, unit)
+        put(ws, r, 5, f"  {unit}")
         r += 1
     r += 1
     put(ws, r, 1, "งบประมาณตามหน่วยงาน (หน่วย: ล้านบาท)", bold=True, size=16)
@@ -103,12 +109,8 @@ def _summary(wb: Workbook, plan: Plan, year: int, prov: Province,
         rows.append((i, plan.agency_label(code), plan.agency_name(code), len(ps),
                      million(sum((_share(p, prov.code) for p in ps), Decimal(0))),
                      million(sum((p.budget_baht for p in ps), Decimal(0)))))
-    last = write_table(ws, r, [
-        Column("ลำดับ", COUNT, 8), Column("ชื่อย่อ", None, 40), Column("หน่วยงาน", None, 60),
-        Column("จำนวนโครงการ", COUNT, 16),
-        Column(f"ส่วนของจังหวัด {ESTIMATE_TH} (ล้านบาท)", MILLION_BAHT, 22),
-        Column("งบประมาณทั้งโครงการ (ล้านบาท)", MILLION_BAHT, 22)], rows,
-        total=(None, None, TOTAL_TH, len(mine), million(share), million(full)), freeze=False)
+    last = write_table(ws, r, cols, rows, freeze=False,
+                       total=(None, None, TOTAL_TH, len(mine), million(share), million(full)))
     if not mine:
         put(ws, last + 1, 3, "ไม่มีโครงการในจังหวัดนี้ในปีงบประมาณนี้", italic=True)
         last += 1
@@ -116,12 +118,23 @@ def _summary(wb: Workbook, plan: Plan, year: int, prov: Province,
     page_setup(ws)
 
 
+PROJECT_COLUMNS = [
+    Column("ลำดับ", COUNT, 7), Column("หน่วยงาน", None, 11),
+    Column("ชื่อโครงการ", None, 48, wrap=True), Column("ยุทธศาสตร์", None, 18, wrap=True),
+    Column("งบประมาณทั้งโครงการ (ล้านบาท)", MILLION_BAHT, 16),
+    Column(f"ส่วนของจังหวัด\n{ESTIMATE_TH} (ล้านบาท)", MILLION_BAHT, 16),
+    Column("จำนวนจังหวัด", COUNT, 10), Column("จังหวัดอื่นของโครงการ", None, 34, wrap=True),
+    Column("วันเริ่มต้น", None, 13), Column("วันสิ้นสุด", None, 13),
+    Column("ผู้รับผิดชอบ", None, 18), Column("โทรศัพท์", None, 14),
+    Column("ไฟล์ต้นฉบับ", None, 24), Column("แผ่นงาน", None, 12), Column("แถว", COUNT, 7)]
+
+
 def _projects(wb: Workbook, plan: Plan, year: int, prov: Province,
               mine: list[Project]) -> None:
     ws = wb.create_sheet(SHEET_PROJECTS)
     head = sheet_title(ws, f"โครงการในจังหวัด{prov.name_th}",
                        f"ปีงบประมาณ พ.ศ. {year} · {len(mine):,} โครงการ · หน่วย: ล้านบาท",
-                       ESTIMATE_NOTE)
+                       ESTIMATE_NOTE, PROJECT_COLUMNS)
     body = []
     for i, p in enumerate(mine, start=1):
         others = plan.province_names(c for c, _ in p.shares if c != prov.code)
@@ -131,27 +144,24 @@ def _projects(wb: Workbook, plan: Plan, year: int, prov: Province,
                      p.contact_name, p.contact_phone, p.file_name, p.sheet, p.row_number))
     share = sum((_share(p, prov.code) for p in mine), Decimal(0))
     full = sum((p.budget_baht for p in mine), Decimal(0))
-    write_table(ws, head, [
-        Column("ลำดับ", COUNT, 7), Column("หน่วยงาน", None, 11),
-        Column("ชื่อโครงการ", None, 50, wrap=True), Column("ยุทธศาสตร์", None, 18, wrap=True),
-        Column("งบประมาณทั้งโครงการ (ล้านบาท)", MILLION_BAHT, 16),
-        Column(f"ส่วนของจังหวัด {ESTIMATE_TH} (ล้านบาท)", MILLION_BAHT, 16),
-        Column("จำนวนจังหวัด", COUNT, 10),
-        Column("จังหวัดอื่นของโครงการ", None, 34, wrap=True),
-        Column("วันเริ่มต้น", None, 13), Column("วันสิ้นสุด", None, 13),
-        Column("ผู้รับผิดชอบ", None, 18), Column("โทรศัพท์", None, 14),
-        Column("ไฟล์ต้นฉบับ", None, 24), Column("แผ่นงาน", None, 12), Column("แถว", COUNT, 7)],
-        body, total=(None, None, TOTAL_TH, None, million(full), million(share),
-                     *([None] * 9)))
-    page_setup(ws)
+    write_table(ws, head, PROJECT_COLUMNS, body,
+                total=(None, None, TOTAL_TH, None, million(full), million(share),
+                       *([None] * 9)))
+    page_setup(ws, a3=True)
 
 
 def _cluster(wb: Workbook, plan: Plan, year: int, prov: Province,
              in_province: dict[str, list[Project]]) -> None:
     ws = wb.create_sheet(SHEET_CLUSTER)
     name = prov.cluster_th or NO_CLUSTER_TH
+    cols = [
+        Column("ลำดับ", COUNT, 7), Column("จังหวัด", None, 24), Column("รหัส", None, 9),
+        Column("จำนวนโครงการ", COUNT, 13),
+        Column(ESTIMATE_BUDGET, MILLION_BAHT, 22),
+        Column("สัดส่วนในกลุ่ม (%)", PERCENT, 14)]
     head = sheet_title(ws, f"{name} ({ESTIMATE_TH})",
-                       f"ปีงบประมาณ พ.ศ. {year} · หน่วย: ล้านบาท · ข้อมูลประกอบ", ESTIMATE_NOTE)
+                       f"ปีงบประมาณ พ.ศ. {year} · หน่วย: ล้านบาท · ข้อมูลประกอบ",
+                       ESTIMATE_NOTE, cols)
     members = [p for p in plan.provinces.values()  # Thai order
                if (p.cluster_th or NO_CLUSTER_TH) == name and
                (prov.cluster_th or p.code == prov.code)]
@@ -161,43 +171,40 @@ def _cluster(wb: Workbook, plan: Plan, year: int, prov: Province,
         figures.append((p, len(ps), sum((_share(q, p.code) for q in ps), Decimal(0))))
     total = sum((b for *_, b in figures), Decimal(0))
     distinct = len({q.project_id for p in members for q in in_province.get(p.code, [])})
-    last = write_table(ws, head, [
-        Column("ลำดับ", COUNT, 7), Column("จังหวัด", None, 24), Column("รหัส", None, 9),
-        Column("จำนวนโครงการ", COUNT, 13),
-        Column(f"งบประมาณ{ESTIMATE_TH} (ล้านบาท)", MILLION_BAHT, 20),
-        Column("สัดส่วนในกลุ่ม (%)", PERCENT, 14)],
-        [(i, p.name_th, p.code, n, million(b),
-          float(100 * b / total) if total else 0.0)
-         for i, (p, n, b) in enumerate(figures, start=1)],
+    last = write_table(ws, head, cols, [
+        (i, p.name_th, p.code, n, million(b), float(100 * b / total) if total else 0.0)
+        for i, (p, n, b) in enumerate(figures, start=1)],
         total=(None, TOTAL_TH, None, distinct, million(total), 100 if total else 0))
     for i, (p, *_) in enumerate(figures, start=1):
-        if p.code == prov.code:  # this workbook's province in bold
-            for c in range(1, 7):
+        if p.code == prov.code:  # this workbook's province stands out
+            for c in range(1, len(cols) + 1):
                 cell = ws.cell(row=head + i, column=c)
-                put(ws, head + i, c, cell.value, cell.number_format, bold=True, border=True,
+                put(ws, head + i, c, cell.value, cols[c - 1].fmt, bold=True, border=True,
                     fill="FFF2CC")
     notes = ["บรรทัดรวมทั้งสิ้นนับโครงการที่ดำเนินการหลายจังหวัดในกลุ่มเพียงครั้งเดียว"]
     if not prov.cluster_th:
         notes.insert(0, f"จังหวัด{prov.name_th}ไม่อยู่ในกลุ่มจังหวัดใด")
     for k, note in enumerate(notes):
-        put(ws, last + 2 + k, 1, note, italic=True, size=13)
-    page_setup(ws)
+        paragraph(ws, last + 2 + k, 1, len(cols), note, italic=True, size=13)
+    page_setup(ws, landscape=False)
 
 
 def _nationwide(wb: Workbook, plan: Plan, year: int, nationwide: list[Project]) -> None:
     ws = wb.create_sheet(SHEET_NATIONWIDE)
     total = sum((p.budget_baht for p in nationwide), Decimal(0))
-    head = sheet_title(ws, "โครงการที่ดำเนินการทั่วประเทศ (ข้อมูลประกอบ)",
-                       f"ปีงบประมาณ พ.ศ. {year} · หน่วย: ล้านบาท",
-                       "ไม่นับรวมในยอดงบประมาณของจังหวัด: ไม่ได้แบ่งงบประมาณรายจังหวัด")
-    write_table(ws, head, [
+    cols = [
         Column("ลำดับ", COUNT, 7), Column("หน่วยงาน", None, 11),
         Column("ชื่อโครงการ", None, 50, wrap=True), Column("ยุทธศาสตร์", None, 18, wrap=True),
-        Column("งบประมาณ (ล้านบาท)", MILLION_BAHT, 16), Column("ไฟล์ต้นฉบับ", None, 24),
-        Column("แผ่นงาน", None, 12), Column("แถว", COUNT, 7)],
-        [(i, plan.agency_label(p.agency_code), p.project_name, p.strategy,
-          million(p.budget_baht), p.file_name, p.sheet, p.row_number)
-         for i, p in enumerate(nationwide, start=1)],
+        Column("งบประมาณ (ล้านบาท)", MILLION_BAHT, 22), Column("ไฟล์ต้นฉบับ", None, 24),
+        Column("แผ่นงาน", None, 12), Column("แถว", COUNT, 7)]
+    head = sheet_title(ws, "โครงการที่ดำเนินการทั่วประเทศ (ข้อมูลประกอบ)",
+                       f"ปีงบประมาณ พ.ศ. {year} · หน่วย: ล้านบาท",
+                       "ไม่นับรวมในยอดงบประมาณของจังหวัด: โครงการทั่วประเทศไม่ได้แบ่งงบประมาณ"
+                       "รายจังหวัด", cols)
+    write_table(ws, head, cols, [
+        (i, plan.agency_label(p.agency_code), p.project_name, p.strategy,
+         million(p.budget_baht), p.file_name, p.sheet, p.row_number)
+        for i, p in enumerate(nationwide, start=1)],
         total=(None, None, TOTAL_TH, None, million(total), None, None, None))
     page_setup(ws)
 

@@ -76,7 +76,9 @@ OUTCOME_LABEL = (
     ("section", "หัวข้อ/หมายเหตุ", "heading"),
     ("total", "แถวรวม", "total"),
 )
-_FORMULA_START = ("=", "+", "-", "@")
+ROW_HEIGHT = 22  # points: one line of 14 pt Thai with its marks above and below
+LINE_SPACING = 1.6  # a line of Thai text is this many times its point size, marks included
+CHARS_PER_WIDTH = 0.95  # characters of 14 pt Sarabun per unit of column width, with margin
 _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 _THAI_MARKS = re.compile("[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]")  # take no width of their own
 
@@ -135,12 +137,13 @@ def write_feedback(plan: Path, archive: Path, out_dir: Path) -> list[Path]:
     """Write one feedback workbook per submission of `plan`; returns their paths,
     in submission_id order."""
     data = _load(Path(plan))
+    files = _archive_index(Path(archive))
     written = []
     for sid in sorted(data.submissions):
         sub = data.submissions[sid]
         target = feedback_path(Path(out_dir), sub.agency_code, sub.fiscal_year, sub.file_name,
                                sid)
-        wb = _build(sub, data, Path(archive))
+        wb = _build(sub, data, files.get(sid))
         _save(wb, target, sub.received_at)
         written.append(target)
     return written
@@ -201,25 +204,27 @@ def _load(plan: Path) -> Plan:
     return Plan(subs, agencies, provinces)
 
 
-def _archived(archive: Path, sid: str) -> Path | None:
-    if not archive.is_dir():
-        return None
-    for p in sorted(archive.iterdir()):
-        if p.is_file() and (p.name == sid or p.name.startswith(sid + ".")):
-            return p
-    return None
+def _archive_index(archive: Path) -> dict[str, Path]:
+    """submission_id -> archived file (`<id><original extension>`)."""
+    index: dict[str, Path] = {}
+    if archive.is_dir():
+        for p in sorted(archive.iterdir()):
+            sid = p.name.split(".", 1)[0]
+            if len(sid) == 64 and p.is_file():
+                index.setdefault(sid, p)
+    return index
 
 
 # --------------------------------------------------------------------------- building
 
 
-def _build(sub: Submission, data: Plan, archive: Path) -> Workbook:
+def _build(sub: Submission, data: Plan, source: Path | None) -> Workbook:
     if sub.status == "rejected":
         return _rejected_workbook(sub, data)
     if not sub.problems:
         wb = _receipt_workbook(sub, data)
     else:
-        wb, note = _agency_copy(sub, archive)
+        wb, note = _agency_copy(source)
         _mark_cells(wb, sub.problems)
         _problems_sheet(wb, sub, data, note)
     if sub.supersedes:
@@ -230,9 +235,8 @@ def _build(sub: Submission, data: Plan, archive: Path) -> Workbook:
     return wb
 
 
-def _agency_copy(sub: Submission, archive: Path) -> tuple[Workbook, str | None]:
+def _agency_copy(path: Path | None) -> tuple[Workbook, str | None]:
     """The agency's workbook, to mark up; and a note when it is not a faithful copy."""
-    path = _archived(archive, sub.submission_id)
     kind = path.suffix.lower() if path else ""
     if path is not None and kind in OPENPYXL_TYPES:
         try:
@@ -275,15 +279,23 @@ def _rebuild_with_calamine(path: Path) -> Workbook:
             except Exception:  # noqa: BLE001 - a chart sheet or an odd one: keep it empty
                 continue
             r0, c0 = start
+            widths: dict[int, int] = defaultdict(int)
             for i, row in enumerate(values):
-                for j, value in enumerate(row):
-                    if value is None or value == "":
-                        continue
+                filled = [(j, v) for j, v in enumerate(row) if v is not None and v != ""]
+                for j, value in filled:
                     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
                         value = int(value)
                     cell = ws.cell(row=r0 + i + 1, column=c0 + j + 1)
                     _put(cell, value)
                     cell.font = font
+                    if len(filled) > 1:  # a lone title cell may spill over; a table sets widths
+                        widths[c0 + j + 1] = max(widths[c0 + j + 1], _text_width(value))
+                if filled:
+                    ws.row_dimensions[r0 + i + 1].height = ROW_HEIGHT
+            # The source's formatting is gone: give the values room to be read.
+            for col, width in widths.items():
+                ws.column_dimensions[get_column_letter(col)].width = min(max(width + 2, 8), 60)
+            _page_setup(ws)
             for (ra, ca), (rb, cb) in merged:
                 if (ra, ca) != (rb, cb):
                     ws.merge_cells(start_row=ra + 1, start_column=ca + 1, end_row=rb + 1,
@@ -352,7 +364,7 @@ def _problems_sheet(wb: Workbook, sub: Submission, data: Plan, note: str | None)
         lines.append((f"หมายเหตุ / Note: {sub.reason}", None))
     if note:
         lines.append((note, None))
-    widths = [16, 7, 9, 22, 34, 38, 46, 15]
+    widths = [16, 7, 11, 22, 34, 38, 46, 18]
     _set_widths(ws, widths)
     row = _write_lines(ws, lines, len(widths))
     header = ["แผ่นงาน\n(Sheet)", "แถว\n(Row)", "คอลัมน์\n(Column)",
@@ -372,6 +384,8 @@ def _problems_sheet(wb: Workbook, sub: Submission, data: Plan, note: str | None)
             cell = ws.cell(row=r, column=j)
             _put(cell, v)
             _style_table_cell(cell)
+        for j in (2, 3):
+            ws.cell(row=r, column=j).alignment = Alignment(vertical="top", horizontal="center")
         sev = ws.cell(row=r, column=8)
         sev.fill = PatternFill("solid", fgColor=ERROR_RGB if p.severity == "error"
                                else WARNING_RGB)
@@ -514,6 +528,10 @@ def _identity_lines(sub: Submission, data: Plan) -> list[tuple[str, str | None]]
         (f"ปีงบประมาณ (พ.ศ.) / Fiscal year (BE): {year}", None),
         (f"สถานะ / Status: {STATUS_LABEL.get(sub.status, sub.status)}", None),
     ]
+    later = data.submissions.get(sub.superseded_by or "")
+    if sub.status == "superseded" and later is not None:
+        lines.append((f"ฉบับที่ใช้แทน / Replaced by: {later.file_name} (ได้รับ / received "
+                      f"{_when(later.received_at)})", None))
     return lines
 
 
@@ -585,8 +603,8 @@ def _write_lines(ws: Worksheet, lines: list[tuple[str, str | None]], span: int) 
         width = sum(ws.column_dimensions[get_column_letter(c)].width or 13
                     for c in range(1, span + 1)) if span > 1 else 110
         size = _LINE_STYLE[style].get("size", 14)
-        n = _lines(text, width * 14 / size * 1.15)
-        ws.row_dimensions[r].height = max(n, 1) * size * 1.45 + 4
+        n = _lines(text, width * 14 / size * CHARS_PER_WIDTH)
+        ws.row_dimensions[r].height = max(n, 1) * size * LINE_SPACING + 6
     return len(lines)
 
 
@@ -598,7 +616,7 @@ def _table_header(ws: Worksheet, row: int, titles: list[str], widths: list[int])
         cell.fill = PatternFill("solid", fgColor=HEADER_RGB)
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
         cell.border = _BORDER
-    ws.row_dimensions[row].height = 2 * 14 * 1.45 + 6
+    ws.row_dimensions[row].height = 2 * 14 * LINE_SPACING + 6
 
 
 def _set_widths(ws: Worksheet, widths: list[int]) -> None:
@@ -624,9 +642,14 @@ def _lines(text: str, chars_per_line: float) -> int:
 
 
 def _fit_row(ws: Worksheet, row: int, values: list, widths: list[int]) -> None:
-    n = max(_lines(_display(v), w * 1.15)
+    n = max(_lines(_display(v), w * CHARS_PER_WIDTH)
             for v, w in zip(values, widths, strict=True))
-    ws.row_dimensions[row].height = n * 14 * 1.45 + 6
+    ws.row_dimensions[row].height = n * 14 * LINE_SPACING + 6
+
+
+def _text_width(value) -> int:
+    text = _display(value)
+    return max((len(_THAI_MARKS.sub("", part)) for part in text.split("\n")), default=0)
 
 
 def _display(value) -> str:

@@ -33,10 +33,12 @@ from typing import Any
 import duckdb
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.data_source import AxDataSource, StrRef
 from openpyxl.chart.text import RichText
 from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties
 from openpyxl.drawing.text import Font as DrawingFont
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.pagebreak import Break
 
 from stiplan.assets.xlsx_style import (
     BAHT,
@@ -47,6 +49,7 @@ from stiplan.assets.xlsx_style import (
     Column,
     million,
     page_setup,
+    paragraph,
     put,
     thai_date,
     thai_sorted,
@@ -64,6 +67,7 @@ ESTIMATE_NOTE = (
     "ตัวเลขรายจังหวัด กลุ่มจังหวัด และภาค เป็นประมาณการ: งบประมาณของโครงการที่ดำเนินการ"
     "หลายจังหวัดแบ่งเท่ากันทุกจังหวัด โครงการทั่วประเทศแสดงแยกเป็นบรรทัด ทั่วประเทศ"
 )
+ESTIMATE_BUDGET = f"งบประมาณ{ESTIMATE_TH}\n(ล้านบาท)"
 BANGKOK_TIME = dt.timezone(dt.timedelta(hours=7), "ICT")
 N_AGENCIES = len(AGENCIES)
 
@@ -237,11 +241,17 @@ def data_note(plan: Plan) -> str:
     return f"ข้อมูล ณ {when} (เวลาที่ได้รับไฟล์ล่าสุดของแผน)"
 
 
-def sheet_title(ws, title: str, subtitle: str, note: str | None = None) -> int:
-    """Title rows above a table; returns the row where the table's header goes."""
+def sheet_title(ws, title: str, subtitle: str, note: str | None = None,
+                columns: list[Column] | None = None) -> int:
+    """Title rows above a table; returns the row where the table's header goes. The
+    note wraps within the table's `columns` (whose widths are set here)."""
     put(ws, 1, 1, title, bold=True, size=18)
     put(ws, 2, 1, subtitle, size=14)
-    if note:
+    for j, c in enumerate(columns or [], start=1):
+        ws.column_dimensions[get_column_letter(j)].width = c.width
+    if note and columns:
+        paragraph(ws, 3, 1, len(columns), note, italic=True, size=13, color="C00000")
+    elif note:
         put(ws, 3, 1, note, italic=True, size=13, color="C00000")
     return 4
 
@@ -253,13 +263,14 @@ def _share(budget: Decimal, total: Decimal) -> Decimal:
 def _axis_text(size: int = 1200) -> RichText:
     props = CharacterProperties(latin=DrawingFont(typeface=FONT_NAME),
                                 cs=DrawingFont(typeface=FONT_NAME), sz=size)
-    return RichText(p=[Paragraph(pPr=ParagraphProperties(defRPr=props), endParaRPr=props)])
+    return RichText(p=[Paragraph(pPr=ParagraphProperties(defRPr=props), r=[],
+                                 endParaRPr=props)])
 
 
 def bar_chart(ws, title: str, label_col: int, value_col: int, first_row: int, last_row: int,
               anchor: str, horizontal: bool = False, width: float = 18,
-              height: float = 9) -> BarChart:
-    """A bar chart of one column of a table (categories from `label_col`)."""
+              height: float = 9, label_size: int = 1200) -> BarChart:
+    """A bar chart of one column of a table, named by the text of `label_col`."""
     chart = BarChart()
     chart.type = "bar" if horizontal else "col"
     chart.title = title
@@ -267,14 +278,14 @@ def bar_chart(ws, title: str, label_col: int, value_col: int, first_row: int, la
     chart.legend = None
     chart.y_axis.title = "ล้านบาท"
     chart.y_axis.number_format = "#,##0.00"
-    chart.y_axis.majorGridlines = None if horizontal else chart.y_axis.majorGridlines
     data = Reference(ws, min_col=value_col, min_row=first_row, max_row=last_row)
-    cats = Reference(ws, min_col=label_col, min_row=first_row, max_row=last_row)
     chart.add_data(data, titles_from_data=False)
-    chart.set_categories(cats)
-    for axis in (chart.x_axis, chart.y_axis):
-        axis.delete = False
-        axis.txPr = _axis_text()
+    labels = Reference(ws, min_col=label_col, min_row=first_row, max_row=last_row)
+    chart.series[0].cat = AxDataSource(strRef=StrRef(f=str(labels)))  # text, not numbers
+    chart.x_axis.tickLblSkip = 1  # every category named, however many
+    chart.x_axis.delete = chart.y_axis.delete = False
+    chart.x_axis.txPr = _axis_text(label_size)
+    chart.y_axis.txPr = _axis_text()
     if horizontal:
         chart.x_axis.scaling.orientation = "maxMin"  # first row on top, as in the table
     chart.width, chart.height = width, height
@@ -297,7 +308,7 @@ def _cover(wb: Workbook, plan: Plan, year: int) -> None:
     headline = (f"แผนปีงบประมาณ พ.ศ. {year} มี {len(projects):,} โครงการ "
                 f"งบประมาณรวม {million(total):,.4f} ล้านบาท "
                 f"จาก {len(sent)} หน่วยงาน (จากทั้งหมด {N_AGENCIES} หน่วยงาน)")
-    put(ws, 5, 1, headline, bold=True, size=16)
+    paragraph(ws, 5, 1, 3, headline, bold=True, size=16)
     facts = [
         ("จำนวนโครงการ", len(projects), COUNT, "โครงการ"),
         ("งบประมาณรวม", million(total), MILLION_BAHT, "ล้านบาท"),
@@ -311,10 +322,10 @@ def _cover(wb: Workbook, plan: Plan, year: int) -> None:
     for label, value, fmt, unit in facts:
         put(ws, r, 1, label, bold=True)
         put(ws, r, 2, value, fmt, bold=True, size=16)
-        put(ws, r, 3, unit)
+        put(ws, r, 3, f"  {unit}")
         r += 1
     r += 1
-    put(ws, r, 1, "หน่วยงานที่ส่งแผน", bold=True)
+    put(ws, r, 1, "รายชื่อหน่วยงานที่ส่งแผน", bold=True)
     for code in sent:
         put(ws, r, 2, plan.agency_label(code))
         put(ws, r, 3, plan.agency_name(code))
@@ -341,7 +352,7 @@ def _cover(wb: Workbook, plan: Plan, year: int) -> None:
     for note in (ESTIMATE_NOTE,
                  "งบประมาณแสดงเป็นล้านบาท ทศนิยม 4 ตำแหน่ง (รายการโครงการแสดงเป็นบาทด้วย)",
                  f"รวบรวมจากไฟล์แผนของหน่วยงานโดย stiplan — {data_note(plan)}"):
-        put(ws, r, 2, note, wrap=False)
+        paragraph(ws, r, 2, 3, note)
         r += 1
     page_setup(ws, landscape=False)
     ws.print_area = f"A1:C{r}"
@@ -355,7 +366,7 @@ def _agency_sheet(wb: Workbook, plan: Plan, year: int) -> None:
     total = sum((r["budget_baht"] for r in rows), Decimal(0))
     write_table(ws, head, [
         Column("ลำดับ", COUNT, 7), Column("ชื่อย่อ", None, 12), Column("หน่วยงาน", None, 62),
-        Column("จำนวนโครงการ", COUNT, 13), Column("งบประมาณ (ล้านบาท)", MILLION_BAHT, 18),
+        Column("จำนวนโครงการ", COUNT, 13), Column("งบประมาณ (ล้านบาท)", MILLION_BAHT, 22),
         Column("สัดส่วน (%)", PERCENT, 12)],
         [(i, plan.agency_label(r["agency_code"]), r["agency_name_th"], r["projects"],
           million(r["budget_baht"]), r["share_pct"]) for i, r in enumerate(rows, start=1)],
@@ -374,7 +385,7 @@ def _strategy_sheet(wb: Workbook, plan: Plan, year: int) -> None:
     total = sum((r["budget_baht"] for r in rows), Decimal(0))
     write_table(ws, head, [
         Column("ลำดับ", COUNT, 7), Column("ยุทธศาสตร์", None, 60, wrap=True),
-        Column("จำนวนโครงการ", COUNT, 13), Column("งบประมาณ (ล้านบาท)", MILLION_BAHT, 18),
+        Column("จำนวนโครงการ", COUNT, 13), Column("งบประมาณ (ล้านบาท)", MILLION_BAHT, 22),
         Column("สัดส่วน (%)", PERCENT, 12)],
         [(i, r["strategy"], r["projects"], million(r["budget_baht"]), r["share_pct"])
          for i, r in enumerate(rows, start=1)],
@@ -403,8 +414,13 @@ def _total_row(plan: Plan, year: int) -> tuple[int, Decimal]:
 
 def _region_sheet(wb: Workbook, plan: Plan, year: int) -> None:
     ws = wb.create_sheet(SHEET_REGION)
+    cols = [
+        Column("ลำดับ", COUNT, 7), Column("ภาค", None, 26), Column("จำนวนจังหวัด", COUNT, 12),
+        Column("จำนวนโครงการ", COUNT, 13),
+        Column(ESTIMATE_BUDGET, MILLION_BAHT, 22),
+        Column("สัดส่วน (%)", PERCENT, 12)]
     head = sheet_title(ws, f"งบประมาณตามภาค ({ESTIMATE_TH})",
-                       f"ปีงบประมาณ พ.ศ. {year} · หน่วย: ล้านบาท", ESTIMATE_NOTE)
+                       f"ปีงบประมาณ พ.ศ. {year} · หน่วย: ล้านบาท", ESTIMATE_NOTE, cols)
     rows, nation = _area_rows(plan, year, "summary_by_region", "region", list(REGIONS))
     n, total = _total_row(plan, year)
     n_prov = defaultdict(int)
@@ -414,14 +430,11 @@ def _region_sheet(wb: Workbook, plan: Plan, year: int) -> None:
             for i, (k, c, b, s) in enumerate(rows, start=1)]
     body += [(None, NATIONWIDE_TH, None, r["projects"], million(r["budget_baht"]),
               r["share_pct"]) for r in nation]
-    last = write_table(ws, head, [
-        Column("ลำดับ", COUNT, 7), Column("ภาค", None, 26), Column("จำนวนจังหวัด", COUNT, 12),
-        Column("จำนวนโครงการ", COUNT, 13),
-        Column(f"งบประมาณ{ESTIMATE_TH} (ล้านบาท)", MILLION_BAHT, 20),
-        Column("สัดส่วน (%)", PERCENT, 12)], body,
-        total=(None, TOTAL_TH, len(plan.provinces), n, million(total), 100 if total else 0))
-    put(ws, last + 2, 1, "จำนวนโครงการรายภาคนับโครงการที่ดำเนินการหลายภาคในทุกภาคที่ดำเนินการ "
-        "บรรทัดรวมทั้งสิ้นนับแต่ละโครงการครั้งเดียว", italic=True, size=13)
+    last = write_table(ws, head, cols, body, total=(
+        None, TOTAL_TH, len(plan.provinces), n, million(total), 100 if total else 0))
+    paragraph(ws, last + 2, 1, len(cols), "จำนวนโครงการรายภาคนับโครงการที่ดำเนินการหลายภาค"
+              "ในทุกภาคที่ดำเนินการ บรรทัดรวมทั้งสิ้นนับแต่ละโครงการครั้งเดียว",
+              italic=True, size=13)
     bar_chart(ws, f"งบประมาณรายภาค ({ESTIMATE_TH}, ล้านบาท) ไม่รวมโครงการทั่วประเทศ",
               2, 5, head + 1, head + len(rows), f"H{head}")
     page_setup(ws)
@@ -429,8 +442,13 @@ def _region_sheet(wb: Workbook, plan: Plan, year: int) -> None:
 
 def _cluster_sheet(wb: Workbook, plan: Plan, year: int) -> None:
     ws = wb.create_sheet(SHEET_CLUSTER)
+    cols = [
+        Column("ลำดับ", COUNT, 7), Column("กลุ่มจังหวัด", None, 40),
+        Column("จังหวัดในกลุ่ม", None, 60, wrap=True), Column("จำนวนโครงการ", COUNT, 13),
+        Column(ESTIMATE_BUDGET, MILLION_BAHT, 22),
+        Column("สัดส่วน (%)", PERCENT, 12)]
     head = sheet_title(ws, f"งบประมาณตามกลุ่มจังหวัด ({ESTIMATE_TH})",
-                       f"ปีงบประมาณ พ.ศ. {year} · หน่วย: ล้านบาท", ESTIMATE_NOTE)
+                       f"ปีงบประมาณ พ.ศ. {year} · หน่วย: ล้านบาท", ESTIMATE_NOTE, cols)
     members: dict[str, list[str]] = defaultdict(list)
     for p in plan.provinces.values():  # already in Thai order
         members[p.cluster_th or NO_CLUSTER_TH].append(p.name_th)
@@ -441,24 +459,28 @@ def _cluster_sheet(wb: Workbook, plan: Plan, year: int) -> None:
             for i, (k, c, b, s) in enumerate(rows, start=1)]
     body += [(None, r["cluster_th"], None, r["projects"], million(r["budget_baht"]),
               r["share_pct"]) for r in nation]
-    last = write_table(ws, head, [
-        Column("ลำดับ", COUNT, 7), Column("กลุ่มจังหวัด", None, 40),
-        Column("จังหวัดในกลุ่ม", None, 60, wrap=True), Column("จำนวนโครงการ", COUNT, 13),
-        Column(f"งบประมาณ{ESTIMATE_TH} (ล้านบาท)", MILLION_BAHT, 20),
-        Column("สัดส่วน (%)", PERCENT, 12)], body,
-        total=(None, TOTAL_TH, None, n, million(total), 100 if total else 0))
-    put(ws, last + 2, 1, "กรุงเทพมหานครไม่อยู่ในกลุ่มจังหวัดใด แสดงในบรรทัด "
-        f"{NO_CLUSTER_TH}", italic=True, size=13)
+    last = write_table(ws, head, cols, body, total=(None, TOTAL_TH, None, n, million(total), 100 if total else 0))
+    paragraph(ws, last + 2, 1, len(cols), "กรุงเทพมหานครไม่อยู่ในกลุ่มจังหวัดใด แสดงในบรรทัด "
+              f"{NO_CLUSTER_TH} · จำนวนโครงการรายกลุ่มนับโครงการที่ดำเนินการหลายกลุ่มในทุกกลุ่ม",
+              italic=True, size=13)
+    ws.row_breaks.append(Break(id=last + 2))  # the chart prints on a page of its own
     bar_chart(ws, f"งบประมาณรายกลุ่มจังหวัด ({ESTIMATE_TH}, ล้านบาท)", 2, 5, head + 1,
-              head + len(rows), f"B{last + 4}", horizontal=True, width=30, height=14)
+              head + len(rows), f"B{last + 4}", horizontal=True, width=30, height=18,
+              label_size=1000)
     page_setup(ws)
 
 
 def _province_sheet(wb: Workbook, plan: Plan, year: int) -> None:
     ws = wb.create_sheet(SHEET_PROVINCE)
+    cols = [
+        Column("ลำดับ", COUNT, 7), Column("รหัส", None, 8), Column("จังหวัด", None, 22),
+        Column("ภาค", None, 22), Column("กลุ่มจังหวัด", None, 40),
+        Column("จำนวนโครงการ", COUNT, 13),
+        Column(ESTIMATE_BUDGET, MILLION_BAHT, 22),
+        Column("สัดส่วน (%)", PERCENT, 12)]
     head = sheet_title(ws, f"งบประมาณตามจังหวัด ({ESTIMATE_TH})",
                        f"ปีงบประมาณ พ.ศ. {year} · หน่วย: ล้านบาท · เรียงตามพยัญชนะ",
-                       ESTIMATE_NOTE)
+                       ESTIMATE_NOTE, cols)
     codes = list(plan.provinces)  # Thai dictionary order
     rows, nation = _area_rows(plan, year, "summary_by_province", "province_code", codes)
     n, total = _total_row(plan, year)
@@ -469,13 +491,7 @@ def _province_sheet(wb: Workbook, plan: Plan, year: int) -> None:
                      million(b), s))
     body += [(None, None, NATIONWIDE_TH, None, None, r["projects"], million(r["budget_baht"]),
               r["share_pct"]) for r in nation]
-    write_table(ws, head, [
-        Column("ลำดับ", COUNT, 7), Column("รหัส", None, 8), Column("จังหวัด", None, 22),
-        Column("ภาค", None, 22), Column("กลุ่มจังหวัด", None, 40),
-        Column("จำนวนโครงการ", COUNT, 13),
-        Column(f"งบประมาณ{ESTIMATE_TH} (ล้านบาท)", MILLION_BAHT, 20),
-        Column("สัดส่วน (%)", PERCENT, 12)], body,
-        total=(None, None, TOTAL_TH, None, None, n, million(total), 100 if total else 0))
+    write_table(ws, head, cols, body, total=(None, None, TOTAL_TH, None, None, n, million(total), 100 if total else 0))
     ws.auto_filter.ref = f"A{head}:H{head + len(body)}"
     page_setup(ws)
 
@@ -499,7 +515,7 @@ def _missing_sheet(wb: Workbook, plan: Plan, year: int) -> None:
                        f"ปีงบประมาณ พ.ศ. {year} · {len(rows)} จาก {N_AGENCIES} หน่วยงาน")
     last = write_table(ws, head, [
         Column("ลำดับ", COUNT, 7), Column("รหัส", None, 9), Column("ชื่อย่อ", None, 11),
-        Column("หน่วยงาน", None, 58), Column("สถานะ", None, 36),
+        Column("หน่วยงาน", None, 50, wrap=True), Column("สถานะ", None, 34, wrap=True),
         Column("ไฟล์ที่ได้รับ", COUNT, 11), Column("ไฟล์ที่ถูกปฏิเสธ", COUNT, 13),
         Column("เหตุผลล่าสุด", None, 60, wrap=True)],
         [(i, r["agency_code"], plan.agency_label(r["agency_code"]), r["agency_name_th"],
@@ -514,7 +530,7 @@ PROJECT_COLUMNS = [
     Column("ลำดับ", COUNT, 7), Column("หน่วยงาน", None, 11),
     Column("ชื่อโครงการ", None, 50, wrap=True), Column("จังหวัด", None, 30, wrap=True),
     Column("ยุทธศาสตร์", None, 18, wrap=True), Column("กลุ่มเป้าหมาย", None, 18, wrap=True),
-    Column("งบประมาณ (บาท)", BAHT, 17), Column("งบประมาณ (ล้านบาท)", MILLION_BAHT, 15),
+    Column("งบประมาณ (บาท)", BAHT, 17), Column("งบประมาณ (ล้านบาท)", MILLION_BAHT, 22),
     Column("วันเริ่มต้น", None, 13), Column("วันสิ้นสุด", None, 13),
     Column("ผู้รับผิดชอบ", None, 18), Column("โทรศัพท์", None, 14),
     Column("หมายเหตุ", None, 20, wrap=True), Column("ไฟล์ต้นฉบับ", None, 24),
@@ -528,7 +544,7 @@ def _projects_sheet(wb: Workbook, plan: Plan, year: int) -> None:
     total = sum((p.budget_baht for p in projects), Decimal(0))
     head = sheet_title(ws, "รายการโครงการ",
                        f"ปีงบประมาณ พ.ศ. {year} · {len(projects):,} โครงการ · "
-                       "ที่มา: ไฟล์ แผ่นงาน และแถวในไฟล์ของหน่วยงาน")
+                       "ที่มา: ไฟล์ แผ่นงาน และแถวในไฟล์ของหน่วยงาน", columns=PROJECT_COLUMNS)
     body = []
     for i, p in enumerate(projects, start=1):
         where = NATIONWIDE_TH if p.nationwide else ", ".join(
@@ -543,7 +559,7 @@ def _projects_sheet(wb: Workbook, plan: Plan, year: int) -> None:
                               *([None] * 9)))
     ws.auto_filter.ref = f"A{head}:{get_column_letter(len(PROJECT_COLUMNS))}{last - 1}"
     ws.freeze_panes = ws.cell(row=head + 1, column=4)  # keep agency and name in view
-    page_setup(ws)
+    page_setup(ws, a3=True)
 
 
 def write_planbook(plan_data: Plan, year: int, path: Path) -> Path:

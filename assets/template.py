@@ -10,6 +10,8 @@ comma-separated text are normal, so the validations only *warn* (errorStyle "war
 from __future__ import annotations
 
 import datetime as dt
+import math
+import unicodedata
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -176,7 +178,7 @@ def _project_sheet(ws, agency: Agency, year: int, lists: dict[str, str]) -> None
     hint.font = _font(italic=True, size=12, color="595959")
     ws.merge_cells(f"A3:{last_col}3")
 
-    for col, (field, th, en, w, required, how_th, how_en) in enumerate(COLUMNS, start=1):
+    for col, (_field, th, en, w, required, how_th, how_en) in enumerate(COLUMNS, start=1):
         cell = ws.cell(row=HEADER_ROW, column=col, value=th)
         cell.font = _font(bold=True)
         cell.fill = _REQUIRED_FILL if required else _HEADER_FILL
@@ -328,30 +330,60 @@ def _instructions(ws, agency: Agency, year: int) -> None:
          "8. Resubmit the whole corrected file: a newer file replaces the agency's older file for "
          "the same fiscal year as a whole."),
         None,
-        ("คอลัมน์ / Column", "วิธีกรอก / How to fill"),
     ]
+    ws.column_dimensions["A"].width = _INSTR_A
+    ws.column_dimensions["B"].width = _INSTR_B
     row = 1
     for line in lines:
-        if line is not None:
-            th, en = line
-            ws.cell(row=row, column=1, value=th).font = _font(bold=row <= 3, size=16 if row == 1
-                                                              else 14)
-            ws.cell(row=row, column=2, value=en).font = _font(bold=row <= 3, color="404040")
-        row += 1
-    for cell in ws[row - 1]:
+        if line is None:
+            row += 1
+            continue
+        th, en = line
+        heading = row <= 3
+        for text, font in ((th, _font(bold=heading, size=18 if row == 1 else 16 if heading
+                                      else 14)),
+                           (en, _font(bold=heading, size=13, color="404040"))):
+            cell = ws.cell(row=row, column=1, value=text)
+            cell.font = font
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
+            ws.row_dimensions[row].height = _row_height(text, _INSTR_A + _INSTR_B, font.sz)
+            row += 1
+    ws.cell(row=row, column=1, value="คอลัมน์ในแผ่นงาน โครงการ / Column")
+    ws.cell(row=row, column=2, value="วิธีกรอก / How to fill")
+    for cell in ws[row]:
         cell.font = _font(bold=True)
         cell.fill = _HEADER_FILL
+        cell.border = _BOX
+    row += 1
     for field, th, en, _w, required, how_th, how_en in COLUMNS:
-        letter = COLUMN_LETTER[field]
-        need = " (ต้องกรอก / required)" if required else ""
-        ws.cell(row=row, column=1, value=f"{letter}: {th} / {en}{need}").font = _font(bold=required)
-        ws.cell(row=row, column=2, value=f"{how_th}\n{how_en}").font = _font()
-        ws.cell(row=row, column=2).alignment = Alignment(wrap_text=True, vertical="top")
-        ws.cell(row=row, column=1).alignment = Alignment(vertical="top")
+        need = "\nต้องกรอก / required" if required else ""
+        name = ws.cell(row=row, column=1, value=f"{COLUMN_LETTER[field]}  {th} / {en}{need}")
+        name.font = _font(bold=required)
+        how = ws.cell(row=row, column=2, value=f"{how_th}\n{how_en}")
+        how.font = _font()
+        for cell in (name, how):
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            cell.border = _BOX
+        ws.row_dimensions[row].height = max(_row_height(name.value, _INSTR_A),
+                                            _row_height(how.value, _INSTR_B))
         row += 1
-    ws.column_dimensions["A"].width = 70
-    ws.column_dimensions["B"].width = 90
-    for r in range(1, row):
-        ws.cell(row=r, column=1).alignment = Alignment(wrap_text=True, vertical="top")
-        if ws.cell(row=r, column=2).alignment.wrap_text is not True:
-            ws.cell(row=r, column=2).alignment = Alignment(wrap_text=True, vertical="top")
+    ws.sheet_view.showGridLines = False
+    ws.page_setup.orientation = "portrait"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+_INSTR_A, _INSTR_B = 38, 92
+
+
+def _row_height(text: str, width: float, size: float = 14) -> float:
+    """Points for `text` wrapped in a column `width` characters wide (Excel never grows a
+    merged row by itself). Thai vowel and tone marks take no width of their own."""
+    lines = 0
+    for paragraph in str(text).split("\n"):
+        visible = sum(1 for ch in paragraph if unicodedata.category(ch) != "Mn")
+        lines += max(1, math.ceil(visible * size / 14 / (width * 0.9)))
+    return round(lines * size * 1.45 + 4, 1)

@@ -10,10 +10,14 @@ The whole API:
 - `put(ws, row, col, value, fmt=None, bold=False, ...)` — write one cell safely: text that
   looks like a formula (`=`, `+`, `-`, `@`) stays text, characters Excel refuses are
   dropped, `Decimal` is written as a number, and every cell gets the Thai font.
+- `paragraph(ws, row, col, last_col, text, ...)` — wrapped text across merged cells.
+- `fit_row(ws, row, value, size, wrap_width)` — grow a row to fit Thai text (`put` and
+  `write_table` already do it for what they write).
+- `Column(header, fmt=None, width=12, wrap=False)` — one column of a table.
 - `write_table(ws, row, columns, rows, total=None)` — a formatted table (bold wrapped
   header, borders, number formats, column widths, an optional bold total row); freezes
   the panes under its header and repeats the header on every printed page.
-- `page_setup(ws, landscape=True)` — A4, fit to one page wide.
+- `page_setup(ws, landscape=True, a3=False)` — A4 (or A3), fit to one page wide.
 - `thai_sorted(items, key=None)` — sort in Thai dictionary order (pythainlp's collation;
   Python's default order puts every name that starts with เ แ โ ใ ไ at the end).
 - `thai_date(d)` — a date as Thai text in the Buddhist era: ``1 ต.ค. 2554``.
@@ -23,8 +27,10 @@ The whole API:
 from __future__ import annotations
 
 import datetime as dt
-from copy import copy
+import math
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
+from copy import copy
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -45,6 +51,8 @@ PERCENT = "0.00"  # the value is already in percent; the header says (%)
 
 _FORMULA_START = ("=", "+", "-", "@")
 _MAX_TEXT = 32767  # Excel's limit for one cell
+_LINE_HEIGHT = 1.55  # row height in points per point of font size, per line of text
+_CHAR_WIDTH = 1.1  # column-width units per Thai character at FONT_SIZE
 _THIN = Side(style="thin", color="808080")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _HEADER_FILL = "DDEBF7"
@@ -64,7 +72,7 @@ def font(bold: bool = False, size: float = FONT_SIZE, italic: bool = False,
 def put(ws: Worksheet, row: int, col: int, value: Any, fmt: str | None = None, *,
         bold: bool = False, size: float = FONT_SIZE, italic: bool = False,
         color: str | None = None, wrap: bool = False, align: str | None = None,
-        border: bool = False, fill: str | None = None):
+        border: bool = False, fill: str | None = None, fit: bool = True):
     """Write `value` into (row, col) in TH Sarabun New and return the cell.
 
     Strings are always stored as text: one that begins with ``= + - @`` would
@@ -72,7 +80,8 @@ def put(ws: Worksheet, row: int, col: int, value: Any, fmt: str | None = None, *
     treat the others as formulas when the cell is edited), so the cell's type is forced
     to text and it gets Excel's quote prefix. `Decimal` becomes a number; `None` leaves
     the cell empty (but styled). `fmt` is a number format, `fill` a background colour
-    (hex RGB), `border` a thin grey box.
+    (hex RGB), `border` a thin grey box. With `fit`, the row grows to fit the text
+    (wrapped within the column's width when `wrap`).
     """
     cell = ws.cell(row=row, column=col)
     quote = False
@@ -86,7 +95,48 @@ def put(ws: Worksheet, row: int, col: int, value: Any, fmt: str | None = None, *
     else:
         cell.value = value
     _style(cell, (fmt, bold, size, italic, color, wrap, align, border, fill, quote))
+    if fit:
+        width = ws.column_dimensions[get_column_letter(col)].width
+        # bold glyphs are wider: allow for it as a slightly bigger font
+        fit_row(ws, row, value, size * 1.1 if bold else size, width if wrap else None)
     return cell
+
+
+def paragraph(ws: Worksheet, row: int, col: int, last_col: int, text: str, **style):
+    """Write `text` across the merged cells `col`..`last_col` of `row`, wrapped, and make
+    the row tall enough for it. `style` as for `put`."""
+    ws.merge_cells(start_row=row, start_column=col, end_row=row, end_column=last_col)
+    cell = put(ws, row, col, text, wrap=True, fit=False, **style)
+    width = sum(ws.column_dimensions[get_column_letter(c)].width or 13
+                for c in range(col, last_col + 1))
+    fit_row(ws, row, text, style.get("size", FONT_SIZE), width)
+    return cell
+
+
+def text_width(text: str) -> int:
+    """How many characters of `text` take room on a line: Thai vowels and tone marks
+    above or below a consonant take none."""
+    return sum(1 for ch in text if not unicodedata.combining(ch)
+               and unicodedata.category(ch) != "Mn")
+
+
+def fit_row(ws: Worksheet, row: int, value: Any, size: float = FONT_SIZE,
+            wrap_width: float | None = None) -> None:
+    """Make `row` at least tall enough for `value` in a `size`-point Thai font, wrapped
+    within `wrap_width` column units when given. Rows only ever grow. (Neither openpyxl
+    nor Excel sizes rows for TH Sarabun New's marks above and below the line.)"""
+    lines = 1
+    if isinstance(value, str):
+        parts = value.split("\n")
+        if wrap_width:
+            per_line = max(1.0, (wrap_width - 1) / (_CHAR_WIDTH * size / FONT_SIZE))
+            lines = sum(max(1, math.ceil(text_width(p) / per_line)) for p in parts)
+        else:
+            lines = len(parts)
+    height = round(lines * size * _LINE_HEIGHT, 1)
+    dim = ws.row_dimensions[row]
+    if dim.height is None or dim.height < height:
+        dim.height = height
 
 
 def _style(cell, key: tuple) -> None:
@@ -101,8 +151,7 @@ def _style(cell, key: tuple) -> None:
     cell.font = font(bold=bold, size=size, italic=italic, color=color)
     if fmt:
         cell.number_format = fmt
-    if wrap or align:
-        cell.alignment = Alignment(wrap_text=wrap, horizontal=align, vertical="top")
+    cell.alignment = Alignment(wrap_text=wrap, horizontal=align, vertical="center")
     if border:
         cell.border = _BORDER
     if fill:
@@ -151,9 +200,10 @@ def write_table(ws: Worksheet, row: int, columns: Sequence[Column],
     return r
 
 
-def page_setup(ws: Worksheet, landscape: bool = True) -> None:
-    """A4, landscape or portrait, fit to one page wide (as many pages tall as needed)."""
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+def page_setup(ws: Worksheet, landscape: bool = True, a3: bool = False) -> None:
+    """A4 (or A3), landscape or portrait, fit to one page wide (as many pages tall as
+    needed)."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A3 if a3 else ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0

@@ -406,9 +406,10 @@ def _measure_main(argv: list[str]) -> int:
 
 def measure(cmd: list[str], env: dict, cwd: Path, log: Path) -> dict:
     result = cwd / ".measure.json"
+    load1 = os.getloadavg()[0]  # other work on the machine skews the timings
     subprocess.run([sys.executable, __file__, "--_measure", str(result), str(log), "--", *cmd],
                    env=env, cwd=cwd, check=True)
-    return json.loads(result.read_text())
+    return {**json.loads(result.read_text()), "load1": load1}
 
 
 # ----------------------------------------------------------------------------- naive method
@@ -470,6 +471,19 @@ def _machine() -> str:
     return f"nproc {nproc}, {cpu}{mem}, {platform.system()} {platform.release()}"
 
 
+def _code_version() -> str:
+    """The commit under test (the checkout is edited while benchmarks run)."""
+    def git(*a: str) -> str:
+        r = subprocess.run(["git", "-C", str(REPO), *a], capture_output=True, text=True)
+        return r.stdout.strip() if r.returncode == 0 else ""
+
+    head = git("rev-parse", "--short", "HEAD")
+    if not head:
+        return "not a git checkout"
+    dirty = git("status", "--porcelain", "--untracked-files=no")
+    return head + (" with uncommitted changes" if dirty else "")
+
+
 def _table(results: list[dict]) -> list[str]:
     lines = ["| method | seconds | rows/s | peak MB (tree, sampled) | peak MB (largest process, ru_maxrss) |",
              "|---|---:|---:|---:|---:|"]
@@ -517,6 +531,7 @@ def main() -> int:
     print(f"Expected: {total_rows:,} projects, {expected_budget:,.2f} baht")
 
     results: list[dict] = []
+    code_version = _code_version()  # at the start: the code that was run
 
     # 2. stiplan run
     run_dir = out / "run-stiplan"
@@ -528,7 +543,7 @@ def main() -> int:
     env.update(STIPLAN_INBOX=str(inbox), STIPLAN_WAREHOUSE=str(warehouse))
     log = run_dir / "stiplan-run.log"
     print(f"\nRunning: {stiplan} run  (STIPLAN_WAREHOUSE={warehouse}, DAGSTER_HOME unset)")
-    m = measure([str(stiplan), "run"], env, run_dir / "cwd", log)
+    m = measure([str(stiplan), "run", "--no-outputs"], env, run_dir / "cwd", log)
     tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-12:]
     print("  " + "\n  ".join(tail))
     verify = {}
@@ -590,12 +605,16 @@ def main() -> int:
         "",
         f"- Machine: {_machine()}",
         f"- Python {platform.python_version()}; {_versions()}",
+        f"- Code: git {code_version}",
         f"- Input: {len(manifest['files'])} workbooks, {size_mb:.1f} MB, {total_rows:,} project "
         f"rows (+ section and total rows), expected total {expected_budget:,.2f} baht; "
         + (f"generated in {gen_seconds:.1f} s" if gen_seconds is not None else
            f"cached (generated earlier in {manifest['generation_seconds']:.1f} s)"),
         f"- Peak memory: tree total sampled every 0.1 s via {sampler}; ru_maxrss = "
         "RUSAGE_CHILDREN of a wrapper, i.e. the largest single process",
+        "- 1-min load average when each method started: "
+        + ", ".join(f"{r['method']} {r['load1']:.2f}" for r in results)
+        + f" (on {os.cpu_count()} CPUs; anything above ~0.1 means other work skewed the timings)",
         "",
         *table,
         "",

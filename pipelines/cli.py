@@ -19,7 +19,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 status.update(text)
                 console.log(text)
 
-            summary = run_inbox(progress=progress, force=args.all)
+            summary = run_inbox(progress=progress, force=args.all, outputs=not args.no_outputs)
     except RunFailed as exc:
         console.print(f"[red]stiplan run failed (software or warehouse):[/red]\n{exc}")
         return 1
@@ -42,6 +42,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
         f"{oc.get(k, 0)} {k}" for k in ("accepted", "rejected", "duplicate", "total", "section")))
     console.print(f"Plan: [bold]{n}[/bold] projects, [bold]{total:,.2f}[/bold] baht; "
                   f"{report['candidates']} cross-agency duplicate candidate(s) to review.")
+    from stiplan.settings import paths
+
+    p = paths()
+    console.print(f"Published {p.plan}" + ("" if args.no_outputs else
+                  f"; plan books, feedback and province extracts in {p.outputs}"))
     return 0
 
 
@@ -100,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="process everything in the inbox once and publish the plan")
     run.add_argument("--all", action="store_true",
                      help="re-read every agency even if nothing new arrived")
+    run.add_argument("--no-outputs", action="store_true",
+                     help="publish the plan only; skip the plan books, feedback and extracts")
     run.set_defaults(func=_cmd_run)
     tpl = sub.add_parser("template", help="write a blank submission workbook for one agency")
     tpl.add_argument("agency", metavar="AGENCY",

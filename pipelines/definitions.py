@@ -3,6 +3,7 @@
 import dagster as dg
 
 from stiplan.assets.intake import agency_intake, unrouted_files
+from stiplan.assets.outputs import OUTPUT_ASSETS
 from stiplan.assets.parsed import agency_submissions
 from stiplan.assets.partitions import AGENCY_PARTITIONS
 from stiplan.assets.plan import audit_checks, published_plan, warning_checks, working_plan
@@ -17,6 +18,11 @@ ingest_agencies = dg.define_asset_job(
     partitions_def=AGENCY_PARTITIONS,
     description="Route, register, parse and validate the inbox files of the selected agencies.",
 )
+write_outputs = dg.define_asset_job(
+    "write_outputs",
+    selection=dg.AssetSelection.assets(*OUTPUT_ASSETS),
+    description="Write the plan books, agency feedback and province extracts.",
+)
 build_plan = dg.define_asset_job(
     "build_plan",
     selection=dg.AssetSelection.assets(*PLAN_ASSETS)
@@ -29,13 +35,13 @@ automation = dg.AutomationConditionSensorDefinition(
     "plan_automation",
     target=dg.AssetSelection.all(),
     default_status=dg.DefaultSensorStatus.RUNNING,
-    minimum_interval_seconds=5,
+    minimum_interval_seconds=2,
 )
 
 defs = dg.Definitions(
-    assets=[*AGENCY_ASSETS, *PLAN_ASSETS],
+    assets=[*AGENCY_ASSETS, *PLAN_ASSETS, *OUTPUT_ASSETS],
     asset_checks=[*audit_checks, *warning_checks],
-    jobs=[ingest_agencies, build_plan],
+    jobs=[ingest_agencies, build_plan, write_outputs],
     sensors=[inbox_sensor, automation],
     # One process: DuckDB allows one writer per file, and step start-up stays cheap.
     executor=dg.in_process_executor,

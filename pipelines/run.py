@@ -42,7 +42,7 @@ def _instance() -> dg.DagsterInstance:
     return dg.DagsterInstance.ephemeral()
 
 
-def run_inbox(progress=None, force: bool = False) -> RunSummary:
+def run_inbox(progress=None, force: bool = False, outputs: bool = True) -> RunSummary:
     def say(text: str) -> None:
         if progress:
             progress(text)
@@ -86,6 +86,12 @@ def run_inbox(progress=None, force: bool = False) -> RunSummary:
         if not ev.passed and ev.check_name in BLOCKING_CHECKS:
             summary.failed_checks.append(ev.check_name)
     summary.published = not summary.failed_checks
+    if summary.published and outputs:
+        say("Writing the plan books, feedback and province extracts")
+        result = defs.resolve_job_def("write_outputs").execute_in_process(
+            instance=instance, raise_on_error=False, run_config=QUIET)
+        if not result.success:
+            raise RunFailed(_failure(result))
     return summary
 
 

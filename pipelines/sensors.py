@@ -20,8 +20,8 @@ from stiplan.assets.registry import Registry, list_inbox
 from stiplan.assets.routing import route_files
 from stiplan.settings import paths
 
-SETTLE_SECONDS = 2.5
-INTERVAL_SECONDS = 3
+SETTLE_SECONDS = 2.0
+INTERVAL_SECONDS = 2
 
 
 def settle(pending: dict[str, list], stats: dict[str, tuple[int, int]], now: float,

@@ -21,7 +21,7 @@ BIN = Path(sys.executable).parent
 YEAR = "ประจำปีงบประมาณ พ.ศ. 2555"
 H = ["ลำดับ", "ชื่อโครงการ", "จังหวัด", "งบประมาณ (บาท)"]
 ASSETS = {"agency_intake", "agency_submissions", "unrouted_files", "working_plan",
-          "published_plan"}
+          "published_plan", "plan_books", "agency_feedback", "province_extracts"}
 CHECKS = {"conservation", "reconciliation", "reference_codes", "unique_project_id"}
 WARNINGS = {"totals_match", "no_zero_budgets"}
 
@@ -49,7 +49,8 @@ def test_definitions_hold_every_asset_check_and_job():
     assert {n for n, k in checks.items() if graph.get_check_spec(k).blocking} == CHECKS
     part = graph.get(dg.AssetKey("agency_submissions")).partitions_def
     assert len(part.get_partition_keys()) == 16 and "NSTDA" in part.get_partition_keys()
-    assert {j.name for j in defs.resolve_all_job_defs()} >= {"ingest_agencies", "build_plan"}
+    assert {j.name for j in defs.resolve_all_job_defs()} >= {"ingest_agencies", "build_plan",
+                                                             "write_outputs"}
     sensors = {s.name: s.default_status for s in defs.sensors}
     assert sensors == {"inbox_sensor": dg.DefaultSensorStatus.RUNNING,
                        "plan_automation": dg.DefaultSensorStatus.RUNNING}

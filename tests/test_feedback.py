@@ -448,6 +448,7 @@ def test_clean_submission_gets_a_confirmation(built):
     wb = openpyxl.load_workbook(built["by_file"]["HAII_2555.xlsx"])
     text = "\n".join(c.value for c in wb[RECEIPT_SHEET]["A"] if c.value)
     assert "superseded" in text and "3 project(s) accepted" in text
+    assert "Replaced by: HAII_2555_v2.xlsx" in text
 
 
 @pytest.mark.parametrize("file_name,folder,code", [
@@ -490,3 +491,14 @@ def test_writing_twice_gives_the_same_workbooks(built):
             assert va == vb
         assert a.read_bytes() == b.read_bytes(), a.name  # no clock in the bytes either
 
+
+
+def test_missing_archive_still_lists_the_problems(built, tmp_path):
+    empty = tmp_path / "archive"
+    empty.mkdir()
+    paths = write_feedback(built["plan"], empty, tmp_path / "out")
+    [nimt] = [p for p in paths if p.parent.name == "NIMT"]
+    wb = openpyxl.load_workbook(nimt)
+    assert wb.sheetnames == [PROBLEMS_SHEET]
+    assert len(problem_table(wb)) == len(INJECTED["NIMT_2555.xlsx"])
+    assert any("could not be copied" in (c.value or "") for c in wb[PROBLEMS_SHEET]["A"])

@@ -104,11 +104,12 @@ def test_automation_merges_and_publishes_after_a_partition_changes(inbox):
         result = dg.evaluate_automation_conditions(defs=defs, instance=instance,
                                                    cursor=baseline.cursor)
         requested = {r.key.to_user_string() for r in result.results if r.true_subset.size}
-        # merge, its checks and the publish, in one run; never the intake
+        # merge, its checks, the publish and the outputs, in one run; never the intake
         assert requested == {"working_plan", "published_plan", "working_plan:conservation",
                              "working_plan:reconciliation", "working_plan:reference_codes",
                              "working_plan:unique_project_id", "working_plan:totals_match",
-                             "working_plan:no_zero_budgets"}
+                             "working_plan:no_zero_budgets", "plan_books", "agency_feedback",
+                             "province_extracts"}
         # nothing changed since: nothing is requested again
         after = dg.evaluate_automation_conditions(defs=defs, instance=instance,
                                                   cursor=result.cursor)

@@ -1,0 +1,73 @@
+"""What people take away, written from the published plan after every publish:
+the plan book per fiscal year, feedback to every agency, one extract per province."""
+
+import shutil
+from pathlib import Path
+
+import dagster as dg
+
+from stiplan.assets.extracts import write_province_extracts
+from stiplan.assets.feedback import write_feedback
+from stiplan.assets.plan import published_plan
+from stiplan.assets.planbook import write_planbooks
+from stiplan.settings import paths
+
+AFTER_PUBLISH = dg.AutomationCondition.eager()
+
+
+def _rebuild(folder: Path, write) -> list[Path]:
+    """Write into a fresh folder, then swap it in: no stale file survives a new plan,
+    and a reader never sees half a set."""
+    tmp = folder.with_name(f".{folder.name}.building")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    written = write(tmp)
+    old = folder.with_name(f".{folder.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if folder.exists():
+        folder.rename(old)
+    tmp.rename(folder)
+    shutil.rmtree(old, ignore_errors=True)
+    return [folder / p.relative_to(tmp) for p in written]
+
+
+def _listing(folder: Path, files: list[Path], limit: int = 30) -> dg.MetadataValue:
+    lines = [f"- `{p.relative_to(folder)}`" for p in sorted(files)[:limit]]
+    if len(files) > limit:
+        lines.append(f"- … and {len(files) - limit} more")
+    return dg.MetadataValue.md("\n".join(lines) or "none")
+
+
+@dg.asset(deps=[published_plan], group_name="outputs", kinds={"excel"},
+          automation_condition=AFTER_PUBLISH,
+          description="outputs/planbook/: the plan book of each fiscal year (.xlsx).")
+def plan_books(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    p = paths()
+    folder = p.outputs / "planbook"
+    files = _rebuild(folder, lambda out: write_planbooks(p.plan, out))
+    return dg.MaterializeResult(metadata={"files": len(files), "path": str(folder),
+                                          "written": _listing(folder, files)})
+
+
+@dg.asset(deps=[published_plan], group_name="outputs", kinds={"excel"},
+          automation_condition=AFTER_PUBLISH,
+          description="outputs/feedback/<AGENCY>/ (and unrouted/): what each submitter must fix.")
+def agency_feedback(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    p = paths()
+    folder = p.outputs / "feedback"
+    files = _rebuild(folder, lambda out: write_feedback(p.plan, p.archive, out))
+    return dg.MaterializeResult(metadata={"files": len(files), "path": str(folder),
+                                          "written": _listing(folder, files)})
+
+
+@dg.asset(deps=[published_plan], group_name="outputs", kinds={"excel"},
+          automation_condition=AFTER_PUBLISH,
+          description="outputs/provinces/<year>/: one workbook per province for Area Based planning.")
+def province_extracts(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    p = paths()
+    folder = p.outputs / "provinces"
+    files = _rebuild(folder, lambda out: write_province_extracts(p.plan, out))
+    return dg.MaterializeResult(metadata={"files": len(files), "path": str(folder)})
+
+
+OUTPUT_ASSETS = [plan_books, agency_feedback, province_extracts]
