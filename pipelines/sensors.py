@@ -16,11 +16,13 @@ import dagster as dg
 
 from stiplan.assets.intake import agency_intake, unrouted_files
 from stiplan.assets.parsed import agency_submissions
+from stiplan.assets.plan import audit_checks, published_plan, working_plan
 from stiplan.assets.registry import Registry, list_inbox
 from stiplan.assets.routing import route_files
 from stiplan.settings import paths
 
 SETTLE_SECONDS = 2.0
+PLAN_CHECKS = [key for check in audit_checks for key in check.check_keys]
 INTERVAL_SECONDS = 2
 
 
@@ -32,7 +34,11 @@ def settle(pending: dict[str, list], stats: dict[str, tuple[int, int]], now: flo
     ready, keep = [], {}
     for path, (size, mtime) in stats.items():
         seen = pending.get(path)
-        if seen and seen[0] == size and seen[1] == mtime:
+        if not seen and now - mtime / 1e9 >= settle_seconds:
+            # Last written long enough ago (a finished copy, even one that kept an
+            # old time: copiers set the time after the last byte): ready at once.
+            ready.append(path)
+        elif seen and seen[0] == size and seen[1] == mtime:
             if now - seen[2] >= settle_seconds:
                 ready.append(path)
             else:
@@ -50,7 +56,7 @@ def _key(parts: list[str]) -> str:
     name="inbox_sensor",
     minimum_interval_seconds=INTERVAL_SECONDS,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    target=[agency_intake, agency_submissions, unrouted_files],
+    target=[agency_intake, agency_submissions, unrouted_files, working_plan, published_plan],
     description="Routes new inbox files and requests a run for each agency they belong to.",
 )
 def inbox_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
@@ -82,9 +88,14 @@ def inbox_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
                     run_key=f"unrouted:{key}", asset_selection=[unrouted_files.key],
                     tags={"stiplan/files": names[:200]}))
             else:
+                # The agency's run merges, audits and publishes too: one run from drop
+                # to plan. Merges queue on the duckdb_write pool and each re-reads every
+                # submission, so the last one always holds them all.
                 requests.append(dg.RunRequest(
                     run_key=f"{agency}:{key}", partition_key=agency,
-                    asset_selection=[agency_intake.key, agency_submissions.key],
+                    asset_selection=[agency_intake.key, agency_submissions.key,
+                                     working_plan.key, published_plan.key],
+                    asset_check_keys=PLAN_CHECKS,
                     tags={"stiplan/agency": agency, "stiplan/files": names[:200],
                           "stiplan/fiscal_years": ",".join(sorted(
                               {str(routes[f.submission_id].fiscal_year or "?") for f in group}))}))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
 
@@ -17,15 +18,19 @@ H = ["ลำดับ", "ชื่อโครงการ", "จังหวั
 
 
 def test_settle_waits_until_a_file_stops_changing():
-    ready, pending = settle({}, {"a": (10, 1)}, now=100.0)
-    assert ready == [] and pending == {"a": [10, 1, 100.0]}
+    ready, pending = settle({}, {"a": (10, int(99.5e9))}, now=100.0)
+    assert ready == [] and pending == {"a": [10, int(99.5e9), 100.0]}
     # still growing: the clock restarts
-    ready, pending = settle(pending, {"a": (20, 2)}, now=102.0)
-    assert ready == [] and pending["a"] == [20, 2, 102.0]
-    ready, pending = settle(pending, {"a": (20, 2)}, now=102.0 + SETTLE_SECONDS - 0.1)
+    grown = (20, int(101.9e9))
+    ready, pending = settle(pending, {"a": grown}, now=102.0)
+    assert ready == [] and pending["a"] == [*grown, 102.0]
+    ready, pending = settle(pending, {"a": grown}, now=102.0 + SETTLE_SECONDS - 0.1)
     assert ready == []
-    ready, pending = settle(pending, {"a": (20, 2)}, now=102.0 + SETTLE_SECONDS)
+    ready, pending = settle(pending, {"a": grown}, now=102.0 + SETTLE_SECONDS)
     assert ready == ["a"] and pending == {}
+    # a finished copy whose last write is long past is ready at first sight
+    ready, pending = settle({}, {"b": (5, int(10e9))}, now=100.0)
+    assert ready == ["b"] and pending == {}
     # a file that left the inbox leaves the cursor too: it stays bounded
     _, pending = settle({"gone": [1, 1, 0.0]}, {}, now=5.0)
     assert pending == {}
@@ -58,15 +63,20 @@ def test_sensor_requests_one_run_per_agency_and_records_unrouted(inbox):
     (inbox / "~$NSTDA_2555.xlsx").write_bytes(b"lock")
     (inbox / ".~lock.DSS_2555.xlsx#").write_bytes(b"lock")
     with dg.instance_for_test() as instance:
+        for p in inbox.iterdir():  # just written: a first sighting starts the settle clock
+            os.utime(p)
         first = _tick(instance)
-        assert first.run_requests == []  # a first sighting only starts the settle clock
+        assert first.run_requests == []
         assert set(json.loads(first.cursor)) == {str(inbox / n) for n in
                                                  ("NSTDA_2555.xlsx", "DSS_2555.xlsx", "notes.pdf")}
         result = _tick(instance, _settled_cursor(inbox))
         by_key = {r.partition_key: r for r in result.run_requests}
         assert set(by_key) == {"NSTDA", "DSS", None}
-        assert by_key["NSTDA"].asset_selection == [dg.AssetKey("agency_intake"),
-                                                    dg.AssetKey("agency_submissions")]
+        assert by_key["NSTDA"].asset_selection == [
+            dg.AssetKey(k) for k in ("agency_intake", "agency_submissions", "working_plan",
+                                     "published_plan")]
+        assert {k.name for k in by_key["NSTDA"].asset_check_keys} == {
+            "conservation", "reconciliation", "reference_codes", "unique_project_id"}
         assert by_key[None].asset_selection == [dg.AssetKey("unrouted_files")]
         assert by_key["DSS"].tags["stiplan/agency"] == "DSS"
         assert json.loads(result.cursor) == {}
