@@ -55,3 +55,10 @@ def parse_all(cache_dir: Path, jobs: list[tuple[str, Path, str]]) -> dict[str, P
             store(cache_dir, sid, parsed)
         out[sid] = parsed
     return out
+
+
+def parse_registered(p, registry, files: list[dict]) -> dict[str, ParsedSubmission]:
+    """Parse registered files (rows of `Registry.files`) from their archived bytes."""
+    return parse_all(p.parsed, [(f["submission_id"],
+                                 registry.archived(f["submission_id"], p.archive),
+                                 f["file_name"]) for f in files])

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import dagster as dg
 
-from stiplan.assets.cache import parse_all
+from stiplan.assets.cache import parse_registered
 from stiplan.assets.intake import agency_intake
 from stiplan.assets.partitions import AGENCY_PARTITIONS
 from stiplan.assets.registry import Registry
@@ -28,9 +28,7 @@ def agency_submissions(context: dg.AssetExecutionContext) -> dg.MaterializeResul
     p = paths()
     registry = Registry(p.registry)
     files = [f for a in context.partition_keys for f in registry.files(a)]
-    parsed = parse_all(p.parsed, [(f["submission_id"],
-                                   registry.archived(f["submission_id"], p.archive),
-                                   f["file_name"]) for f in files])
+    parsed = parse_registered(p, registry, files)
     outcomes: Counter = Counter()
     budget = Decimal(0)
     rejected_files, preview = [], []

@@ -9,10 +9,10 @@ import os
 import shutil
 
 import dagster as dg
-import duckdb
 
 from stiplan.assets import audit
-from stiplan.assets.cache import parse_all
+from stiplan.assets.cache import parse_registered
+from stiplan.assets.database import read_only
 from stiplan.assets.intake import unrouted_files
 from stiplan.assets.merge import build_tables, write_database
 from stiplan.assets.parsed import agency_submissions
@@ -46,9 +46,7 @@ def working_plan(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     registry = Registry(p.registry)
     files = registry.files()
     routed = [f for f in files if f["agency_code"] is not None]
-    parsed = parse_all(p.parsed, [(f["submission_id"],
-                                   registry.archived(f["submission_id"], p.archive),
-                                   f["file_name"]) for f in routed])
+    parsed = parse_registered(p, registry, routed)
     tables = build_tables(files, registry.arrivals(), parsed)
     write_database(p.working_plan, tables)
     total = sum((_dec(r["budget_baht"]) for r in tables["projects"]), _dec("0"))
@@ -73,11 +71,8 @@ def _make_check(name: str, fn):
                     automation_condition=AC.eager(),
                     description=(fn.__doc__ or name).strip().splitlines()[0])
     def _check() -> dg.AssetCheckResult:
-        con = duckdb.connect(str(paths().working_plan), read_only=True)
-        try:
+        with read_only(paths().working_plan) as con:
             result = fn(con)
-        finally:
-            con.close()
         return dg.AssetCheckResult(passed=result.passed, description=result.description,
                                    metadata=dict(result.evidence))
 
@@ -91,14 +86,11 @@ def _make_warning(name: str, code: str, description: str):
     @dg.asset_check(asset=working_plan, name=name, blocking=False, description=description,
                     automation_condition=AC.eager())
     def _check() -> dg.AssetCheckResult:
-        con = duckdb.connect(str(paths().working_plan), read_only=True)
-        try:
+        with read_only(paths().working_plan) as con:
             rows = con.execute("""
                 SELECT s.file_name, p.sheet, p.row_number, p.value FROM row_problems p
                 JOIN submissions s USING (submission_id)
                 WHERE s.status = 'current' AND p.code = ? ORDER BY 1, 2, 3""", [code]).fetchall()
-        finally:
-            con.close()
         table = "\n".join(f"| `{f}` | {sh} | {n} | {v} |" for f, sh, n, v in rows[:50])
         return dg.AssetCheckResult(
             passed=not rows, severity=dg.AssetCheckSeverity.WARN,
@@ -128,22 +120,16 @@ def published_plan(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     p = paths()
     # Audit again right before the swap: whatever launched this run, a plan that
     # breaks an invariant is never published.
-    con = duckdb.connect(str(p.working_plan), read_only=True)
-    try:
+    with read_only(p.working_plan) as con:
         failed = [n for n, fn in audit.BLOCKING_CHECKS.items() if not fn(con).passed]
-    finally:
-        con.close()
     if failed:
         raise dg.Failure(f"not published: blocking checks failed: {', '.join(failed)}")
     tmp = p.plan.with_name(f".{p.plan.name}.{os.getpid()}.publishing")
     shutil.copyfile(p.working_plan, tmp)
     os.replace(tmp, p.plan)  # readers holding the old file keep reading it whole
-    con = duckdb.connect(str(p.plan), read_only=True)
-    try:
+    with read_only(p.plan) as con:
         counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
         total = con.execute("SELECT coalesce(sum(budget_baht), 0) FROM projects").fetchone()[0]
-    finally:
-        con.close()
     return dg.MaterializeResult(metadata={
         "agency_status": dg.MetadataValue.md(status_table(p.plan)),
         "path": str(p.plan),
@@ -157,8 +143,7 @@ def status_table(plan) -> str:
     """The 16 agencies x fiscal year: what arrived, the current version, its rows."""
     from stiplan.schemas.reference import AGENCIES
 
-    con = duckdb.connect(str(plan), read_only=True)
-    try:
+    with read_only(plan) as con:
         rows = con.execute("""
             SELECT agency_code, fiscal_year, count(*) AS received,
                    max(file_name) FILTER (status = 'current') AS current_file,
@@ -167,8 +152,6 @@ def status_table(plan) -> str:
                    count(*) FILTER (status = 'rejected') AS files_rejected
             FROM submissions WHERE agency_code IS NOT NULL
             GROUP BY ALL ORDER BY 1, 2""").fetchall()
-    finally:
-        con.close()
     seen = {r[0] for r in rows}
     lines = ["| agency | fiscal year | files received | current version | rows accepted "
              "| rows rejected | files rejected |", "|---|---|---|---|---|---|---|"]

@@ -10,6 +10,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -133,13 +135,26 @@ def graphql(port: int, query: str, variables: dict | None = None) -> dict:
         return json.loads(resp.read())
 
 
-def test_dagster_dev_serves_every_asset(workspace):
+@contextmanager
+def dagster_dev(env: dict, cwd: Path) -> Iterator[int]:
+    """The real `dagster dev` on 127.0.0.1, as `make start` runs it; yields its port."""
     port = _free_port()
     proc = subprocess.Popen(
         [str(BIN / "dagster"), "dev", "-m", "stiplan.definitions", "-h", "127.0.0.1",
-         "-p", str(port)], env=_env(workspace), cwd=workspace, start_new_session=True,
+         "-p", str(port)], env=env, cwd=cwd, start_new_session=True,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
+        yield port
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_dagster_dev_serves_every_asset(workspace):
+    with dagster_dev(_env(workspace), workspace) as port:
         deadline, nodes = time.time() + 120, None
         while time.time() < deadline:
             try:
@@ -152,9 +167,3 @@ def test_dagster_dev_serves_every_asset(workspace):
             time.sleep(1)
         assert nodes, "dagster dev did not serve the code location"
         assert {n["assetKey"]["path"][-1] for n in nodes} == ASSETS
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import subprocess
 import time
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
-from test_dagster import BIN, _free_port, graphql
+from test_dagster import dagster_dev, graphql
 from workbooks import set_old_mtime, write_xlsx
 
 from stiplan.schemas.reference import AGENCIES
@@ -74,12 +72,7 @@ def test_dropping_files_under_dagster_dev_publishes_the_plan(tmp_path):
         write_xlsx(staging / f"{code}_2555.xlsx",
                    {"s": ([[YEAR], H], [[1, f"โครงการของ {code}", "น่าน", 100]])})
 
-    port = _free_port()
-    proc = subprocess.Popen(
-        [str(BIN / "dagster"), "dev", "-m", "stiplan.definitions", "-h", "127.0.0.1",
-         "-p", str(port)], env=env, cwd=tmp_path, start_new_session=True,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
+    with dagster_dev(env, tmp_path) as port:
         deadline = time.time() + 120
         while time.time() < deadline:
             try:
@@ -110,6 +103,17 @@ def test_dropping_files_under_dagster_dev_publishes_the_plan(tmp_path):
             time.sleep(1)
         assert got == expected
 
+        # The automation then writes the outputs from the published plan.
+        book = warehouse / "outputs" / "planbook" / "แผนบูรณาการ_วทน_2555.xlsx"
+        extracts = warehouse / "outputs" / "provinces" / "2555"
+
+        def outputs_written() -> bool:
+            return book.exists() and len(list(extracts.glob("*.xlsx"))) == 77
+
+        deadline = time.time() + 120
+        while not outputs_written() and time.time() < deadline:
+            time.sleep(1)
+        assert outputs_written()
         runs = _settled_runs(port)
         tags = [{t["key"]: t["value"] for t in r["tags"]} for r in runs]
         assert runs and all(r["status"] == "SUCCESS" for r in runs), runs
@@ -134,12 +138,6 @@ def test_dropping_files_under_dagster_dev_publishes_the_plan(tmp_path):
         backfill_runs = [r for r in runs if {"key": "dagster/backfill", "value": backfill_id}
                          in r["tags"]]
         assert len(backfill_runs) == 1 and backfill_runs[0]["status"] == "SUCCESS"
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
 
     # The chunked file was taken once, whole: one submission, one arrival, its full hash.
     import hashlib
