@@ -47,6 +47,7 @@ def agency_submissions(context: dg.AssetExecutionContext) -> dg.MaterializeResul
                                f"{describe(row.reason_code)} |")
     return dg.MaterializeResult(metadata={
         "files": len(files),
+        "dagster/row_count": sum(outcomes.values()),
         "rows_read": sum(outcomes.values()),
         **{f"rows_{k}": outcomes[k] for k in ("accepted", "rejected", "duplicate", "total",
                                                "section")},

@@ -136,6 +136,9 @@ def published_plan(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         "dagster/row_count": counts["projects"],
         "budget_total_baht": float(total),
         **{f"rows_{t}": n for t, n in counts.items()},
+        # the warehouse contract, table by table, for anyone writing a query
+        **{f"schema_{t}": dg.TableSchema(columns=[dg.TableColumn(c, ty) for c, ty in cols])
+           for t, cols in TABLES.items()},
     })
 
 

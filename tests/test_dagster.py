@@ -167,3 +167,24 @@ def test_dagster_dev_serves_every_asset(workspace):
             time.sleep(1)
         assert nodes, "dagster dev did not serve the code location"
         assert {n["assetKey"]["path"][-1] for n in nodes} == ASSETS
+
+
+def test_agency_partition_metadata_answers_without_a_query(workspace):
+    from stiplan.definitions import defs
+
+    write_xlsx(workspace / "inbox" / "NIMT_2555.xlsx", {"s": ([[YEAR], H], [
+        [1, "โครงการดี", "ตาก", 100], [2, "โครงการไม่มีจังหวัด", None, 5],
+        [3, "โครงการดี", "ตาก", 100]])})
+    with dg.instance_for_test() as instance:
+        result = defs.resolve_job_def("ingest_agencies").execute_in_process(
+            instance=instance, partition_key="NIMT")
+        assert result.success
+        mat = next(m for m in result.get_asset_materialization_events()
+                   if m.asset_key == dg.AssetKey("agency_submissions")).materialization
+        meta = {k: getattr(v, "value", v) for k, v in mat.metadata.items()}
+        assert (meta["rows_read"], meta["rows_accepted"], meta["rows_rejected"],
+                meta["rows_duplicate"], meta["dagster/row_count"]) == (3, 1, 1, 1, 3)
+        assert meta["budget_accepted_baht"] == 100.0
+        assert "| 4 |" in meta["rejected_rows_preview"] and "No province" in meta[
+            "rejected_rows_preview"]
+        assert mat.partition == "NIMT"

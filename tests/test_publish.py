@@ -51,3 +51,21 @@ def test_status_table_lists_every_agency(tmp_path, monkeypatch):
     assert len(lines) == 16
     assert "| NSTDA | 2555 | 1 | NSTDA_2555.xlsx | 1 | 1 | 0 |" in lines
     assert sum("not yet submitted" in line for line in lines) == 15
+
+
+def test_stiplan_run_with_an_empty_dagster_home(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    inbox, home = tmp_path / "inbox", tmp_path / "empty_home"
+    inbox.mkdir()
+    home.mkdir()
+    write_xlsx(inbox / "NSTDA_2555.xlsx", {"s": ([[YEAR], H], [[1, "ก", "ตาก", 100]])})
+    env = dict(os.environ, DAGSTER_HOME=str(home), STIPLAN_INBOX=str(inbox),
+               STIPLAN_WAREHOUSE=str(tmp_path / "warehouse"))
+    proc = subprocess.run([sys.executable, "-m", "stiplan.cli", "run", "--no-outputs"],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "1 projects" in proc.stdout.replace("[bold]", "")
+    assert list(home.rglob("runs.db")), "the runs are kept in DAGSTER_HOME"
