@@ -50,7 +50,7 @@ def parse_all(cache_dir: Path, jobs: list[tuple[str, Path, str]]) -> dict[str, P
     for (sid, _, _), parsed in zip(todo, results, strict=True):
         if isinstance(parsed, Crashed):
             # Not cached: a crash may be the machine's (memory), so try again next run.
-            parsed = ParsedSubmission(Identity(reason_code="file_unreadable", detail=parsed.detail))
+            parsed = ParsedSubmission(Identity(reason_code="reader_crashed", detail=parsed.detail))
         else:
             store(cache_dir, sid, parsed)
         out[sid] = parsed

@@ -30,19 +30,25 @@ def assign_ids(agency: str, year: int, versions: list[list[tuple[str, str]]]) ->
     prev_name_count: Counter = Counter()
     for rows in versions:
         name_count = Counter(name for name, _ in rows)
-        ids: list[str] = []
-        used: set[str] = set()
+        # First the ids that continue from the previous version, then fresh ones:
+        # a new row must never take an id that a continuing project inherits.
+        ids: list[str | None] = []
         for name, prov in rows:
             pid = prev_by_key.get((name, prov))
             if pid is None and name_count[name] == 1 and prev_name_count[name] == 1:
                 pid = prev_by_name[name]
+            ids.append(pid)
+        used = {pid for pid in ids if pid}
+        for pos, (name, prov) in enumerate(rows):
+            if ids[pos] is not None:
+                continue
             salt = 0
-            candidate = pid or derive_id(agency, year, name, prov)
+            candidate = derive_id(agency, year, name, prov)
             while candidate in used:  # an inherited id may meet a fresh one: keep ids unique
                 salt += 1
                 candidate = derive_id(agency, year, name, prov, salt)
             used.add(candidate)
-            ids.append(candidate)
+            ids[pos] = candidate
         out.append(ids)
         prev_by_key = {key: pid for key, pid in zip(rows, ids, strict=True)}
         prev_by_name = {name: pid for (name, _), pid in zip(rows, ids, strict=True)}

@@ -12,6 +12,12 @@ from stiplan.schemas.reasons import describe
 from stiplan.settings import paths
 
 
+def _unattended(context: dg.AssetExecutionContext) -> bool:
+    """Runs the sensor, automation or UI launched may meet a file mid-copy; a planner's
+    own `stiplan run` (tagged stiplan/cli) takes everything in the inbox."""
+    return context.run.tags.get("stiplan/cli") != "1"
+
+
 @dg.asset(
     partitions_def=AGENCY_PARTITIONS,
     backfill_policy=dg.BackfillPolicy.single_run(),
@@ -22,7 +28,7 @@ from stiplan.settings import paths
 def agency_intake(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     p = paths()
     registry = Registry(p.registry)
-    files, routes = scan_and_route(p.inbox, registry)
+    files, routes = scan_and_route(p.inbox, registry, settled_only=_unattended(context))
     agencies = set(context.partition_keys)
     mine = [f for f in files if routes[f.submission_id].agency_code in agencies]
     added = registry.register(mine, routes, p.archive)
@@ -41,7 +47,7 @@ def agency_intake(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
 def unrouted_files(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     p = paths()
     registry = Registry(p.registry)
-    files, routes = scan_and_route(p.inbox, registry)
+    files, routes = scan_and_route(p.inbox, registry, settled_only=_unattended(context))
     unrouted = [f for f in files if routes[f.submission_id].agency_code is None]
     added = registry.register(unrouted, routes, p.archive)
     table = "\n".join(

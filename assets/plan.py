@@ -118,14 +118,15 @@ warning_checks = [
 )
 def published_plan(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     p = paths()
-    # Audit again right before the swap: whatever launched this run, a plan that
-    # breaks an invariant is never published.
-    with read_only(p.working_plan) as con:
-        failed = [n for n, fn in audit.BLOCKING_CHECKS.items() if not fn(con).passed]
-    if failed:
-        raise dg.Failure(f"not published: blocking checks failed: {', '.join(failed)}")
+    # Copy first, audit the copy, then swap it in: what is published is exactly
+    # what was audited, even if another merge replaces the working file meanwhile.
     tmp = p.plan.with_name(f".{p.plan.name}.{os.getpid()}.publishing")
     shutil.copyfile(p.working_plan, tmp)
+    with read_only(tmp) as con:
+        failed = [n for n, fn in audit.BLOCKING_CHECKS.items() if not fn(con).passed]
+    if failed:
+        tmp.unlink(missing_ok=True)
+        raise dg.Failure(f"not published: blocking checks failed: {', '.join(failed)}")
     os.replace(tmp, p.plan)  # readers holding the old file keep reading it whole
     with read_only(p.plan) as con:
         counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}

@@ -31,6 +31,11 @@ CREATE TABLE IF NOT EXISTS routes (
 """
 
 
+# A file is read only once it has not changed for this long (a copy in progress
+# keeps changing); the sensor and the intake it triggers share the rule.
+SETTLE_SECONDS = 2.0
+
+
 @dataclass(frozen=True)
 class InboxFile:
     path: Path
@@ -42,6 +47,9 @@ class InboxFile:
     @property
     def ext(self) -> str:
         return self.path.suffix.lower()
+
+    def settled(self, now: float) -> bool:
+        return now - self.mtime_ns / 1e9 >= SETTLE_SECONDS
 
 
 @dataclass(frozen=True)
@@ -108,13 +116,15 @@ class Registry:
             for path in paths:
                 try:
                     st = path.stat()
-                except FileNotFoundError:
-                    continue  # removed while we looked
-                hit = cache.get(str(path))
-                if hit and hit[0] == st.st_size and hit[1] == st.st_mtime_ns:
-                    digest = hit[2]
-                else:
-                    digest = sha256_file(path)
+                    hit = cache.get(str(path))
+                    if hit and hit[0] == st.st_size and hit[1] == st.st_mtime_ns:
+                        digest = hit[2]
+                    else:
+                        digest = sha256_file(path)
+                except OSError:
+                    # Removed while we looked (an editor's temporary file) or not
+                    # readable yet: never a reason to stop the scan; seen next time.
+                    continue
                     db.execute("INSERT OR REPLACE INTO hash_cache VALUES (?, ?, ?, ?)",
                                (str(path), st.st_size, st.st_mtime_ns, digest))
                 files.append(InboxFile(path, path.name, st.st_size, st.st_mtime_ns, digest))
@@ -137,8 +147,11 @@ class Registry:
         out: dict[str, Route] = {}
         with self._connect() as db:
             for sid in ids:
+                # A crashed identification is retried, so a file is never stuck unrouted
+                # because the reader (or the machine) failed once.
                 row = db.execute("SELECT agency_code, route_code, route_detail, fiscal_year "
-                                 "FROM files WHERE submission_id = ?", (sid,)).fetchone()
+                                 "FROM files WHERE submission_id = ? AND NOT (agency_code IS NULL "
+                                 "AND route_code = 'reader_crashed')", (sid,)).fetchone()
                 if row is None:
                     row = db.execute("SELECT agency_code, route_code, route_detail, fiscal_year "
                                      "FROM routes WHERE submission_id = ? AND version = ?",
@@ -174,13 +187,19 @@ class Registry:
                 if not any(archive.glob(f.submission_id + ".*")) and not target.exists():
                     try:
                         _copy_atomic(f.path, target)
-                    except FileNotFoundError:
-                        continue
+                    except OSError:
+                        continue  # gone or unreadable now: taken on a later scan
                 route = routes[f.submission_id]
-                cur = db.execute(
+                db.execute(
                     "INSERT OR IGNORE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (f.submission_id, f.name, f.ext, f.size, f.mtime_ns, stamp,
                      route.agency_code, route.route_code, route.route_detail, route.fiscal_year))
+                # A file first recorded after a crash takes the route found since.
+                db.execute("UPDATE files SET agency_code = ?, route_code = ?, route_detail = ?, "
+                           "fiscal_year = ? WHERE submission_id = ? AND agency_code IS NULL "
+                           "AND route_code = 'reader_crashed' AND ? IS NOT 'reader_crashed'",
+                           (route.agency_code, route.route_code, route.route_detail,
+                            route.fiscal_year, f.submission_id, route.route_code))
                 cur = db.execute("INSERT OR IGNORE INTO arrivals VALUES (?, ?, ?)",
                                  (f.submission_id, f.name, stamp))
                 added += cur.rowcount

@@ -1,4 +1,5 @@
-"""The five summary tables, per fiscal year. Each adds up to the plan's total:
+"""The five summary tables, per fiscal year (sums as DECIMAL(38,2): totals of many
+DECIMAL(18,2) budgets must never overflow). Each adds up to the plan's total:
 nationwide projects get an explicit ทั่วประเทศ row, Bangkok (in no cluster) an
 explicit ไม่อยู่ในกลุ่มจังหวัด row. Province figures are even splits: estimates."""
 
@@ -8,7 +9,7 @@ from stiplan.schemas.warehouse import NATIONWIDE_TH, NO_CLUSTER_TH, NO_STRATEGY_
 
 _NATIONWIDE = """
     SELECT fiscal_year, {keys}, count(*) AS projects,
-           CAST(sum(budget_baht) AS DECIMAL(18,2)) AS budget_baht
+           CAST(sum(budget_baht) AS DECIMAL(38,2)) AS budget_baht
     FROM projects WHERE nationwide GROUP BY fiscal_year"""
 
 
@@ -16,7 +17,7 @@ def _by_area(key_cols: str, group_cols: str, nationwide_keys: str) -> str:
     return f"""
     SELECT * FROM (
         SELECT p.fiscal_year, {key_cols}, count(DISTINCT p.project_id) AS projects,
-               CAST(sum(pp.budget_share_baht) AS DECIMAL(18,2)) AS budget_baht
+               CAST(sum(pp.budget_share_baht) AS DECIMAL(38,2)) AS budget_baht
         FROM project_provinces pp
         JOIN projects p USING (project_id)
         JOIN provinces pr ON pr.code = pp.province_code
@@ -28,13 +29,13 @@ def _by_area(key_cols: str, group_cols: str, nationwide_keys: str) -> str:
 _SQL: dict[str, str] = {
     "summary_by_agency": """
         SELECT p.fiscal_year, p.agency_code, a.name_th AS agency_name_th,
-               count(*) AS projects, CAST(sum(p.budget_baht) AS DECIMAL(18,2)) AS budget_baht
+               count(*) AS projects, CAST(sum(p.budget_baht) AS DECIMAL(38,2)) AS budget_baht
         FROM projects p JOIN agencies a ON a.code = p.agency_code
         GROUP BY p.fiscal_year, p.agency_code, a.name_th
         ORDER BY p.fiscal_year, p.agency_code""",
     "summary_by_strategy": f"""
         SELECT fiscal_year, coalesce(strategy, '{NO_STRATEGY_TH}') AS strategy,
-               count(*) AS projects, CAST(sum(budget_baht) AS DECIMAL(18,2)) AS budget_baht
+               count(*) AS projects, CAST(sum(budget_baht) AS DECIMAL(38,2)) AS budget_baht
         FROM projects GROUP BY fiscal_year, coalesce(strategy, '{NO_STRATEGY_TH}')
         ORDER BY fiscal_year, strategy""",
     "summary_by_province": _by_area(

@@ -13,12 +13,14 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from stiplan.assets.database import read_only
 from stiplan.assets.registry import Registry
 from stiplan.assets.routing import scan_and_route
 from stiplan.schemas.reference import AGENCIES
 from stiplan.settings import Paths, paths
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+CLI_TAGS = {"stiplan/cli": "1"}
 
 
 class RunFailed(Exception):
@@ -61,7 +63,7 @@ def run_inbox(progress=None, force: bool = False, outputs: bool = True) -> RunSu
     if force:
         touched = order
     summary = RunSummary(new_files=len(new), agencies=touched)
-    if not new and not force and p.plan.exists():
+    if not new and not force and _published_is_current(p, registry):
         summary.nothing_new = True
         return summary
     instance = _instance()
@@ -72,12 +74,12 @@ def run_inbox(progress=None, force: bool = False, outputs: bool = True) -> RunSu
             instance=instance, raise_on_error=False, run_config=QUIET,
             tags={"dagster/asset_partition_range_start": touched[0],
                   "dagster/asset_partition_range_end": touched[-1],
-                  "stiplan/agencies": ",".join(touched)})
+                  "stiplan/agencies": ",".join(touched), "stiplan/cli": "1"})
         if not result.success:
             raise RunFailed(_failure(result))
     say("Merging, auditing and publishing the plan")
     result = defs.resolve_job_def("build_plan").execute_in_process(
-        instance=instance, raise_on_error=False, run_config=QUIET)
+        instance=instance, raise_on_error=False, run_config=QUIET, tags=CLI_TAGS)
     if not result.success:
         raise RunFailed(_failure(result))
     from stiplan.assets.audit import BLOCKING_CHECKS
@@ -89,10 +91,26 @@ def run_inbox(progress=None, force: bool = False, outputs: bool = True) -> RunSu
     if summary.published and outputs:
         say("Writing the plan books, feedback and province extracts")
         result = defs.resolve_job_def("write_outputs").execute_in_process(
-            instance=instance, raise_on_error=False, run_config=QUIET)
+            instance=instance, raise_on_error=False, run_config=QUIET, tags=CLI_TAGS)
         if not result.success:
             raise RunFailed(_failure(result))
     return summary
+
+
+def _published_is_current(p: Paths, registry: Registry) -> bool:
+    """The published plan already holds every registered file and arrival (a run that
+    was interrupted after the intake, or a sensor run, may have left it behind)."""
+    if not p.plan.exists():
+        return False
+    try:
+        with read_only(p.plan) as con:
+            published = {r[0] for r in con.execute("SELECT submission_id FROM submissions")
+                         .fetchall()}
+            arrivals = con.execute("SELECT count(*) FROM arrivals").fetchone()[0]
+    except duckdb.Error:
+        return False
+    return (published == {f["submission_id"] for f in registry.files()}
+            and arrivals == len(registry.arrivals()))
 
 
 def _failure(result) -> str:

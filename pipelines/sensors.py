@@ -17,11 +17,12 @@ import dagster as dg
 from stiplan.assets.intake import agency_intake, unrouted_files
 from stiplan.assets.parsed import agency_submissions
 from stiplan.assets.plan import audit_checks, published_plan, working_plan
-from stiplan.assets.registry import Registry, list_inbox
+from stiplan.assets.registry import SETTLE_SECONDS, Registry, list_inbox
 from stiplan.assets.routing import route_files
 from stiplan.settings import paths
 
-SETTLE_SECONDS = 2.0
+MAX_FILES_PER_TICK = 32  # routing stays well inside Dagster's 60 s sensor limit
+ROUTING_TIMEOUT_S = 20.0
 PLAN_CHECKS = [key for check in audit_checks for key in check.check_keys]
 INTERVAL_SECONDS = 2
 
@@ -70,13 +71,17 @@ def inbox_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
             continue
         if not registry.already_taken(path, st.st_size, st.st_mtime_ns):
             stats[str(path)] = (st.st_size, st.st_mtime_ns)
-    ready, pending = settle(json.loads(context.cursor or "{}"), stats, time.time())
+    now = time.time()
+    ready, pending = settle(json.loads(context.cursor or "{}"), stats, now)
+    for path in ready[MAX_FILES_PER_TICK:]:  # the rest are ready again next tick
+        pending[path] = [*stats[path], now - SETTLE_SECONDS]
+    ready = ready[:MAX_FILES_PER_TICK]
     requests: list[dg.RunRequest] = []
     if ready:
         from pathlib import Path
 
         files = [f for f in registry.scan_paths([Path(x) for x in ready]) if registry.is_new(f)]
-        routes = route_files(files, registry)
+        routes = route_files(files, registry, timeout=ROUTING_TIMEOUT_S)
         by_agency: dict[str | None, list] = {}
         for f in files:
             by_agency.setdefault(routes[f.submission_id].agency_code, []).append(f)

@@ -124,3 +124,22 @@ def test_automation_merges_and_publishes_after_a_partition_changes(inbox):
         after = dg.evaluate_automation_conditions(defs=defs, instance=instance,
                                                   cursor=result.cursor)
         assert after.total_requested == 0
+
+
+def test_unattended_intake_leaves_a_file_still_being_written(inbox):
+    from stiplan.definitions import defs
+
+    done = write_xlsx(inbox / "NSTDA_2555.xlsx", {"s": ([[YEAR], H], [[1, "ก", "ตาก", 1]])})
+    set_old_mtime(done)
+    write_xlsx(inbox / "NSTDA_2555_v2.xlsx", {"s": ([[YEAR], H], [[1, "ข", "ตาก", 2]])})
+    with dg.instance_for_test() as instance:
+        result = defs.resolve_job_def("ingest_agencies").execute_in_process(
+            instance=instance, partition_key="NSTDA")
+        mat = next(m for m in result.get_asset_materialization_events()
+                   if m.asset_key == dg.AssetKey("agency_intake")).materialization
+        assert mat.metadata["inbox_files"].value == 1  # the fresh file waits
+        cli = defs.resolve_job_def("ingest_agencies").execute_in_process(
+            instance=instance, partition_key="NSTDA", tags={"stiplan/cli": "1"})
+        mat = next(m for m in cli.get_asset_materialization_events()
+                   if m.asset_key == dg.AssetKey("agency_intake")).materialization
+        assert mat.metadata["inbox_files"].value == 2  # `stiplan run` takes everything
