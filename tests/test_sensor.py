@@ -86,6 +86,7 @@ def test_sensor_forgets_files_once_taken_and_sees_copies_with_old_times(inbox):
     from stiplan.definitions import defs
 
     path = write_xlsx(inbox / "NSTDA_2555.xlsx", {"s": ([[YEAR], H], [[1, "ก", "ตาก", 1]])})
+    set_old_mtime(path)  # settled, so the sensor's run takes it
     with dg.instance_for_test() as instance:
         request = _tick(instance, _settled_cursor(inbox)).run_requests[0]
         job = defs.resolve_job_def("ingest_agencies")
@@ -106,7 +107,7 @@ def test_sensor_forgets_files_once_taken_and_sees_copies_with_old_times(inbox):
 def test_automation_merges_and_publishes_after_a_partition_changes(inbox):
     from stiplan.definitions import defs
 
-    write_xlsx(inbox / "NSTDA_2555.xlsx", {"s": ([[YEAR], H], [[1, "ก", "ตาก", 1]])})
+    set_old_mtime(write_xlsx(inbox / "NSTDA_2555.xlsx", {"s": ([[YEAR], H], [[1, "ก", "ตาก", 1]])}))
     with dg.instance_for_test() as instance:
         baseline = dg.evaluate_automation_conditions(defs=defs, instance=instance)
         assert defs.resolve_job_def("ingest_agencies").execute_in_process(
