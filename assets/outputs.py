@@ -38,36 +38,31 @@ def _listing(folder: Path, files: list[Path], limit: int = 30) -> dg.MetadataVal
     return dg.MetadataValue.md("\n".join(lines) or "none")
 
 
-@dg.asset(deps=[published_plan], group_name="outputs", kinds={"excel"},
-          automation_condition=AFTER_PUBLISH,
-          description="outputs/planbook/: the plan book of each fiscal year (.xlsx).")
-def plan_books(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    p = paths()
-    folder = p.outputs / "planbook"
-    files = _rebuild(folder, lambda out: write_planbooks(p.plan, out))
-    return dg.MaterializeResult(metadata={"files": len(files), "path": str(folder),
-                                          "written": _listing(folder, files)})
+def _output_asset(name: str, folder_name: str, description: str, write) -> dg.AssetsDefinition:
+    """An asset that rewrites one folder of outputs/ from the published plan."""
+
+    @dg.asset(name=name, deps=[published_plan], group_name="outputs", kinds={"excel"},
+              automation_condition=AFTER_PUBLISH, description=description)
+    def _asset(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        p = paths()
+        folder = p.outputs / folder_name
+        files = _rebuild(folder, lambda out: write(p, out))
+        return dg.MaterializeResult(metadata={"files": len(files), "path": str(folder),
+                                              "written": _listing(folder, files)})
+
+    return _asset
 
 
-@dg.asset(deps=[published_plan], group_name="outputs", kinds={"excel"},
-          automation_condition=AFTER_PUBLISH,
-          description="outputs/feedback/<AGENCY>/ (and unrouted/): what each submitter must fix.")
-def agency_feedback(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    p = paths()
-    folder = p.outputs / "feedback"
-    files = _rebuild(folder, lambda out: write_feedback(p.plan, p.archive, out))
-    return dg.MaterializeResult(metadata={"files": len(files), "path": str(folder),
-                                          "written": _listing(folder, files)})
-
-
-@dg.asset(deps=[published_plan], group_name="outputs", kinds={"excel"},
-          automation_condition=AFTER_PUBLISH,
-          description="outputs/provinces/<year>/: one workbook per province for Area Based planning.")
-def province_extracts(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    p = paths()
-    folder = p.outputs / "provinces"
-    files = _rebuild(folder, lambda out: write_province_extracts(p.plan, out))
-    return dg.MaterializeResult(metadata={"files": len(files), "path": str(folder)})
-
+plan_books = _output_asset(
+    "plan_books", "planbook", "outputs/planbook/: the plan book of each fiscal year (.xlsx).",
+    lambda p, out: write_planbooks(p.plan, out))
+agency_feedback = _output_asset(
+    "agency_feedback", "feedback",
+    "outputs/feedback/<AGENCY>/ (and unrouted/): what each submitter must fix.",
+    lambda p, out: write_feedback(p.plan, p.archive, out))
+province_extracts = _output_asset(
+    "province_extracts", "provinces",
+    "outputs/provinces/<year>/: one workbook per province for Area Based planning.",
+    lambda p, out: write_province_extracts(p.plan, out))
 
 OUTPUT_ASSETS = [plan_books, agency_feedback, province_extracts]
