@@ -7,6 +7,7 @@ it; `published_plan` atomically replaces warehouse/plan.duckdb only when they pa
 
 import os
 import shutil
+from decimal import Decimal
 
 import dagster as dg
 
@@ -49,7 +50,7 @@ def working_plan(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     parsed = parse_registered(p, registry, routed)
     tables = build_tables(files, registry.arrivals(), parsed)
     write_database(p.working_plan, tables)
-    total = sum((_dec(r["budget_baht"]) for r in tables["projects"]), _dec("0"))
+    total = sum((Decimal(r["budget_baht"]) for r in tables["projects"]), Decimal(0))
     return dg.MaterializeResult(metadata={
         "dagster/row_count": len(tables["projects"]),
         "submissions": len(tables["submissions"]),
@@ -59,11 +60,6 @@ def working_plan(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
             dg.TableColumn(c, t) for c, t in TABLES["projects"]]),
     })
 
-
-def _dec(text: str):
-    from decimal import Decimal
-
-    return Decimal(text)
 
 
 def _make_check(name: str, fn):

@@ -62,7 +62,7 @@ def read_submission(path: Path, file_name: str) -> ParsedSubmission:
             result.problems.append(Problem(sheet.name, table.header_index + 1,
                                            table.letter("budget"), table.headers["budget"],
                                            "budget_unit_assumed"))
-        rows, problems = classify_rows(table, rows_below(table), multiplier, len(result.rows))
+        rows, problems = classify_rows(table, rows_below(table), multiplier)
         result.rows += rows
         result.problems += problems
     mark_duplicates(result.rows)

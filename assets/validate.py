@@ -13,7 +13,6 @@ from stiplan.assets.parse import RawRow, SheetTable, is_repeated_header
 from stiplan.assets.provinces import ProvinceParse, parse_provinces
 from stiplan.assets.text import clean_text, normalise_name
 from stiplan.assets.values import is_blank, parse_amount, parse_date
-from stiplan.schemas.reasons import REASONS
 from stiplan.schemas.submission import ROW_SCHEMA, WARNING_SCHEMA, failures
 
 TOTAL_LABELS = {"รวม", "รวมทั้งสิ้น", "รวมทั้งหมด", "ยอดรวม", "total", "grandtotal", "sum"}
@@ -58,9 +57,9 @@ def _names_no_province(value: str | None) -> bool:
     return not (parsed.codes or parsed.nationwide)
 
 
-def classify_rows(table: SheetTable, raw: list[RawRow], multiplier: int,
-                  start_index: int = 0) -> tuple[list[Row], list[Problem]]:
-    """Outcomes for one sheet's rows; `start_index` numbers rows across sheets."""
+def classify_rows(table: SheetTable, raw: list[RawRow],
+                  multiplier: int) -> tuple[list[Row], list[Problem]]:
+    """Outcomes for one sheet's rows."""
     rows: list[Row] = []
     problems: list[Problem] = []
     candidates: list[tuple[int, RawRow]] = []
@@ -110,7 +109,7 @@ def classify_rows(table: SheetTable, raw: list[RawRow], multiplier: int,
         row.start_date = parsed["start"]
         row.end_date = parsed["end"]
         row.texts = parsed["texts"]
-    problems += _check_totals(table, raw, rows, start_index)
+    problems += _check_totals(table, raw, rows)
     return rows, problems
 
 
@@ -186,8 +185,7 @@ def _parse_cells(v: dict[str, str | None], multiplier: int) -> tuple[dict, dict]
     return record, parsed_values
 
 
-def _check_totals(table: SheetTable, raw: list[RawRow], rows: list[Row],
-                  start_index: int) -> list[Problem]:
+def _check_totals(table: SheetTable, raw: list[RawRow], rows: list[Row]) -> list[Problem]:
     """A totals row should equal, as typed, the rows above it: those since the
     previous total (a subtotal) or all of the sheet's (a grand total)."""
     problems = []
@@ -220,7 +218,3 @@ def mark_duplicates(rows: list[Row]) -> None:
         else:
             first[key] = i
 
-
-def problem_messages(code: str) -> tuple[str, str]:
-    r = REASONS[code]
-    return r.th, r.en
