@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from stiplan.assets.parse import find_table
-from stiplan.assets.text import clean_text
+from stiplan.assets.text import clean_text, header_key
 from stiplan.assets.values import (
     fiscal_year_from_filename,
     fiscal_year_from_text,
@@ -23,8 +23,13 @@ from stiplan.schemas.reference import agency_from_filename, match_agency
 
 ROUTING_ROWS = 60  # rows read per sheet to route a file
 
-_AGENCY_LABEL = re.compile(r"^(?:หน่วยงาน|ชื่อหน่วยงาน|ส่วนราชการ|agency)\s*[:：]?\s*(.+)$",
-                           re.IGNORECASE)
+_AGENCY_LABEL = re.compile(
+    r"^(?:หน่วยงานที่รับผิดชอบ|หน่วยงานรับผิดชอบ|หน่วยงานเจ้าของโครงการ|ชื่อหน่วยงาน|หน่วยงาน"
+    r"|ส่วนราชการ|responsible\s+agency|agency|organi[sz]ation)\s*[:：]?\s*(.+)$",
+    re.IGNORECASE)
+# A title naming the agency may add the ministry it belongs to.
+_MINISTRY = re.compile(r"\s*(?:กระทรวงวิทยาศาสตร์และเทคโนโลยี|กระทรวง\s*วท\.?"
+                       r"|,?\s*ministry\s+of\s+science\s+and\s+technology)\s*$", re.IGNORECASE)
 
 
 @dataclass
@@ -41,10 +46,18 @@ class Identity:
 
 
 def _title_agency(text: str) -> str | None:
+    """The agency a title row names: `หน่วยงาน: …` (any name, code or abbreviation), or a
+    row that is, as a whole, the agency's full name, with or without `(องค์การมหาชน)`, its
+    abbreviation in brackets and the ministry's name after it. A bare code or
+    abbreviation alone is not taken from a title (it may be anything)."""
     m = _AGENCY_LABEL.match(text)
     if m:
-        return match_agency(m.group(1))
-    return None
+        return match_agency(_MINISTRY.sub("", m.group(1)))
+    name = _MINISTRY.sub("", text)
+    code = match_agency(name)
+    if code is None or len(header_key(name)) <= 8:
+        return None
+    return code
 
 
 FIELD_LABELS = {"project_name": "ชื่อโครงการ / Project name",
@@ -103,7 +116,7 @@ def identify(file_name: str, sheets: list[Sheet]) -> Identity:
             pos = table.fields.get(name)
             if pos is None:
                 continue
-            for v in cells[pos][table.header_index + 1:]:
+            for v in cells[pos][table.first_data:]:
                 if not is_blank(v):
                     text = clean_text(v)
                     bucket.setdefault(text, parse(text))

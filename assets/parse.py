@@ -1,6 +1,9 @@
 """Find the project header in each sheet, map its columns, and lift the rows below it.
 
-Pure functions over `workbook.Sheet` grids; no I/O.
+Pure functions over `workbook.Sheet` grids; no I/O. A header may span two or three
+rows (a group heading merged across columns above sub-headings that carry the field
+or the unit); cells merged down over data rows give every row of the range the top
+cell's value, as Excel shows it.
 """
 
 from __future__ import annotations
@@ -10,9 +13,10 @@ from dataclasses import dataclass, field
 from stiplan.assets.text import clean_text
 from stiplan.assets.values import is_blank, unit_multiplier
 from stiplan.assets.workbook import Sheet, column_letter
-from stiplan.schemas.columns import REQUIRED, field_for_header
+from stiplan.schemas.columns import REQUIRED, field_for_header, is_unit_or_year
 
 HEADER_SEARCH_ROWS = 30  # title rows are 0-5 in practice; leave room for notes
+MAX_HEADER_ROWS = 3
 
 
 @dataclass
@@ -20,11 +24,20 @@ class SheetTable:
     """Where a sheet's project table is and how its columns map to fields."""
 
     sheet: Sheet
-    header_index: int  # 0-based row of the header
+    header_index: int  # 0-based grid row of the (first) header row
     fields: dict[str, int]  # field -> position in sheet.cells
-    headers: dict[str, str]  # field -> header text as written
+    headers: dict[str, str]  # field -> header text as written (rows joined)
     multiplier: int | None  # 1 baht, 1_000_000 million baht, None when no unit is given
     titles: list[str] = field(default_factory=list)  # non-blank cells above the header
+    header_rows: int = 1  # how many rows the header spans
+
+    @property
+    def first_data(self) -> int:
+        return self.header_index + self.header_rows
+
+    @property
+    def header_row_number(self) -> int:
+        return self.sheet.excel_row(self.header_index + self.header_rows - 1)
 
     def letter(self, field_name: str) -> str:
         pos = self.fields.get(field_name)
@@ -35,8 +48,44 @@ class SheetTable:
 class RawRow:
     sheet: str
     row_number: int  # as Excel shows it
-    values: dict[str, str | None]  # field -> cell text
-    filled: int  # count of non-blank cells in the whole row, extra columns included
+    values: dict[str, str | None]  # field -> cell text (merged-down values filled in)
+    filled: int  # count of the row's own non-blank cells, extra columns included
+    first_text: str | None = None  # the row's first non-blank cell of its own
+    merged: frozenset[str] = frozenset()  # fields whose value was merged down from above
+
+
+def _merge_index(sheet: Sheet) -> tuple[dict[tuple[int, int], tuple[int, int]], list]:
+    """Grid (row, position) of every covered cell -> the grid cell holding the value,
+    and the merges in grid terms (first row, last row, first pos, last pos)."""
+    if not sheet.merged:
+        return {}, []
+    pos_of = {c: j for j, c in enumerate(sheet.columns)}
+    covered: dict[tuple[int, int], tuple[int, int]] = {}
+    grid = []
+    for r0, c0, r1, c1 in sheet.merged:
+        top = sheet.grid_row(r0 + 1)
+        j0 = pos_of.get(c0)
+        if top is None or j0 is None:
+            continue
+        rows = [i for i in (sheet.grid_row(r + 1) for r in range(r0, min(r1, r0 + 100_000) + 1))
+                if i is not None]
+        cols = [pos_of[c] for c in range(c0, min(c1, c0 + 1000) + 1) if c in pos_of]
+        grid.append((top, rows[-1] if rows else top, j0, cols[-1] if cols else j0))
+        for i in rows:
+            for j in cols:
+                if (i, j) != (top, j0):
+                    covered[(i, j)] = (top, j0)
+    return covered, grid
+
+
+def _header_text(sheet: Sheet, covered: dict, i: int, j: int, across: bool) -> str:
+    """A header cell's text; `across` fills a heading merged across columns."""
+    v = sheet.cells[j][i]
+    if is_blank(v) and across and (i, j) in covered:
+        ti, tj = covered[(i, j)]
+        if ti == i:  # merged across this row only; a merge down is the row above's text
+            v = sheet.cells[tj][ti]
+    return "" if is_blank(v) else clean_text(v)
 
 
 def map_header(cells: list[str | None]) -> tuple[dict[str, int], dict[str, str]]:
@@ -52,17 +101,86 @@ def map_header(cells: list[str | None]) -> tuple[dict[str, int], dict[str, str]]
     return fields, headers
 
 
+def _map_stacked(stack: list[list[str]]) -> tuple[dict[str, int], dict[str, str]]:
+    """Map a header of several rows: per column, the lowest sub-heading that names a
+    field, else the headings joined top to bottom (`งบประมาณ` + `ปี 2557 (บาท)`)."""
+    fields: dict[str, int] = {}
+    headers: dict[str, str] = {}
+    for pos in range(len(stack[0])):
+        texts = [row[pos] for row in stack if row[pos]]
+        texts = [t for k, t in enumerate(texts) if t not in texts[:k]]
+        if not texts:
+            continue
+        joined = " ".join(texts)
+        name = None
+        for candidate in (*reversed(texts), joined):
+            name = field_for_header(candidate)
+            if name is not None:
+                break
+        if name == "budget" and unit_multiplier(joined) is not None:
+            shown = joined  # the unit may be in the group heading or the sub-heading
+        else:
+            shown = joined if name is not None and field_for_header(joined) == name else (
+                candidate if name else joined)
+        if name and name not in fields:
+            fields[name] = pos
+            headers[name] = shown
+    return fields, headers
+
+
+def _continues(sheet: Sheet, covered: dict, top: int, nxt: int, complete: bool) -> bool:
+    """Row `nxt` is more header under row `top`: all its cells are sub-headings (a field,
+    a unit, a year, a column number), and the layout says so (a heading merged across or
+    down, or cells that only add a unit or a year). Under a header that is already
+    complete, only units, years and merges down continue it, so a short heading such
+    as `ยุทธศาสตร์ที่ 1` right below stays a row of the table."""
+    texts = [_header_text(sheet, covered, nxt, j, across=False) for j in range(len(sheet.cells))]
+    own = [t for t in texts if t]
+    if not own:
+        return False
+    if complete:
+        return all(is_unit_or_year(t) for t in own) or any(
+            (nxt, j) in covered and covered[(nxt, j)][0] < nxt for j in range(len(sheet.cells)))
+    header_like = [t for t in own if is_unit_or_year(t)
+                   or (len(t) <= 40 and field_for_header(t) is not None)]
+    if len(header_like) != len(own):
+        return False
+    merged_over = any((nxt, j) in covered and covered[(nxt, j)][0] < nxt
+                      for j in range(len(sheet.cells)))
+    merged_across = any((top, j) in covered and covered[(top, j)][0] == top
+                        for j in range(len(sheet.cells)))
+    return merged_over or merged_across or all(is_unit_or_year(t) for t in own)
+
+
 def find_table(sheet: Sheet) -> tuple[SheetTable | None, list[str]]:
     """The sheet's project table, or None; the second value lists required fields
     missing from the best partial header found (for a precise message)."""
     best_missing: list[str] = []
     best_score = 0
+    covered, _ = _merge_index(sheet)
+    width = len(sheet.cells)
     for i in range(min(sheet.height, HEADER_SEARCH_ROWS)):
-        fields, headers = map_header(sheet.row(i))
+        stack = [[_header_text(sheet, covered, i, j, across=True) for j in range(width)]]
+        own = {clean_text(v) for v in sheet.row(i) if not is_blank(v)}
+        if not own:
+            continue
+        fields, headers = _map_stacked(stack)
+        # A title merged across the table (one text) never starts a header of several rows.
+        if fields or len(own) > 1:
+            while (len(stack) < MAX_HEADER_ROWS and i + len(stack) < sheet.height
+                   and _continues(sheet, covered, i + len(stack) - 1, i + len(stack),
+                                  all(f in fields for f in REQUIRED))):
+                stack.append([_header_text(sheet, covered, i + len(stack), j, across=True)
+                              for j in range(width)])
+                fields, headers = _map_stacked(stack)
+        while len(stack) > 1 and not all(f in fields for f in REQUIRED):
+            stack.pop()  # a sub-heading row that spoils the header is data after all
+            fields, headers = _map_stacked(stack)
         present = [f for f in REQUIRED if f in fields]
         if len(present) == len(REQUIRED):
             titles = [clean_text(v) for r in range(i) for v in sheet.row(r) if not is_blank(v)]
-            return SheetTable(sheet, i, fields, headers, _unit(headers, titles), titles), []
+            return SheetTable(sheet, i, fields, headers, _unit(headers, titles), titles,
+                              header_rows=len(stack)), []
         # A partial header: project name plus one more required field, or two of them.
         if len(present) >= 2 and len(present) > best_score:
             best_score = len(present)
@@ -85,23 +203,45 @@ def _unit(headers: dict[str, str], titles: list[str]) -> int | None:
 
 
 def rows_below(table: SheetTable) -> list[RawRow]:
-    """Every non-empty row below the header, with the mapped fields' texts."""
+    """Every non-empty row below the header, with the mapped fields' texts. A row counts
+    as non-empty by its own cells; a value merged down from above fills a mapped field
+    (as Excel shows it) but never makes a row on its own."""
     sheet = table.sheet
+    covered, grid = _merge_index(sheet)
+    start = table.first_data
+    # Merges reaching down over data rows: (row, pos) -> the value shown.
+    down: dict[tuple[int, int], str | None] = {}
+    for top, bottom, j0, _ in grid:
+        if bottom > top and bottom >= start:
+            value = sheet.cells[j0][top]
+            for i in range(max(top + 1, start), bottom + 1):
+                down[(i, j0)] = value
     out: list[RawRow] = []
     cols = sheet.cells
-    for i in range(table.header_index + 1, sheet.height):
+    for i in range(start, sheet.height):
         filled = 0
+        first = None
         for col in cols:
             v = col[i]
             if v is not None and not is_blank(v):
                 filled += 1
+                if first is None:
+                    first = v
         if not filled:
             continue
-        values = {name: cols[pos][i] for name, pos in table.fields.items()}
-        out.append(RawRow(sheet.name, i + 1, values, filled))
+        values = {}
+        merged = set()
+        for name, pos in table.fields.items():
+            v = cols[pos][i]
+            if (i, pos) in down and is_blank(v):
+                v = down[(i, pos)]
+                merged.add(name)
+            values[name] = v
+        out.append(RawRow(sheet.name, sheet.excel_row(i), values, filled, first,
+                          frozenset(merged)))
     return out
 
 
 def is_repeated_header(row: RawRow, table: SheetTable) -> bool:
     """A header repeated below the table (a print-page habit) is a heading, not a project."""
-    return all(clean_text(row.values.get(f)) == table.headers[f] for f in REQUIRED)
+    return all(field_for_header(clean_text(row.values.get(f))) == f for f in REQUIRED)

@@ -14,7 +14,7 @@ from stiplan.assets.parse import find_table, rows_below
 from stiplan.assets.validate import Problem, Row, classify_rows, mark_duplicates
 from stiplan.assets.workbook import UnreadableFile, read_workbook
 
-PARSER_VERSION = "4"  # bump when parsing changes, so cached results are rebuilt
+PARSER_VERSION = "5"  # bump when parsing changes, so cached results are rebuilt
 
 
 @dataclass
@@ -59,7 +59,7 @@ def read_submission(path: Path, file_name: str) -> ParsedSubmission:
         multiplier = table.multiplier
         if multiplier is None:
             multiplier = 1
-            result.problems.append(Problem(sheet.name, table.header_index + 1,
+            result.problems.append(Problem(sheet.name, table.header_row_number,
                                            table.letter("budget"), table.headers["budget"],
                                            "budget_unit_assumed"))
         rows, problems = classify_rows(table, rows_below(table), multiplier)

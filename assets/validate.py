@@ -12,10 +12,25 @@ import pandas as pd
 from stiplan.assets.parse import RawRow, SheetTable, is_repeated_header
 from stiplan.assets.provinces import ProvinceParse, parse_provinces
 from stiplan.assets.text import clean_text, normalise_name
+from stiplan.assets.totals import total_label
 from stiplan.assets.values import is_blank, parse_amount, parse_date
 from stiplan.schemas.submission import ROW_SCHEMA, WARNING_SCHEMA, failures
 
-TOTAL_LABELS = {"รวม", "รวมทั้งสิ้น", "รวมทั้งหมด", "ยอดรวม", "total", "grandtotal", "sum"}
+# What Excel shows in a cell whose formula failed (LibreOffice writes Err:5xx).
+EXCEL_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A",
+                          "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!",
+                          "#CONNECT!", "#UNKNOWN!", "#BUSY!", "#EXTERNAL!", "#PYTHON!"})
+_LIBRE_ERROR = re.compile(r"Err:[0-9]{3}")
+
+
+def excel_error(value: object) -> bool:
+    """The cell shows an Excel error rather than a value."""
+    if not isinstance(value, str):
+        return False
+    text = value.strip().upper()
+    return text in EXCEL_ERRORS or bool(_LIBRE_ERROR.fullmatch(value.strip()))
+
+
 TEXT_FIELDS = ("strategy", "target_group", "contact_name", "contact_phone", "remarks")
 
 
@@ -47,14 +62,14 @@ class Problem:
     code: str
 
 
-def _is_total_label(value: str | None) -> bool:
-    text = clean_text(value).rstrip(":").replace(" ", "").casefold()
-    return text in TOTAL_LABELS
-
-
 def _names_no_province(value: str | None) -> bool:
     parsed = _parse_province_cell(value)
     return not (parsed.codes or parsed.nationwide)
+
+
+def _own_blank(r: RawRow, field_name: str) -> bool:
+    """Blank in the row's own cell (a value merged down from above does not count)."""
+    return field_name in r.merged or is_blank(r.values.get(field_name))
 
 
 def classify_rows(table: SheetTable, raw: list[RawRow],
@@ -63,18 +78,22 @@ def classify_rows(table: SheetTable, raw: list[RawRow],
     rows: list[Row] = []
     problems: list[Problem] = []
     candidates: list[tuple[int, RawRow]] = []
+    headings: list[str] = []
     for r in raw:
         v = r.values
         row = Row(r.sheet, r.row_number)
         rows.append(row)
-        province_blank = is_blank(v.get("provinces"))
-        if province_blank and (_is_total_label(v.get("seq")) or _is_total_label(v.get("project_name"))):
+        province_blank = _own_blank(r, "provinces")
+        labels = (v.get("seq"), v.get("project_name"), r.first_text)
+        if (province_blank or total_label(v.get("provinces"), headings)) and any(
+                total_label(x, headings) for x in labels if not is_blank(x)):
             row.outcome = "total"
-        elif r.filled == 1 and is_blank(v.get("budget")) and (
+        elif r.filled == 1 and _own_blank(r, "budget") and (
                 province_blank or _names_no_province(v.get("provinces"))):
             # A heading may sit in any column, the province one too ("ภาคเหนือ",
             # "ยุทธศาสตร์ที่ 1"); a lone province name is a project missing its cells.
             row.outcome = "section"
+            headings.append(clean_text(r.first_text))
         elif is_repeated_header(r, table):
             row.outcome = "section"
         else:
@@ -85,7 +104,7 @@ def classify_rows(table: SheetTable, raw: list[RawRow],
         records.append(_parse_cells(r.values, multiplier))
     frame = pd.DataFrame.from_records(
         [rec for rec, _ in records],
-        columns=["project_name", "province_state", "budget_state", "start_state", "end_state"],
+        columns=["name_state", "province_state", "budget_state", "start_state", "end_state"],
         index=range(len(records)),
     )
     for schema, severity in ((ROW_SCHEMA, "error"), (WARNING_SCHEMA, "warning")):
@@ -97,10 +116,13 @@ def classify_rows(table: SheetTable, raw: list[RawRow],
             if severity == "error" and row.outcome != "rejected":
                 row.outcome = "rejected"
                 row.reason_code = code
-    for (pos, _), (_, parsed) in zip(candidates, records, strict=True):
+    for (pos, r), (_, parsed) in zip(candidates, records, strict=True):
         row = rows[pos]
         if row.outcome == "rejected":
             continue
+        for name in parsed["text_errors"]:
+            problems.append(Problem(r.sheet, r.row_number, table.letter(name),
+                                    _as_text(r.values.get(name)), "cell_error_text"))
         row.project_name = parsed["name"]
         row.name_key = normalise_name(parsed["name"])
         row.province_codes = parsed["codes"]
@@ -143,10 +165,15 @@ def _parse_province_cell(value) -> ProvinceParse:
 
 
 def _parse_cells(v: dict[str, str | None], multiplier: int) -> tuple[dict, dict]:
-    name = clean_text(v.get("project_name")) or None
+    raw_name = v.get("project_name")
+    name = None if excel_error(raw_name) else (clean_text(raw_name) or None)
+    n_state = "error" if excel_error(raw_name) else ("ok" if name else "missing")
     prov_text = v.get("provinces")
-    if is_blank(prov_text):
-        p_state, codes, nationwide = "missing", (), False
+    codes, nationwide = (), False
+    if excel_error(prov_text):
+        p_state = "error"
+    elif is_blank(prov_text):
+        p_state = "missing"
     else:
         parsed = _parse_province_cell(prov_text)
         codes, nationwide = parsed.codes, parsed.nationwide
@@ -159,7 +186,9 @@ def _parse_cells(v: dict[str, str | None], multiplier: int) -> tuple[dict, dict]
         else:
             p_state = "ok"
     amount = parse_amount(v.get("budget"), multiplier)
-    if amount.problem == "budget_missing":
+    if excel_error(v.get("budget")):
+        b_state = "error"
+    elif amount.problem == "budget_missing":
         b_state = "missing"
     elif amount.problem == "budget_not_number":
         b_state = "not_number"
@@ -171,36 +200,41 @@ def _parse_cells(v: dict[str, str | None], multiplier: int) -> tuple[dict, dict]
         b_state = "ok"
     start = parse_date(v.get("start_date"))
     end = parse_date(v.get("end_date"))
-    s_state = "invalid" if start.problem else "ok"
-    e_state = "invalid" if end.problem else "ok"
+    s_state = "error" if excel_error(v.get("start_date")) else (
+        "invalid" if start.problem else "ok")
+    e_state = "error" if excel_error(v.get("end_date")) else ("invalid" if end.problem else "ok")
     if e_state == "ok" and start.value and end.value and end.value < start.value:
         e_state = "before_start"
-    record = {"project_name": name, "province_state": p_state, "budget_state": b_state,
+    record = {"name_state": n_state, "province_state": p_state, "budget_state": b_state,
               "start_state": s_state, "end_state": e_state}
+    text_errors = [f for f in TEXT_FIELDS if excel_error(v.get(f))]
     parsed_values = {
         "name": name, "codes": codes, "nationwide": nationwide, "budget": amount.value,
-        "start": start.value, "end": end.value,
-        "texts": {f: (clean_text(v.get(f)) or None) for f in TEXT_FIELDS},
+        "start": start.value, "end": end.value, "text_errors": text_errors,
+        "texts": {f: (None if f in text_errors else clean_text(v.get(f)) or None)
+                  for f in TEXT_FIELDS},
     }
     return record, parsed_values
 
 
 def _check_totals(table: SheetTable, raw: list[RawRow], rows: list[Row]) -> list[Problem]:
-    """A totals row should equal, as typed, the rows above it: those since the
-    previous total (a subtotal) or all of the sheet's (a grand total)."""
+    """A totals row should equal, as typed, the rows it closes: those since some boundary
+    above it (the sheet's start, a section heading, an earlier total), which covers a
+    grand total, a subtotal of its section and a total of several subtotals."""
     problems = []
-    since_last: Decimal = Decimal(0)
-    whole: Decimal = Decimal(0)
+    running = Decimal(0)
+    boundaries: list[Decimal] = [Decimal(0)]  # the running sum at each boundary
     for r, row in zip(raw, rows, strict=True):
         if row.outcome in ("accepted", "duplicate") and row.budget is not None:
-            since_last += row.budget
-            whole += row.budget
+            running += row.budget
+        elif row.outcome == "section":
+            boundaries.append(running)
         elif row.outcome == "total":
             amount = parse_amount(r.values.get("budget"), table.multiplier or 1)
-            if amount.value is not None and amount.value not in (since_last, whole):
+            if amount.value is not None and all(running - b != amount.value for b in boundaries):
                 problems.append(Problem(r.sheet, r.row_number, table.letter("budget"),
                                         _as_text(r.values.get("budget")), "total_mismatch"))
-            since_last = Decimal(0)
+            boundaries.append(running)
     return problems
 
 

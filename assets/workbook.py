@@ -10,21 +10,23 @@ obvious zip bombs.
 
 from __future__ import annotations
 
-import re
+import bisect
+import tempfile
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-READABLE = (".xlsx", ".xlsm", ".xls", ".ods")
+from stiplan.assets.xlsx_package import (
+    MAX_MEMBERS,
+    Package,
+    PackageRefused,
+    inflate_chunks,
+    measure,
+    repaired_copy,
+)
 
-# Limits for a submission of a few thousand projects, with a wide margin.
-MAX_MEMBER_BYTES = 400 * 1024 * 1024
-MAX_TOTAL_BYTES = 800 * 1024 * 1024
-MAX_RATIO = 200  # uncompressed / compressed for one zip member
-MAX_SHARED_STRINGS = 5_000_000
-MAX_ROWS = 1_048_576
-MAX_CELLS = 60_000_000
+READABLE = (".xlsx", ".xlsm", ".xls", ".ods")
 
 
 class UnreadableFile(Exception):
@@ -41,7 +43,11 @@ class Sheet:
     name: str
     hidden: bool
     columns: list[int]  # absolute 0-based column index of each column in `cells`
-    cells: list[list[str | None]]  # column-major; cells[j][i] is Excel row i + 1
+    cells: list[list[str | None]]  # column-major; cells[j][i] is grid row i
+    # Excel row number of each grid row; None when grid row i is Excel row i + 1.
+    row_numbers: list[int] | None = None
+    # Merged ranges in absolute 0-based (first row, first col, last row, last col).
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
 
     @property
     def height(self) -> int:
@@ -49,6 +55,16 @@ class Sheet:
 
     def row(self, i: int) -> list[str | None]:
         return [col[i] for col in self.cells]
+
+    def excel_row(self, i: int) -> int:
+        return self.row_numbers[i] if self.row_numbers is not None else i + 1
+
+    def grid_row(self, excel_row: int) -> int | None:
+        """Grid index of an Excel row number, None when the grid has no such row."""
+        if self.row_numbers is None:
+            return excel_row - 1 if 0 < excel_row <= self.height else None
+        i = bisect.bisect_left(self.row_numbers, excel_row)
+        return i if i < self.height and self.row_numbers[i] == excel_row else None
 
 
 def column_letter(index: int) -> str:
@@ -61,93 +77,114 @@ def column_letter(index: int) -> str:
     return letters
 
 
-_CELL_REF = re.compile(r"([A-Z]{1,3})(\d+)")
-
-
-def _ref_size(ref: str) -> tuple[int, int]:
-    """(rows, cols) spanned by a dimension like A1:XFD1048576."""
-    parts = ref.split(":")
-    end = _CELL_REF.fullmatch(parts[-1].upper())
-    if not end:
-        return 0, 0
-    col = 0
-    for ch in end.group(1):
-        col = col * 26 + ord(ch) - 64
-    return int(end.group(2)), col
-
-
-def precheck(path: Path) -> None:
-    """Refuse, before any parser sees it, a zip whose declared sizes or sheet
-    dimensions would make the Rust readers allocate gigabytes up front."""
+def precheck(path: Path) -> Package | None:
+    """Refuse, before any parser sees it, a file that is not a workbook type or whose
+    package measures (not declares) too large; the measurements of an .xlsx/.xlsm."""
     suffix = path.suffix.lower()
     if suffix not in READABLE:
         raise UnreadableFile("file_type_unsupported", f"'{suffix or 'no extension'}'")
     if suffix == ".xls":
-        return  # OLE2, not a zip; sizes are bounded by the file itself
+        return None  # OLE2, not a zip; sizes are bounded by the file itself
     try:
-        with zipfile.ZipFile(path) as zf:
-            infos = zf.infolist()
-            total = 0
-            for info in infos:
-                total += info.file_size
-                ratio = info.file_size / max(info.compress_size, 1)
-                if info.file_size > MAX_MEMBER_BYTES or (
-                    ratio > MAX_RATIO and info.file_size > 50 * 1024 * 1024
-                ):
-                    raise UnreadableFile("file_too_large", f"member {info.filename} declares "
-                                         f"{info.file_size:,} bytes")
-            if total > MAX_TOTAL_BYTES:
-                raise UnreadableFile("file_too_large", f"{total:,} bytes uncompressed")
-            for info in infos:
-                name = info.filename
-                if name == "xl/sharedStrings.xml":
-                    head = _head(zf, name)
-                    m = re.search(rb'uniqueCount="(\d+)"', head) or re.search(rb'count="(\d+)"', head)
-                    if m and int(m.group(1)) > MAX_SHARED_STRINGS:
-                        raise UnreadableFile("file_too_large",
-                                             f"shared-strings table declares {int(m.group(1)):,} entries")
-                elif name.startswith("xl/worksheets/") and name.endswith(".xml"):
-                    m = re.search(rb'<(?:\w+:)?dimension ref="([A-Za-z0-9:]+)"', _head(zf, name))
-                    if m:
-                        rows, cols = _ref_size(m.group(1).decode())
-                        if rows > MAX_ROWS or rows * cols > MAX_CELLS:
-                            raise UnreadableFile("file_too_large",
-                                                 f"sheet declares {rows:,} rows x {cols:,} columns")
+        if suffix == ".ods":
+            _inflate_all(path)
+            return None
+        return measure(path)
+    except PackageRefused as exc:
+        raise UnreadableFile("file_too_large", exc.detail) from exc
     except zipfile.BadZipFile as exc:
         raise UnreadableFile("file_unreadable", f"not a valid {suffix} file: {exc}") from exc
-    except UnreadableFile:
-        raise
     except Exception as exc:  # noqa: BLE001 - any zip damage is the file's fault
         raise UnreadableFile("file_unreadable", f"{type(exc).__name__}: {exc}") from exc
 
 
-def _head(zf: zipfile.ZipFile, name: str, size: int = 4096) -> bytes:
-    with zf.open(name) as fh:
-        return fh.read(size)
+def _inflate_all(path: Path) -> None:
+    budget = [0]
+    with zipfile.ZipFile(path) as zf:
+        infos = zf.infolist()
+        if len(infos) > MAX_MEMBERS:
+            raise PackageRefused(f"{len(infos):,} members in the package")
+        for info in infos:
+            for _ in inflate_chunks(zf, info, budget):
+                pass
 
 
 def read_workbook(path: Path, max_rows: int | None = None) -> list[Sheet]:
     """Every sheet (hidden ones too) as a grid of text; `max_rows` reads only
     the top of each sheet (routing needs the title rows and header only)."""
-    import fastexcel  # imported here: the child process pays for it, not the sensor
-
-    precheck(path)
+    pkg = precheck(path)
     try:
-        reader = fastexcel.read_excel(str(path))
-        sheets = []
-        for name in reader.sheet_names:
-            sheet = reader.load_sheet(name, header_row=None, dtypes="string", skip_rows=0,
-                                      n_rows=max_rows)
-            table = sheet.to_arrow()
-            columns = [c.absolute_index for c in sheet.available_columns()]
-            cells = [_column_text(table.column(i)) for i in range(table.num_columns)]
-            sheets.append(Sheet(name=name, hidden=sheet.visible != "visible",
-                                columns=columns, cells=cells))
+        with tempfile.TemporaryDirectory(prefix="stiplan-read-") as tmp:
+            source, renumbered = path, {}
+            if pkg is not None and (pkg.strings_wrong or pkg.wide_sheets()):
+                source = Path(tmp) / ("repaired" + path.suffix.lower())
+                renumbered = repaired_copy(path, pkg, source)
+            sheets = _read_grids(source, max_rows, renumbered)
+        if pkg is not None:
+            for sheet in sheets:
+                facts = pkg.sheets.get(sheet.name)
+                if facts is not None:
+                    sheet.merged = facts.merges
+                    _place_errors(sheet, facts.errors)
+        elif path.suffix.lower() in (".xls", ".ods"):
+            _calamine_merges(path, sheets)
         return sheets
     except UnreadableFile:
         raise
+    except PackageRefused as exc:
+        raise UnreadableFile("file_too_large", exc.detail) from exc
     except Exception as exc:  # noqa: BLE001 - whatever the reader says, the file is unreadable
         raise UnreadableFile("file_unreadable", f"{type(exc).__name__}: {exc}") from exc
+
+
+def _read_grids(source: Path, max_rows: int | None, renumbered: dict) -> list[Sheet]:
+    import fastexcel  # imported here: the child process pays for it, not the sensor
+
+    reader = fastexcel.read_excel(str(source))
+    sheets = []
+    for name in reader.sheet_names:
+        sheet = reader.load_sheet(name, header_row=None, dtypes="string", skip_rows=0,
+                                  n_rows=max_rows)
+        table = sheet.to_arrow()
+        columns = [c.absolute_index for c in sheet.available_columns()]
+        cells = [_column_text(table.column(i)) for i in range(table.num_columns)]
+        rows = None
+        if name in renumbered:
+            dense = renumbered[name]
+            columns = [dense.cols[c] if c < len(dense.cols) else c for c in columns]
+            height = len(cells[0]) if cells else 0
+            # Dense row 1 is the first real row; rows the reader pads past the end
+            # keep counting from the last real one.
+            rows = [dense.rows[i] if i < len(dense.rows) else dense.rows[-1] + i
+                    for i in range(height)]
+        sheets.append(Sheet(name=name, hidden=sheet.visible != "visible",
+                            columns=columns, cells=cells, row_numbers=rows))
+    return sheets
+
+
+def _place_errors(sheet: Sheet, errors: dict[tuple[int, int], str]) -> None:
+    """The readers give an error cell as empty; put back what Excel shows (#REF!)."""
+    if not errors:
+        return
+    pos = {c: j for j, c in enumerate(sheet.columns)}
+    for (r0, c0), text in errors.items():
+        i = sheet.grid_row(r0 + 1)
+        j = pos.get(c0)
+        if i is not None and j is not None and sheet.cells[j][i] is None:
+            sheet.cells[j][i] = text
+
+
+def _calamine_merges(path: Path, sheets: list[Sheet]) -> None:
+    """Merged ranges of .xls/.ods (fastexcel does not expose them)."""
+    try:
+        import python_calamine
+
+        book = python_calamine.CalamineWorkbook.from_path(str(path))
+        for sheet in sheets:
+            ranges = book.get_sheet_by_name(sheet.name).merged_cell_ranges or []
+            sheet.merged = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in ranges]
+    except Exception:  # noqa: BLE001 - merges are a refinement; the values are already read
+        pass
 
 
 # fastexcel renders some float cells with 17-19 significant digits ("651627595.274999976"

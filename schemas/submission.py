@@ -18,23 +18,28 @@ def _state_is_not(value: str):
 
 ROW_SCHEMA = pa.DataFrameSchema(
     {
-        "project_name": pa.Column(
-            nullable=True,
-            checks=pa.Check(lambda s: s.notna() & (s.str.len() > 0), ignore_na=False,
-                            name="name_missing"),
-        ),
+        "name_state": pa.Column(checks=[
+            pa.Check(_state_is_not("missing"), name="name_missing"),
+            pa.Check(_state_is_not("error"), name="cell_error"),
+        ]),
         "province_state": pa.Column(checks=[
+            pa.Check(_state_is_not("error"), name="cell_error"),
             pa.Check(_state_is_not("missing"), name="province_missing"),
             pa.Check(_state_is_not("unknown"), name="province_unknown"),
             pa.Check(_state_is_not("region"), name="province_is_region"),
         ]),
         "budget_state": pa.Column(checks=[
+            pa.Check(_state_is_not("error"), name="cell_error"),
             pa.Check(_state_is_not("missing"), name="budget_missing"),
             pa.Check(_state_is_not("not_number"), name="budget_not_number"),
             pa.Check(_state_is_not("negative"), name="budget_negative"),
         ]),
-        "start_state": pa.Column(checks=pa.Check(_state_is_not("invalid"), name="date_invalid")),
+        "start_state": pa.Column(checks=[
+            pa.Check(_state_is_not("error"), name="cell_error"),
+            pa.Check(_state_is_not("invalid"), name="date_invalid"),
+        ]),
         "end_state": pa.Column(checks=[
+            pa.Check(_state_is_not("error"), name="cell_error"),
             pa.Check(_state_is_not("invalid"), name="date_invalid"),
             pa.Check(_state_is_not("before_start"), name="end_before_start"),
         ]),
@@ -52,7 +57,12 @@ WARNING_SCHEMA = pa.DataFrameSchema(
 
 # Which field (and so which Excel column) each check speaks about.
 CHECK_FIELD = {
-    ("project_name", "name_missing"): "project_name",
+    ("name_state", "name_missing"): "project_name",
+    ("name_state", "cell_error"): "project_name",
+    ("province_state", "cell_error"): "provinces",
+    ("budget_state", "cell_error"): "budget",
+    ("start_state", "cell_error"): "start_date",
+    ("end_state", "cell_error"): "end_date",
     ("province_state", "province_missing"): "provinces",
     ("province_state", "province_unknown"): "provinces",
     ("province_state", "province_is_region"): "provinces",
