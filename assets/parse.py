@@ -166,7 +166,7 @@ def find_table(sheet: Sheet) -> tuple[SheetTable | None, list[str]]:
             continue
         fields, headers = _map_stacked(stack)
         # A title merged across the table (one text) never starts a header of several rows.
-        if fields or len(own) > 1:
+        if len(own) > 1:
             while (len(stack) < MAX_HEADER_ROWS and i + len(stack) < sheet.height
                    and _continues(sheet, covered, i + len(stack) - 1, i + len(stack),
                                   all(f in fields for f in REQUIRED))):

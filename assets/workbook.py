@@ -11,6 +11,7 @@ obvious zip bombs.
 from __future__ import annotations
 
 import bisect
+import io
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -140,7 +141,7 @@ def read_workbook(path: Path, max_rows: int | None = None) -> list[Sheet]:
 def _read_grids(source: Path, max_rows: int | None, renumbered: dict) -> list[Sheet]:
     import fastexcel  # imported here: the child process pays for it, not the sensor
 
-    reader = fastexcel.read_excel(str(source))
+    reader = fastexcel.read_excel(_openable(source))
     sheets = []
     for name in reader.sheet_names:
         sheet = reader.load_sheet(name, header_row=None, dtypes="string", skip_rows=0,
@@ -162,6 +163,17 @@ def _read_grids(source: Path, max_rows: int | None, renumbered: dict) -> list[Sh
     return sheets
 
 
+def _openable(path: Path) -> str | bytes:
+    """The readers take a path only as UTF-8 text; a name that is not (code page 874
+    bytes from a Thai Windows zip) is read from its bytes instead."""
+    text = str(path)
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return path.read_bytes()
+
+
 def _place_errors(sheet: Sheet, errors: dict[tuple[int, int], str]) -> None:
     """The readers give an error cell as empty; put back what Excel shows (#REF!)."""
     if not errors:
@@ -179,7 +191,9 @@ def _calamine_merges(path: Path, sheets: list[Sheet]) -> None:
     try:
         import python_calamine
 
-        book = python_calamine.CalamineWorkbook.from_path(str(path))
+        where = _openable(path)
+        book = (python_calamine.CalamineWorkbook.from_path(where) if isinstance(where, str)
+                else python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(where)))
         for sheet in sheets:
             ranges = book.get_sheet_by_name(sheet.name).merged_cell_ranges or []
             sheet.merged = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in ranges]
