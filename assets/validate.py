@@ -13,7 +13,7 @@ from stiplan.assets.parse import RawRow, SheetTable, is_repeated_header
 from stiplan.assets.provinces import ProvinceParse, parse_provinces
 from stiplan.assets.text import clean_text, normalise_name
 from stiplan.assets.totals import total_label
-from stiplan.assets.values import is_blank, parse_amount, parse_date
+from stiplan.assets.values import AmountResult, is_blank, parse_amount, parse_date
 from stiplan.schemas.submission import ROW_SCHEMA, WARNING_SCHEMA, failures
 
 # What Excel shows in a cell whose formula failed (LibreOffice writes Err:5xx).
@@ -101,7 +101,7 @@ def classify_rows(table: SheetTable, raw: list[RawRow],
 
     records = []
     for _, r in candidates:
-        records.append(_parse_cells(r.values, multiplier))
+        records.append(_parse_cells(r.values, multiplier, "budget" in r.merged))
     frame = pd.DataFrame.from_records(
         [rec for rec, _ in records],
         columns=["name_state", "province_state", "budget_state", "start_state", "end_state"],
@@ -164,7 +164,8 @@ def _parse_province_cell(value) -> ProvinceParse:
     return parsed
 
 
-def _parse_cells(v: dict[str, str | None], multiplier: int) -> tuple[dict, dict]:
+def _parse_cells(v: dict[str, str | None], multiplier: int,
+                 budget_merged: bool = False) -> tuple[dict, dict]:
     raw_name = v.get("project_name")
     name = None if excel_error(raw_name) else (clean_text(raw_name) or None)
     n_state = "error" if excel_error(raw_name) else ("ok" if name else "missing")
@@ -186,7 +187,11 @@ def _parse_cells(v: dict[str, str | None], multiplier: int) -> tuple[dict, dict]
         else:
             p_state = "ok"
     amount = parse_amount(v.get("budget"), multiplier)
-    if excel_error(v.get("budget")):
+    if budget_merged:
+        # One budget merged down over several projects: filling it in would count the
+        # money once per row; only the top row keeps it.
+        b_state, amount = "merged", AmountResult(None, "budget_missing")
+    elif excel_error(v.get("budget")):
         b_state = "error"
     elif amount.problem == "budget_missing":
         b_state = "missing"

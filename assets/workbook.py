@@ -127,7 +127,9 @@ def read_workbook(path: Path, max_rows: int | None = None) -> list[Sheet]:
                 if facts is not None:
                     sheet.merged = facts.merges
                     _place_errors(sheet, facts.errors)
-        elif path.suffix.lower() in (".xls", ".ods"):
+        elif path.suffix.lower() == ".ods":
+            _ods_merges(path, sheets)
+        elif path.suffix.lower() == ".xls":
             _calamine_merges(path, sheets)
         return sheets
     except UnreadableFile:
@@ -186,8 +188,45 @@ def _place_errors(sheet: Sheet, errors: dict[tuple[int, int], str]) -> None:
             sheet.cells[j][i] = text
 
 
+_ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+
+
+def _ods_merges(path: Path, sheets: list[Sheet]) -> None:
+    """Merged ranges of an .ods: cells spanning rows or columns in content.xml (its size
+    was measured by `precheck`). Repeated rows and cells are counted, never expanded."""
+    from xml.etree.ElementTree import iterparse
+
+    by_name = {s.name: s for s in sheets}
+    t = _ODS_TABLE
+    try:
+        with zipfile.ZipFile(_openable_file(path)) as zf, zf.open("content.xml") as fh:
+            sheet, row, col = None, -1, 0
+            for event, el in iterparse(fh, events=("start", "end")):
+                tag = el.tag
+                if event == "start" and tag == t + "table":
+                    sheet, row = by_name.get(el.get(t + "name")), -1
+                elif event == "start" and tag == t + "table-row":
+                    row, col = row + 1, 0
+                elif event == "end" and tag == t + "table-row":
+                    row += int(el.get(t + "number-rows-repeated", "1")) - 1
+                    el.clear()
+                elif event == "start" and tag in (t + "table-cell", t + "covered-table-cell"):
+                    rows = int(el.get(t + "number-rows-spanned", "1"))
+                    cols = int(el.get(t + "number-columns-spanned", "1"))
+                    if sheet is not None and (rows > 1 or cols > 1):
+                        sheet.merged.append((row, col, row + rows - 1, col + cols - 1))
+                    col += int(el.get(t + "number-columns-repeated", "1"))
+    except Exception:  # noqa: BLE001 - merges are a refinement; the values are already read
+        pass
+
+
+def _openable_file(path: Path):
+    where = _openable(path)
+    return where if isinstance(where, str) else io.BytesIO(where)
+
+
 def _calamine_merges(path: Path, sheets: list[Sheet]) -> None:
-    """Merged ranges of .xls/.ods (fastexcel does not expose them)."""
+    """Merged ranges of .xls (fastexcel does not expose them)."""
     try:
         import python_calamine
 

@@ -30,6 +30,7 @@ ROW_SCHEMA = pa.DataFrameSchema(
         ]),
         "budget_state": pa.Column(checks=[
             pa.Check(_state_is_not("error"), name="cell_error"),
+            pa.Check(_state_is_not("merged"), name="budget_merged"),
             pa.Check(_state_is_not("missing"), name="budget_missing"),
             pa.Check(_state_is_not("not_number"), name="budget_not_number"),
             pa.Check(_state_is_not("negative"), name="budget_negative"),
@@ -61,6 +62,7 @@ CHECK_FIELD = {
     ("name_state", "cell_error"): "project_name",
     ("province_state", "cell_error"): "provinces",
     ("budget_state", "cell_error"): "budget",
+    ("budget_state", "budget_merged"): "budget",
     ("start_state", "cell_error"): "start_date",
     ("end_state", "cell_error"): "end_date",
     ("province_state", "province_missing"): "provinces",

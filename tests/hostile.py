@@ -95,6 +95,54 @@ def merged_strategy_and_province_xls(folder: Path) -> Expected:
         (4, "accepted"), (5, "accepted"), (6, "accepted")]}, budget="13000.00")
 
 
+def merged_name_and_budget(folder: Path) -> Expected:
+    """A project name merged down over its provinces' rows (one project per province),
+    and a budget merged down over two projects: only the top row keeps the money."""
+    wb, ws = _sheet([
+        ["หน่วยงาน: สทน."], [YEAR_TITLE.format(2559)],
+        ["ลำดับ", "ชื่อโครงการ", "จังหวัด", "งบประมาณ (บาท)"],
+        [1, "โครงการเครือข่ายวิทยาศาสตร์", "ลพบุรี", 100],
+        [None, None, "สระบุรี", 200],
+        [2, "โครงการอบรมครู", "ชัยภูมิ", 900],
+        [3, "โครงการอบรมครูระยะที่ 2", "ชัยภูมิ", None],
+    ])
+    ws.merge_cells("B4:B5")
+    ws.merge_cells("D6:D7")
+    _save(wb, folder, "TINT_2559.xlsx")
+    return Expected(b"TINT_2559.xlsx", "TINT", 2559, outcomes={"แผน": [
+        (4, "accepted"), (5, "accepted"), (6, "accepted"), (7, "rejected")]},
+        problems={("แผน", 7, "D", "budget_merged")}, budget="1200.00")
+
+
+def merged_province_ods(folder: Path) -> Expected:
+    """LibreOffice: a province spanning two rows (number-rows-spanned + a covered cell)."""
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.table import CoveredTableCell, Table, TableCell, TableRow
+    from odf.text import P
+
+    doc = OpenDocumentSpreadsheet()
+    table = Table(name="แผน")
+
+    def cell(value, **kw):
+        c = TableCell(valuetype="string", **kw)
+        c.addElement(P(text=str(value)))
+        return c
+
+    for cells in ([cell("หน่วยงาน: สำนักงานรัฐมนตรี")], [cell(YEAR_TITLE.format(2559))],
+                  [cell("ชื่อโครงการ"), cell("จังหวัด"), cell("งบประมาณ (บาท)")],
+                  [cell("โครงการรัฐมนตรีพบประชาชน"), cell("ยะลา", numberrowsspanned=2),
+                   cell("100")],
+                  [cell("โครงการวิทยาศาสตร์ชายแดนใต้"), CoveredTableCell(), cell("200")]):
+        tr = TableRow()
+        for c in cells:
+            tr.addElement(c)
+        table.addElement(tr)
+    doc.spreadsheet.addElement(table)
+    doc.save(str(folder / "OMIN_2559.ods"))
+    return Expected(b"OMIN_2559.ods", "OMIN", 2559, outcomes={"แผน": [
+        (4, "accepted"), (5, "accepted")]}, budget="300.00")
+
+
 # -------------------------------------------------------------- headers over two rows
 
 
@@ -410,7 +458,8 @@ def _to_shared_strings(path: Path, declared: int) -> None:
 
 
 BUILDERS = [
-    merged_province, merged_strategy_and_province_xls, two_row_header, two_row_header_years,
+    merged_province, merged_strategy_and_province_xls, merged_name_and_budget,
+    merged_province_ods, two_row_header, two_row_header_years,
     budget_header_with_year, budget_header_with_thai_year_in_millions, totals_with_counts,
     subtotals_by_section, agency_full_thai_name, agency_full_name_public_org_and_ministry,
     header_synonyms, header_synonyms_target_area, error_cells, error_cells_from_formulas,
