@@ -48,6 +48,7 @@ class SheetFacts:
     max_col: int = 0  # 1-based
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # 0-based, inclusive
     errors: dict[tuple[int, int], str] = field(default_factory=dict)  # (row0, col0) -> "#REF!"
+    cell_tag: bytes | None = None
 
     @property
     def dense_cells(self) -> int:
@@ -72,7 +73,7 @@ class Package:
 
 _REF = re.compile(rb"([A-Z]{1,3})([0-9]{1,7})")
 _ROW_NUM = re.compile(rb"<(?:\w+:)?row\b[^>]*?\sr=\"([0-9]+)\"")
-_WIDE_REF = re.compile(rb"<(?:\w+:)?c\b[^>]*?\sr=\"([A-Z]{2,3})[0-9]")
+_WIDE_REF = re.compile(rb" r=\"([A-Z]{2,3})[0-9]")
 _MERGE = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*?\sref=\"([A-Za-z0-9:$]+)\"")
 _ERROR_CELL = re.compile(
     rb"<(?:\w+:)?c\b([^>]*?\st=\"e\"[^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.DOTALL)
@@ -171,15 +172,20 @@ def _measure_sheet(facts: SheetFacts, chunks) -> None:
 def _measure_text(facts: SheetFacts, text: bytes) -> None:
     if not text:
         return
-    facts.cells += text.count(b"<c ") + text.count(b"<c>") + text.count(b":c ")
+    if facts.cell_tag is None:  # "<c " or, in a prefixed package, "<x:c "
+        m = re.search(rb"<(\w+:)?worksheet\b", text)
+        facts.cell_tag = b"<" + (m.group(1) or b"" if m else b"") + b"c "
+    facts.cells += text.count(facts.cell_tag)
     if facts.cells > MAX_CELLS:
         raise PackageRefused(f"sheet {facts.part} holds more than {MAX_CELLS:,} cells")
-    rows = _ROW_NUM.findall(text)
-    if rows:
-        facts.max_row = max(facts.max_row, max(int(r) for r in rows))
-    facts.max_col = max(facts.max_col, 26 if text.count(b"<c ") else 0)
-    for m in _WIDE_REF.finditer(text):
-        facts.max_col = max(facts.max_col, column_number(m.group(1)))
+    # Rows come in order: the last row tag of the text holds the highest number so far.
+    last = max(text.rfind(b"<row "), text.rfind(b":row "))
+    if last >= 0 and (m := _ROW_NUM.match(text, text.rfind(b"<", 0, last + 1))):
+        facts.max_row = max(facts.max_row, int(m.group(1)))
+    if facts.cells:
+        facts.max_col = max(facts.max_col, 26)
+    for letters in set(_WIDE_REF.findall(text)):
+        facts.max_col = max(facts.max_col, column_number(letters))
     if b"mergeCell" in text:
         for m in _MERGE.finditer(text):
             rng = _parse_range(m.group(1))
