@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from stiplan.assets.parse import find_table
+from stiplan.assets.parse import find_table, title_texts
 from stiplan.assets.text import clean_text, header_key
 from stiplan.assets.values import (
     fiscal_year_from_filename,
@@ -88,8 +88,7 @@ def identify(file_name: str, sheets: list[Sheet]) -> Identity:
     col_years: dict[str, int | None] = {}
     titles = [t for table in tables for t in table.titles]
     if not tables:  # still read the top of header-less sheets: it may name the agency
-        titles = [clean_text(v) for s in sheets for r in range(min(s.height, 10))
-                  for v in s.row(r) if not is_blank(v)]
+        titles = [t for s in sheets for t in title_texts(s, range(min(s.height, 10)))]
     for text in titles:
         code = _title_agency(text)
         if code:

@@ -178,7 +178,7 @@ def find_table(sheet: Sheet) -> tuple[SheetTable | None, list[str]]:
             fields, headers = _map_stacked(stack)
         present = [f for f in REQUIRED if f in fields]
         if len(present) == len(REQUIRED):
-            titles = [clean_text(v) for r in range(i) for v in sheet.row(r) if not is_blank(v)]
+            titles = title_texts(sheet, range(i))
             return SheetTable(sheet, i, fields, headers, _unit(headers, titles), titles,
                               header_rows=len(stack)), []
         # A partial header: project name plus one more required field, or two of them.
@@ -186,6 +186,18 @@ def find_table(sheet: Sheet) -> tuple[SheetTable | None, list[str]]:
             best_score = len(present)
             best_missing = [f for f in REQUIRED if f not in fields]
     return None, best_missing
+
+
+def title_texts(sheet: Sheet, rows) -> list[str]:
+    """The non-blank cells of title rows, each alone, and, for a row of several cells,
+    the row joined (a label and its value in two cells: `หน่วยงาน` | `สวทช.`)."""
+    out = []
+    for r in rows:
+        cells = [clean_text(v) for v in sheet.row(r) if not is_blank(v)]
+        out += cells
+        if len(cells) > 1:
+            out.append(" ".join(cells))
+    return out
 
 
 def _unit(headers: dict[str, str], titles: list[str]) -> int | None:

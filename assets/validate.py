@@ -225,21 +225,30 @@ def _parse_cells(v: dict[str, str | None], multiplier: int,
 def _check_totals(table: SheetTable, raw: list[RawRow], rows: list[Row]) -> list[Problem]:
     """A totals row should equal, as typed, the rows it closes: those since some boundary
     above it (the sheet's start, a section heading, an earlier total), which covers a
-    grand total, a subtotal of its section and a total of several subtotals."""
-    problems = []
+    grand total, a subtotal of its section and a total of several subtotals; or, for a
+    total written at the top (a Budget Bureau habit), the rows from it down to some
+    boundary below it."""
     running = Decimal(0)
-    boundaries: list[Decimal] = [Decimal(0)]  # the running sum at each boundary
+    sums: list[Decimal] = []  # the running sum at each boundary, in sheet order
+    totals: list[tuple[int, Decimal, RawRow]] = []  # (boundary index, value, row)
     for r, row in zip(raw, rows, strict=True):
         if row.outcome in ("accepted", "duplicate") and row.budget is not None:
             running += row.budget
-        elif row.outcome == "section":
-            boundaries.append(running)
-        elif row.outcome == "total":
-            amount = parse_amount(r.values.get("budget"), table.multiplier or 1)
-            if amount.value is not None and all(running - b != amount.value for b in boundaries):
-                problems.append(Problem(r.sheet, r.row_number, table.letter("budget"),
-                                        _as_text(r.values.get("budget")), "total_mismatch"))
-            boundaries.append(running)
+        elif row.outcome in ("section", "total"):
+            if row.outcome == "total":
+                amount = parse_amount(r.values.get("budget"), table.multiplier or 1)
+                if amount.value is not None:
+                    totals.append((len(sums), amount.value, r))
+            sums.append(running)
+    bounds = [Decimal(0), *sums, running]  # with the sheet's start and end
+    problems = []
+    for k, value, r in totals:
+        here = bounds[k + 1]
+        above = any(here - b == value for b in bounds[: k + 1])
+        below = any(b - here == value for b in bounds[k + 2:])
+        if not (above or below):
+            problems.append(Problem(r.sheet, r.row_number, table.letter("budget"),
+                                    _as_text(r.values.get("budget")), "total_mismatch"))
     return problems
 
 

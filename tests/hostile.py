@@ -247,7 +247,38 @@ def subtotals_by_section(folder: Path) -> Expected:
         problems={("แผน", 10, "D", "total_mismatch")}, budget="7000000.00")
 
 
+def totals_at_the_top(folder: Path) -> Expected:
+    """A grand total written above the rows it sums, then a subtotal per region."""
+    wb, _ = _sheet([
+        ["หน่วยงาน: ศลช."], [YEAR_TITLE.format(2556)],
+        ["ลำดับ", "ชื่อโครงการ", "จังหวัด", "งบประมาณ (บาท)"],
+        ["รวมทั้งสิ้น", None, None, 3500],
+        ["ภาคเหนือ"],
+        [1, "โครงการสมุนไพร", "แพร่", 1000],
+        [2, "โครงการชีวภัณฑ์", "น่าน", 2000],
+        ["รวมภาคเหนือ", None, None, 3000],
+        [3, "โครงการวัคซีนสัตว์", "ตรัง", 500],
+    ])
+    _save(wb, folder, "TCELS_2556.xlsx")
+    return Expected(b"TCELS_2556.xlsx", "TCELS", 2556, outcomes={"แผน": [
+        (4, "total"), (5, "section"), (6, "accepted"), (7, "accepted"), (8, "total"),
+        (9, "accepted")]}, budget="3500.00")
+
+
 # --------------------------------------------------------------- agency named in full
+
+
+def agency_label_and_value_in_two_cells(folder: Path) -> Expected:
+    wb, _ = _sheet([
+        ["หน่วยงาน", "สป.วท."], ["ปีงบประมาณ", 2559],
+        ["ลำดับ", "ชื่อโครงการ", "จังหวัด", "งบประมาณ (บาท)"],
+        [1, "โครงการศูนย์ราชการสะดวก", "กรุงเทพมหานคร", 10000],
+    ])
+    _save(wb, folder, "form.xlsx")
+    return Expected(b"form.xlsx", "OPS", 2559, outcomes={"แผน": [(4, "accepted")]},
+                    budget="10000.00")
+
+
 
 
 def agency_full_thai_name(folder: Path) -> Expected:
@@ -461,7 +492,8 @@ BUILDERS = [
     merged_province, merged_strategy_and_province_xls, merged_name_and_budget,
     merged_province_ods, two_row_header, two_row_header_years,
     budget_header_with_year, budget_header_with_thai_year_in_millions, totals_with_counts,
-    subtotals_by_section, agency_full_thai_name, agency_full_name_public_org_and_ministry,
+    subtotals_by_section, totals_at_the_top, agency_full_thai_name,
+    agency_label_and_value_in_two_cells, agency_full_name_public_org_and_ministry,
     header_synonyms, header_synonyms_target_area, error_cells, error_cells_from_formulas,
     declared_whole_sheet, one_cell_at_the_last_address, wrong_shared_string_counts,
     undecodable_name, name_of_255_bytes, unreadable_but_named,
