@@ -14,6 +14,7 @@ from stiplan.assets.provinces import ProvinceParse, parse_provinces
 from stiplan.assets.text import clean_text, normalise_name
 from stiplan.assets.totals import total_label
 from stiplan.assets.values import AmountResult, is_blank, parse_amount, parse_date
+from stiplan.assets.xlsx_package import FORMULA_MARK
 from stiplan.schemas.submission import ROW_SCHEMA, WARNING_SCHEMA, failures
 
 # What Excel shows in a cell whose formula failed (LibreOffice writes Err:5xx).
@@ -21,6 +22,20 @@ EXCEL_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#N
                           "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!",
                           "#CONNECT!", "#UNKNOWN!", "#BUSY!", "#EXTERNAL!", "#PYTHON!"})
 _LIBRE_ERROR = re.compile(r"Err:[0-9]{3}")
+
+
+def uncalculated(value: object) -> bool:
+    """A formula saved without its result (put back, marked, by the reader)."""
+    return isinstance(value, str) and value.startswith(FORMULA_MARK)
+
+
+def _broken(value: object) -> str | None:
+    """The state of a cell that shows no value: an Excel error or an unsaved formula."""
+    if excel_error(value):
+        return "error"
+    if uncalculated(value):
+        return "formula"
+    return None
 
 
 def excel_error(value: object) -> bool:
@@ -136,7 +151,7 @@ def classify_rows(table: SheetTable, raw: list[RawRow],
 
 
 def _as_text(value) -> str | None:
-    return None if value is None else str(value)
+    return None if value is None else str(value).removeprefix(FORMULA_MARK)
 
 
 # District, subdistrict and village detail ("อ.เมือง", "ตำบลสุเทพ", "หมู่ 3", "บ้านแม่กำปอง",
@@ -167,12 +182,14 @@ def _parse_province_cell(value) -> ProvinceParse:
 def _parse_cells(v: dict[str, str | None], multiplier: int,
                  budget_merged: bool = False) -> tuple[dict, dict]:
     raw_name = v.get("project_name")
-    name = None if excel_error(raw_name) else (clean_text(raw_name) or None)
-    n_state = "error" if excel_error(raw_name) else ("ok" if name else "missing")
+    broken = {f: _broken(v.get(f)) for f in ("project_name", "provinces", "budget",
+                                             "start_date", "end_date")}
+    name = None if broken["project_name"] else (clean_text(raw_name) or None)
+    n_state = broken["project_name"] or ("ok" if name else "missing")
     prov_text = v.get("provinces")
     codes, nationwide = (), False
-    if excel_error(prov_text):
-        p_state = "error"
+    if broken["provinces"]:
+        p_state = broken["provinces"]
     elif is_blank(prov_text):
         p_state = "missing"
     else:
@@ -191,8 +208,8 @@ def _parse_cells(v: dict[str, str | None], multiplier: int,
         # One budget merged down over several projects: filling it in would count the
         # money once per row; only the top row keeps it.
         b_state, amount = "merged", AmountResult(None, "budget_missing")
-    elif excel_error(v.get("budget")):
-        b_state = "error"
+    elif broken["budget"]:
+        b_state = broken["budget"]
     elif amount.problem == "budget_missing":
         b_state = "missing"
     elif amount.problem == "budget_not_number":
@@ -205,9 +222,8 @@ def _parse_cells(v: dict[str, str | None], multiplier: int,
         b_state = "ok"
     start = parse_date(v.get("start_date"))
     end = parse_date(v.get("end_date"))
-    s_state = "error" if excel_error(v.get("start_date")) else (
-        "invalid" if start.problem else "ok")
-    e_state = "error" if excel_error(v.get("end_date")) else ("invalid" if end.problem else "ok")
+    s_state = broken["start_date"] or ("invalid" if start.problem else "ok")
+    e_state = broken["end_date"] or ("invalid" if end.problem else "ok")
     if e_state == "ok" and start.value and end.value and end.value < start.value:
         e_state = "before_start"
     record = {"name_state": n_state, "province_state": p_state, "budget_state": b_state,
@@ -216,7 +232,7 @@ def _parse_cells(v: dict[str, str | None], multiplier: int,
     parsed_values = {
         "name": name, "codes": codes, "nationwide": nationwide, "budget": amount.value,
         "start": start.value, "end": end.value, "text_errors": text_errors,
-        "texts": {f: (None if f in text_errors else clean_text(v.get(f)) or None)
+        "texts": {f: (None if f in text_errors else clean_text(_as_text(v.get(f))) or None)
                   for f in TEXT_FIELDS},
     }
     return record, parsed_values

@@ -127,6 +127,7 @@ def read_workbook(path: Path, max_rows: int | None = None) -> list[Sheet]:
                 if facts is not None:
                     sheet.merged = facts.merges
                     _place_errors(sheet, facts.errors)
+                    _place_errors(sheet, facts.formulas)
         elif path.suffix.lower() == ".ods":
             _ods_merges(path, sheets)
         elif path.suffix.lower() == ".xls":
@@ -177,7 +178,8 @@ def _openable(path: Path) -> str | bytes:
 
 
 def _place_errors(sheet: Sheet, errors: dict[tuple[int, int], str]) -> None:
-    """The readers give an error cell as empty; put back what Excel shows (#REF!)."""
+    """The readers give an error cell (or a formula saved without its result) as empty;
+    put back what Excel shows (#REF!) or the formula, so the row says what is wrong."""
     if not errors:
         return
     pos = {c: j for j, c in enumerate(sheet.columns)}

@@ -30,6 +30,9 @@ MAX_CELLS = 30_000_000
 # allocate gigabytes: the sheet is renumbered densely first.
 MAX_DENSE_CELLS = 20_000_000
 CHUNK = 1 << 20
+# Marks a formula put back by the reader, so a name typed as "=== …" is never taken
+# for one (a private-use character nobody types).
+FORMULA_MARK = "\ue000"
 
 
 class PackageRefused(Exception):
@@ -49,6 +52,9 @@ class SheetFacts:
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # 0-based, inclusive
     errors: dict[tuple[int, int], str] = field(default_factory=dict)  # (row0, col0) -> "#REF!"
     cell_tag: bytes | None = None
+    # Formulas saved without their result (files written by scripts, not by Excel):
+    # (row0, col0) -> "=FORMULA"; the readers give such a cell as empty.
+    formulas: dict[tuple[int, int], str] = field(default_factory=dict)
 
     @property
     def dense_cells(self) -> int:
@@ -77,6 +83,9 @@ _WIDE_REF = re.compile(rb" r=\"([A-Z]{2,3})[0-9]")
 _MERGE = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*?\sref=\"([A-Za-z0-9:$]+)\"")
 _ERROR_CELL = re.compile(
     rb"<(?:\w+:)?c\b([^>]*?\st=\"e\"[^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.DOTALL)
+_UNCACHED = re.compile(
+    rb"<(?:\w+:)?c\b([^>]*?)>\s*<(?:\w+:)?f\b[^>]*?(?:/>|>([^<]*)</(?:\w+:)?f>)\s*"
+    rb"(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>")
 _VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
 _R_ATTR = re.compile(rb"\sr=\"([A-Z]{1,3})([0-9]{1,7})\"")
 _SST_ITEM = re.compile(rb"<(?:\w+:)?si[\s>/]")
@@ -191,6 +200,13 @@ def _measure_text(facts: SheetFacts, text: bytes) -> None:
             rng = _parse_range(m.group(1))
             if rng:
                 facts.merges.append(rng)
+    if b"<f" in text:
+        for m in _UNCACHED.finditer(text):
+            ref = _R_ATTR.search(m.group(1))
+            if ref:
+                key = (int(ref.group(2)) - 1, column_number(ref.group(1)) - 1)
+                facts.formulas[key] = FORMULA_MARK + "=" + (m.group(2) or b"").decode(
+                    "utf-8", "replace")
     if b't="e"' in text:
         for m in _ERROR_CELL.finditer(text):
             ref = _R_ATTR.search(m.group(1))

@@ -21,15 +21,18 @@ ROW_SCHEMA = pa.DataFrameSchema(
         "name_state": pa.Column(checks=[
             pa.Check(_state_is_not("missing"), name="name_missing"),
             pa.Check(_state_is_not("error"), name="cell_error"),
+            pa.Check(_state_is_not("formula"), name="formula_not_calculated"),
         ]),
         "province_state": pa.Column(checks=[
             pa.Check(_state_is_not("error"), name="cell_error"),
+            pa.Check(_state_is_not("formula"), name="formula_not_calculated"),
             pa.Check(_state_is_not("missing"), name="province_missing"),
             pa.Check(_state_is_not("unknown"), name="province_unknown"),
             pa.Check(_state_is_not("region"), name="province_is_region"),
         ]),
         "budget_state": pa.Column(checks=[
             pa.Check(_state_is_not("error"), name="cell_error"),
+            pa.Check(_state_is_not("formula"), name="formula_not_calculated"),
             pa.Check(_state_is_not("merged"), name="budget_merged"),
             pa.Check(_state_is_not("missing"), name="budget_missing"),
             pa.Check(_state_is_not("not_number"), name="budget_not_number"),
@@ -37,10 +40,12 @@ ROW_SCHEMA = pa.DataFrameSchema(
         ]),
         "start_state": pa.Column(checks=[
             pa.Check(_state_is_not("error"), name="cell_error"),
+            pa.Check(_state_is_not("formula"), name="formula_not_calculated"),
             pa.Check(_state_is_not("invalid"), name="date_invalid"),
         ]),
         "end_state": pa.Column(checks=[
             pa.Check(_state_is_not("error"), name="cell_error"),
+            pa.Check(_state_is_not("formula"), name="formula_not_calculated"),
             pa.Check(_state_is_not("invalid"), name="date_invalid"),
             pa.Check(_state_is_not("before_start"), name="end_before_start"),
         ]),
@@ -60,6 +65,11 @@ WARNING_SCHEMA = pa.DataFrameSchema(
 CHECK_FIELD = {
     ("name_state", "name_missing"): "project_name",
     ("name_state", "cell_error"): "project_name",
+    ("name_state", "formula_not_calculated"): "project_name",
+    ("province_state", "formula_not_calculated"): "provinces",
+    ("budget_state", "formula_not_calculated"): "budget",
+    ("start_state", "formula_not_calculated"): "start_date",
+    ("end_state", "formula_not_calculated"): "end_date",
     ("province_state", "cell_error"): "provinces",
     ("budget_state", "cell_error"): "budget",
     ("budget_state", "budget_merged"): "budget",

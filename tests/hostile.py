@@ -368,6 +368,21 @@ def error_cells_from_formulas(folder: Path) -> Expected:
         problems={("แผน", 5, "D", "cell_error")}, budget="1500.00")
 
 
+def formulas_without_results(folder: Path) -> Expected:
+    """Written by a script, not saved by Excel: formulas with no result in the file."""
+    wb, _ = _sheet([
+        ["หน่วยงาน: สดร."], [YEAR_TITLE.format(2556)],
+        ["ลำดับ", "ชื่อโครงการ", "จังหวัด", "งบประมาณ (บาท)", "ล้านบาท"],
+        [1, "โครงการดูดาว", "เชียงราย", 1000, None],
+        [2, "โครงการกล้องโทรทรรศน์", "ลำปาง", "=E5*1000000", 0.5],
+        ["รวม", None, None, "=SUM(D4:D5)", None],
+    ])
+    _save(wb, folder, "NARIT_2556.xlsx")
+    return Expected(b"NARIT_2556.xlsx", "NARIT", 2556, outcomes={"แผน": [
+        (4, "accepted"), (5, "rejected"), (6, "total")]},
+        problems={("แผน", 5, "D", "formula_not_calculated")}, budget="1000.00")
+
+
 # ------------------------------------------------- packages that declare more than they hold
 
 
@@ -495,6 +510,7 @@ BUILDERS = [
     subtotals_by_section, totals_at_the_top, agency_full_thai_name,
     agency_label_and_value_in_two_cells, agency_full_name_public_org_and_ministry,
     header_synonyms, header_synonyms_target_area, error_cells, error_cells_from_formulas,
+    formulas_without_results,
     declared_whole_sheet, one_cell_at_the_last_address, wrong_shared_string_counts,
     undecodable_name, name_of_255_bytes, unreadable_but_named,
 ]
