@@ -8,10 +8,16 @@ cell's value, as Excel shows it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
-from stiplan.assets.text import clean_text
-from stiplan.assets.values import is_blank, unit_multiplier
+from stiplan.assets.text import clean_text, thai_to_arabic_digits
+from stiplan.assets.values import (
+    fiscal_year_from_text,
+    is_blank,
+    parse_amount,
+    unit_multiplier,
+)
 from stiplan.assets.workbook import Sheet, column_letter
 from stiplan.schemas.columns import REQUIRED, field_for_header, is_unit_or_year
 
@@ -101,11 +107,19 @@ def map_header(cells: list[str | None]) -> tuple[dict[str, int], dict[str, str]]
     return fields, headers
 
 
-def _map_stacked(stack: list[list[str]]) -> tuple[dict[str, int], dict[str, str]]:
+_TOTAL_WORDS = re.compile(r"รวม|ทั้งสิ้น|total", re.IGNORECASE)
+_YEARS = re.compile(r"(?:25|26)[0-9]{2}|(?:19|20)[0-9]{2}")
+
+
+def _map_stacked(stack: list[list[str]], year: int | None = None
+                 ) -> tuple[dict[str, int], dict[str, str]]:
     """Map a header of several rows: per column, the lowest sub-heading that names a
-    field, else the headings joined top to bottom (`งบประมาณ` + `ปี 2557 (บาท)`)."""
+    field, else the headings joined top to bottom (`งบประมาณ` + `ปี 2557 (บาท)`). Of
+    several budget columns (by year, by kind of spending) the total column is taken,
+    else the plan's fiscal year, else the first."""
     fields: dict[str, int] = {}
     headers: dict[str, str] = {}
+    budgets: list[tuple[int, str]] = []
     for pos in range(len(stack[0])):
         texts = [row[pos] for row in stack if row[pos]]
         texts = [t for k, t in enumerate(texts) if t not in texts[:k]]
@@ -117,18 +131,37 @@ def _map_stacked(stack: list[list[str]]) -> tuple[dict[str, int], dict[str, str]
             name = field_for_header(candidate)
             if name is not None:
                 break
-        if name == "budget" and unit_multiplier(joined) is not None:
-            shown = joined  # the unit may be in the group heading or the sub-heading
-        else:
-            shown = joined if name is not None and field_for_header(joined) == name else (
-                candidate if name else joined)
+        if name == "budget":
+            # the unit may be in the group heading or the sub-heading
+            budgets.append((pos, joined if unit_multiplier(joined) is not None else candidate))
+            continue
+        shown = joined if name is not None and field_for_header(joined) == name else (
+            candidate if name else joined)
         if name and name not in fields:
             fields[name] = pos
             headers[name] = shown
+    if budgets:
+        pos, shown = _pick_budget(budgets, year)
+        fields["budget"], headers["budget"] = pos, shown
     return fields, headers
 
 
-def _continues(sheet: Sheet, covered: dict, top: int, nxt: int, complete: bool) -> bool:
+def _pick_budget(budgets: list[tuple[int, str]], year: int | None) -> tuple[int, str]:
+    if len(budgets) == 1:
+        return budgets[0]
+    totals = [b for b in budgets if _TOTAL_WORDS.search(thai_to_arabic_digits(b[1]))]
+    if len(totals) == 1:
+        return totals[0]
+    if year is not None:
+        wanted = {str(year), str(year - 543)}
+        of_year = [b for b in budgets
+                   if wanted & set(_YEARS.findall(thai_to_arabic_digits(b[1])))]
+        if len(of_year) == 1:
+            return of_year[0]
+    return budgets[0]
+
+
+def _continues(sheet: Sheet, covered: dict, top: int, nxt: int, fields: dict[str, int]) -> bool:
     """Row `nxt` is more header under row `top`: all its cells are sub-headings (a field,
     a unit, a year, a column number), and the layout says so (a heading merged across or
     down, or cells that only add a unit or a year). Under a header that is already
@@ -138,8 +171,17 @@ def _continues(sheet: Sheet, covered: dict, top: int, nxt: int, complete: bool) 
     own = [t for t in texts if t]
     if not own:
         return False
-    if complete:
-        return all(is_unit_or_year(t) for t in own) or any(
+    if all(f in fields for f in REQUIRED):
+        at = {pos: name for name, pos in fields.items()}
+        translated = all(not t or field_for_header(t) == at.get(j) for j, t in enumerate(texts))
+        # Sub-headings of a group heading merged across them (งบดำเนินงาน | งบลงทุน | รวม
+        # under งบประมาณ): every one under the merge, none a number.
+        under_group = all(
+            not t or ((top, j) in covered and covered[(top, j)][0] == top
+                      or any(covered.get((top, k)) == (top, j) for k in (j + 1,)))
+            and parse_amount(t).value is None
+            for j, t in enumerate(texts))
+        return translated or under_group or all(is_unit_or_year(t) for t in own) or any(
             (nxt, j) in covered and covered[(nxt, j)][0] < nxt for j in range(len(sheet.cells)))
     header_like = [t for t in own if is_unit_or_year(t)
                    or (len(t) <= 40 and field_for_header(t) is not None)]
@@ -164,21 +206,23 @@ def find_table(sheet: Sheet) -> tuple[SheetTable | None, list[str]]:
         own = {clean_text(v) for v in sheet.row(i) if not is_blank(v)}
         if not own:
             continue
-        fields, headers = _map_stacked(stack)
+        titles = title_texts(sheet, range(i))
+        years = {y for t in titles if (y := fiscal_year_from_text(t))}
+        year = years.pop() if len(years) == 1 else None
+        fields, headers = _map_stacked(stack, year)
         # A title merged across the table (one text) never starts a header of several rows.
         if len(own) > 1:
             while (len(stack) < MAX_HEADER_ROWS and i + len(stack) < sheet.height
                    and _continues(sheet, covered, i + len(stack) - 1, i + len(stack),
-                                  all(f in fields for f in REQUIRED))):
+                                  fields)):
                 stack.append([_header_text(sheet, covered, i + len(stack), j, across=True)
                               for j in range(width)])
-                fields, headers = _map_stacked(stack)
+                fields, headers = _map_stacked(stack, year)
         while len(stack) > 1 and not all(f in fields for f in REQUIRED):
             stack.pop()  # a sub-heading row that spoils the header is data after all
-            fields, headers = _map_stacked(stack)
+            fields, headers = _map_stacked(stack, year)
         present = [f for f in REQUIRED if f in fields]
         if len(present) == len(REQUIRED):
-            titles = title_texts(sheet, range(i))
             return SheetTable(sheet, i, fields, headers, _unit(headers, titles), titles,
                               header_rows=len(stack)), []
         # A partial header: project name plus one more required field, or two of them.

@@ -21,7 +21,8 @@ REQUIRED = ("project_name", "provinces", "budget")
 _SYNONYMS: dict[str, tuple[str, ...]] = {
     "seq": ("ลำดับ", "ที่", "ลำดับที่", "ลำดับโครงการ", "No.", "No", "#", "Seq", "Item", "ข้อ"),
     "project_name": ("ชื่อโครงการ", "โครงการ", "Project", "Project name", "Project title",
-                     "Name of project", "ชื่อกิจกรรม", "กิจกรรม", "แผนงาน/โครงการ"),
+                     "Name of project", "ชื่อกิจกรรม", "กิจกรรม", "แผนงาน/โครงการ", "รายการ",
+                     "ชื่อรายการ"),
     "provinces": ("จังหวัด", "พื้นที่ดำเนินการ", "พื้นที่", "Province", "Provinces",
                   "Province(s)", "Area", "Location", "Locations"),
     "strategy": ("ยุทธศาสตร์", "Strategy"),
@@ -49,7 +50,7 @@ _PUNCT = re.compile(r"^[\s.:：*\-–/]+|[\s.:：*\-–]+$")
 # Parts of a project-name header joined with "/" or "และ": every part must be one.
 _NAME_PARTS = frozenset(header_key(p) for p in (
     "ชื่อโครงการ", "โครงการ", "ชื่อกิจกรรม", "กิจกรรม", "แผนงาน", "ชื่อแผนงาน", "งาน",
-    "กิจกรรมย่อย", "โครงการย่อย", "project", "projectname", "activity", "activities",
+    "กิจกรรมย่อย", "โครงการย่อย", "รายการ", "project", "projectname", "activity", "activities",
     "program", "programme"))
 _BUDGET_BASES = ("งบประมาณ", "วงเงินงบประมาณ", "วงเงิน", "จำนวนเงิน", "budget", "amount",
                  "งบ", "รวมงบประมาณ", "งบประมาณรวม", "เงินงบประมาณ")

@@ -181,6 +181,47 @@ def two_row_header_years(folder: Path) -> Expected:
         "Plan": [(5, "accepted"), (6, "accepted")]}, budget="1750000.00")
 
 
+def budget_by_kind_with_a_total(folder: Path) -> Expected:
+    """The budget split by kind of spending under one group, with a total column, and a
+    column per plan year: the total is the project's budget."""
+    wb, ws = _sheet([
+        ["หน่วยงาน: สวทน."], [YEAR_TITLE.format(2556)],
+        ["ลำดับ", "รายการ", "จังหวัด", "งบประมาณ (บาท)", None, None],
+        [None, None, None, "งบดำเนินงาน", "งบลงทุน", "รวม"],
+        [1, "โครงการนโยบายนวัตกรรมจังหวัด", "ภูเก็ต", 100, 50, 150],
+        [2, "โครงการเมืองนวัตกรรม", "สงขลา", 200, 0, 200],
+    ])
+    ws.merge_cells("D3:F3")  # and no merges down: the sub-headings alone say it
+    _save(wb, folder, "STI_2556.xlsx")
+    return Expected(b"STI_2556.xlsx", "STI", 2556, outcomes={"แผน": [
+        (5, "accepted"), (6, "accepted")]}, budget="350.00")
+
+
+def budget_column_of_the_plan_year(folder: Path) -> Expected:
+    """Two year columns without a group heading; the plan's year is the second."""
+    wb, _ = _sheet([
+        ["หน่วยงาน: สนช."], [YEAR_TITLE.format(2556)],
+        ["ชื่อโครงการ", "จังหวัด", "งบประมาณปี 2555 (บาท)", "งบประมาณปี 2556 (บาท)"],
+        ["โครงการนวัตกรรมอาหาร", "เพชรบุรี", 100, 300],
+    ])
+    _save(wb, folder, "NIA_2556.xlsx")
+    return Expected(b"NIA_2556.xlsx", "NIA", 2556, outcomes={"แผน": [(4, "accepted")]},
+                    budget="300.00")
+
+
+def bilingual_header_rows(folder: Path) -> Expected:
+    """A Thai header with its English translation on the row beneath."""
+    wb, _ = _sheet([
+        ["หน่วยงาน: อพวช."], [YEAR_TITLE.format(2556)],
+        ["ลำดับ", "ชื่อโครงการ", "จังหวัด", "งบประมาณ (บาท)"],
+        ["No.", "Project name", "Province", "Budget (baht)"],
+        [1, "โครงการรถพิพิธภัณฑ์", "อุบลราชธานี", 5000],
+    ])
+    _save(wb, folder, "NSM_2556.xlsx")
+    return Expected(b"NSM_2556.xlsx", "NSM", 2556, outcomes={"แผน": [(5, "accepted")]},
+                    budget="5000.00")
+
+
 # ------------------------------------------------------------ the year in the budget header
 
 
@@ -506,6 +547,7 @@ def _to_shared_strings(path: Path, declared: int) -> None:
 BUILDERS = [
     merged_province, merged_strategy_and_province_xls, merged_name_and_budget,
     merged_province_ods, two_row_header, two_row_header_years,
+    budget_by_kind_with_a_total, budget_column_of_the_plan_year, bilingual_header_rows,
     budget_header_with_year, budget_header_with_thai_year_in_millions, totals_with_counts,
     subtotals_by_section, totals_at_the_top, agency_full_thai_name,
     agency_label_and_value_in_two_cells, agency_full_name_public_org_and_ministry,
