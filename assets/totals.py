@@ -52,3 +52,20 @@ def total_label(value: object, headings: list[str] = ()) -> bool:
         return True
     keys = (header_key(h) for h in headings)
     return any(len(h) >= 4 and (h.startswith(rest) or rest.startswith(h)) for h in keys)
+
+
+_NUMBERED_SECTION = re.compile(
+    r"^(?:ประเด็นยุทธศาสตร์|ยุทธศาสตร์|แผนงาน|ผลผลิต|มาตรการ|กลยุทธ์|หมวด|ส่วน|ด้าน|strategy|"
+    r"programme|program|output)\s*(?:ที่|no\.?)?\s*[0-9๐-๙]+(?![0-9๐-๙])", re.IGNORECASE)
+
+
+def section_label(value: object) -> bool:
+    """A numbered section heading (`ยุทธศาสตร์ที่ 1 …`, `แผนงานที่ 2`) or a region or
+    cluster name: on a row with a figure and no province, the section's subtotal."""
+    from stiplan.schemas.reference import REGION_OR_CLUSTER_NAMES
+
+    try:
+        text = clean_text(value)
+    except Exception:  # noqa: BLE001
+        return False
+    return bool(_NUMBERED_SECTION.match(text)) or text in REGION_OR_CLUSTER_NAMES

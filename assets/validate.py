@@ -12,7 +12,7 @@ import pandas as pd
 from stiplan.assets.parse import RawRow, SheetTable, is_repeated_header
 from stiplan.assets.provinces import ProvinceParse, parse_provinces
 from stiplan.assets.text import clean_text, normalise_name
-from stiplan.assets.totals import total_label
+from stiplan.assets.totals import section_label, total_label
 from stiplan.assets.values import AmountResult, is_blank, parse_amount, parse_date
 from stiplan.assets.xlsx_package import FORMULA_MARK
 from stiplan.schemas.submission import ROW_SCHEMA, WARNING_SCHEMA, failures
@@ -103,6 +103,11 @@ def classify_rows(table: SheetTable, raw: list[RawRow],
         if (province_blank or total_label(v.get("provinces"), headings)) and any(
                 total_label(x, headings) for x in labels if not is_blank(x)):
             row.outcome = "total"
+        elif (province_blank and not _own_blank(r, "budget") and r.filled <= 3
+              and section_label(r.first_text)):
+            # A section heading that shows its subtotal on the same row.
+            row.outcome = "total"
+            headings.append(clean_text(r.first_text))
         elif r.filled == 1 and _own_blank(r, "budget") and (
                 province_blank or _names_no_province(v.get("provinces"))):
             # A heading may sit in any column, the province one too ("ภาคเหนือ",

@@ -306,6 +306,27 @@ def totals_at_the_top(folder: Path) -> Expected:
         (9, "accepted")]}, budget="3500.00")
 
 
+def headings_carrying_their_subtotals(folder: Path) -> Expected:
+    """Each strategy heading shows its subtotal on its own row; a project named like a
+    plan (`แผนงาน…` without a number) that lacks its province is still a project."""
+    wb, _ = _sheet([
+        ["หน่วยงาน: สสนก."], [YEAR_TITLE.format(2556)],
+        ["ลำดับ", "ชื่อโครงการ", "จังหวัด", "งบประมาณ (บาท)"],
+        ["ยุทธศาสตร์ที่ 1 น้ำ", None, None, 300],
+        [1, "โครงการสถานีวัดน้ำ", "พะเยา", 100],
+        [2, "โครงการแผนที่น้ำ", "พะเยา", 200],
+        [None, "ยุทธศาสตร์ที่ 2 เกษตร", None, 999],
+        [3, "โครงการเกษตรน้ำน้อย", "ลำปาง", 400],
+        [4, "แผนงานพัฒนาแหล่งน้ำชุมชน", None, 50],
+    ])
+    _save(wb, folder, "HAII_2556.xlsx")
+    return Expected(b"HAII_2556.xlsx", "HAII", 2556, outcomes={"แผน": [
+        (4, "total"), (5, "accepted"), (6, "accepted"), (7, "total"), (8, "accepted"),
+        (9, "rejected")]},
+        problems={("แผน", 7, "D", "total_mismatch"), ("แผน", 9, "C", "province_missing")},
+        budget="700.00")
+
+
 # --------------------------------------------------------------- agency named in full
 
 
@@ -549,7 +570,7 @@ BUILDERS = [
     merged_province_ods, two_row_header, two_row_header_years,
     budget_by_kind_with_a_total, budget_column_of_the_plan_year, bilingual_header_rows,
     budget_header_with_year, budget_header_with_thai_year_in_millions, totals_with_counts,
-    subtotals_by_section, totals_at_the_top, agency_full_thai_name,
+    subtotals_by_section, totals_at_the_top, headings_carrying_their_subtotals, agency_full_thai_name,
     agency_label_and_value_in_two_cells, agency_full_name_public_org_and_ministry,
     header_synonyms, header_synonyms_target_area, error_cells, error_cells_from_formulas,
     formulas_without_results,
