@@ -132,6 +132,7 @@ def read_workbook(path: Path, max_rows: int | None = None) -> list[Sheet]:
             _ods_merges(path, sheets)
         elif path.suffix.lower() == ".xls":
             _calamine_merges(path, sheets)
+            _xls_errors(path, sheets)
         return sheets
     except UnreadableFile:
         raise
@@ -225,6 +226,35 @@ def _ods_merges(path: Path, sheets: list[Sheet]) -> None:
 def _openable_file(path: Path):
     where = _openable(path)
     return where if isinstance(where, str) else io.BytesIO(where)
+
+
+def _xls_errors(path: Path, sheets: list[Sheet]) -> None:
+    """Error cells of a legacy .xls (both Rust readers give them as empty): xlrd keeps
+    each cell's type. A refinement only: a file xlrd cannot read keeps its values."""
+    try:
+        import xlrd
+
+        where = _openable(path)
+        book = (xlrd.open_workbook(where, on_demand=True) if isinstance(where, str)
+                else xlrd.open_workbook(file_contents=where, on_demand=True))
+        by_name = {s.name: s for s in sheets}
+        for name in book.sheet_names():
+            sheet = by_name.get(name)
+            if sheet is None:
+                continue
+            xs = book.sheet_by_name(name)
+            errors = {}
+            for r in range(min(xs.nrows, sheet.height)):
+                types = xs.row_types(r)
+                if xlrd.XL_CELL_ERROR in types:
+                    for c, t in enumerate(types):
+                        if t == xlrd.XL_CELL_ERROR:
+                            errors[(r, c)] = xlrd.error_text_from_code.get(
+                                xs.cell_value(r, c), "#VALUE!")
+            _place_errors(sheet, errors)
+            book.unload_sheet(name)
+    except Exception:  # noqa: BLE001
+        pass
 
 
 def _calamine_merges(path: Path, sheets: list[Sheet]) -> None:

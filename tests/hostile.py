@@ -90,9 +90,13 @@ def merged_strategy_and_province_xls(folder: Path) -> Expected:
     sh.write(5, 1, "โครงการห้องปฏิบัติการ")
     sh.write(5, 2, 1000)
     sh.write(5, 3, "ตาก")
+    sh.write(6, 1, "โครงการเครื่องมือวัด")  # a budget that shows #REF! in a legacy file
+    sh.row(6).set_cell_error(2, "#REF!")
+    sh.write(6, 3, "ตาก")
     book.save(str(folder / "NIMT_2556.xls"))
     return Expected(b"NIMT_2556.xls", "NIMT", 2556, outcomes={"Sheet1": [
-        (4, "accepted"), (5, "accepted"), (6, "accepted")]}, budget="13000.00")
+        (4, "accepted"), (5, "accepted"), (6, "accepted"), (7, "rejected")]},
+        problems={("Sheet1", 7, "C", "cell_error")}, budget="13000.00")
 
 
 def merged_name_and_budget(folder: Path) -> Expected:
