@@ -11,8 +11,12 @@ One workbook per submission, read from the published plan and the archive:
 - a file rejected whole: one sheet saying what is wrong and what to do.
 
 Files go to `<out_dir>/<AGENCY>/<year>_<file stem>_<id8>_feedback.xlsx` (`unrouted/` when
-the agency is unknown). The content is a function of the plan and the archive only (no
-clock): writing twice gives the same bytes.
+the agency is unknown). The stem is the safe form of the file's display name
+(`names.safe_component`: no separator or control character, no leading dash or dot,
+at most STEM_BYTES bytes of whole characters), so a 255-byte Thai name or one with a
+newline still gives a short, valid path; the id prefix keeps cut names apart. The
+content is a function of the plan and the archive only (no clock): writing twice gives
+the same bytes.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
+from stiplan.assets.names import safe_component, show
 from stiplan.schemas.reasons import REASONS
 
 FONT_NAME = "TH Sarabun New"
@@ -79,7 +84,10 @@ OUTCOME_LABEL = (
 ROW_HEIGHT = 22  # points: one line of 14 pt Thai with its marks above and below
 LINE_SPACING = 1.6  # a line of Thai text is this many times its point size, marks included
 CHARS_PER_WIDTH = 0.95  # characters of 14 pt Sarabun per unit of column width, with margin
-_UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+# Bytes of the file stem in a feedback file's name: with the year, the id and the
+# suffix the name stays under 200 bytes, far from the 255-byte limit of one name
+# (and room for the temporary name it is written under first).
+STEM_BYTES = 120
 _THAI_MARKS = re.compile("[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]")  # take no width of their own
 
 
@@ -151,10 +159,13 @@ def write_feedback(plan: Path, archive: Path, out_dir: Path) -> list[Path]:
 
 def feedback_path(out_dir: Path, agency_code: str | None, fiscal_year: int | None,
                   file_name: str, submission_id: str) -> Path:
-    folder = agency_code or "unrouted"
-    year = str(fiscal_year) if fiscal_year is not None else "unknown-year"
-    stem = _UNSAFE_NAME.sub("_", Path(file_name).stem).strip(" .") or "file"
-    return out_dir / folder / f"{year}_{stem[:80]}_{submission_id[:8]}_feedback.xlsx"
+    """Where a submission's feedback goes: derived from the agency code, the year, a
+    short safe form of the file name and the id, never from the raw name."""
+    folder = safe_component(agency_code, 40) if agency_code else "unrouted"
+    year = str(int(fiscal_year)) if fiscal_year is not None else "unknown-year"
+    name = show(file_name)
+    stem = safe_component(name[:len(name) - len(Path(name).suffix)], STEM_BYTES)
+    return out_dir / folder / f"{year}_{stem}_{submission_id[:8]}_feedback.xlsx"
 
 
 # --------------------------------------------------------------------------- reading
@@ -406,11 +417,11 @@ def _problems_sheet(wb: Workbook, sub: Submission, data: Plan, note: str | None)
 def _changes_sheet(wb: Workbook, sub: Submission, data: Plan) -> None:
     ws = wb.create_sheet(_free_title(wb, CHANGES_SHEET), 1)
     prev = data.submissions.get(sub.supersedes or "")
-    prev_text = (f"{prev.file_name} (ได้รับ / received {_when(prev.received_at)})"
+    prev_text = (f"{show(prev.file_name)} (ได้รับ / received {_when(prev.received_at)})"
                  if prev else (sub.supersedes or ""))
     lines = [
         ("การเปลี่ยนแปลงเทียบกับฉบับก่อนหน้า / Changes against the previous version", "title"),
-        (f"ฉบับนี้ / This version: {sub.file_name} (ได้รับ / received "
+        (f"ฉบับนี้ / This version: {show(sub.file_name)} (ได้รับ / received "
          f"{_when(sub.received_at)})", None),
         (f"ฉบับก่อนหน้า / Previous version: {prev_text}", None),
         ("เทียบเฉพาะโครงการที่รับเข้าแผน; งบประมาณเป็นบาท / Only accepted projects are "
@@ -522,7 +533,7 @@ def _identity_lines(sub: Submission, data: Plan) -> list[tuple[str, str | None]]
         agency = "ระบุไม่ได้ (unknown)"
     year = str(sub.fiscal_year) if sub.fiscal_year is not None else "ระบุไม่ได้ (unknown)"
     lines = [
-        (f"ไฟล์ / File: {sub.file_name}", "bold"),
+        (f"ไฟล์ / File: {show(sub.file_name)}", "bold"),
         (f"ได้รับเมื่อ / Received: {_when(sub.received_at)}", None),
         (f"หน่วยงาน / Agency: {agency}", None),
         (f"ปีงบประมาณ (พ.ศ.) / Fiscal year (BE): {year}", None),
@@ -530,7 +541,7 @@ def _identity_lines(sub: Submission, data: Plan) -> list[tuple[str, str | None]]
     ]
     later = data.submissions.get(sub.superseded_by or "")
     if sub.status == "superseded" and later is not None:
-        lines.append((f"ฉบับที่ใช้แทน / Replaced by: {later.file_name} (ได้รับ / received "
+        lines.append((f"ฉบับที่ใช้แทน / Replaced by: {show(later.file_name)} (ได้รับ / received "
                       f"{_when(later.received_at)})", None))
     return lines
 

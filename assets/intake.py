@@ -1,10 +1,12 @@
 """Route and intake: register every inbox file by hash, record every arrival,
 archive the bytes. One agency partition takes the files routed to it; files that
-cannot be routed are recorded by `unrouted_files`."""
+cannot be routed are recorded by `unrouted_files`. File names in metadata are their
+display form (assets/names.py), as Markdown code that cannot break a table."""
 
 
 import dagster as dg
 
+from stiplan.assets.names import md_cell, md_code
 from stiplan.assets.partitions import AGENCY_PARTITIONS
 from stiplan.assets.registry import Registry
 from stiplan.assets.routing import scan_and_route
@@ -38,7 +40,7 @@ def agency_intake(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         "inbox_files": len(mine),
         "new_arrivals": added,
         "files": dg.MetadataValue.md(
-            "\n".join(f"- `{f.name}` ({f.submission_id[:12]})" for f in mine) or "none"),
+            "\n".join(f"- {md_code(f.name)} ({f.submission_id[:12]})" for f in mine) or "none"),
     })
 
 
@@ -50,9 +52,12 @@ def unrouted_files(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     files, routes = scan_and_route(p.inbox, registry, settled_only=_unattended(context))
     unrouted = [f for f in files if routes[f.submission_id].agency_code is None]
     added = registry.register(unrouted, routes, p.archive)
-    table = "\n".join(
-        f"| `{f.name}` | {describe(routes[f.submission_id].route_code or 'file_unreadable', routes[f.submission_id].route_detail)} |"
-        for f in unrouted)
+    lines = []
+    for f in unrouted:
+        route = routes[f.submission_id]
+        reason = describe(route.route_code or "file_unreadable", route.route_detail)
+        lines.append(f"| {md_code(f.name)} | {md_cell(reason)} |")
+    table = "\n".join(lines)
     return dg.MaterializeResult(metadata={
         "unrouted_files": len(unrouted),
         "new_arrivals": added,

@@ -8,6 +8,7 @@ import dagster as dg
 
 from stiplan.assets.cache import parse_registered
 from stiplan.assets.intake import agency_intake
+from stiplan.assets.names import md_cell, md_code
 from stiplan.assets.partitions import AGENCY_PARTITIONS
 from stiplan.assets.registry import Registry
 from stiplan.schemas.reasons import describe
@@ -35,16 +36,16 @@ def agency_submissions(context: dg.AssetExecutionContext) -> dg.MaterializeResul
     for f in files:
         sub = parsed[f["submission_id"]]
         if sub.rejected:
-            rejected_files.append(f"| `{f['file_name']}` | "
-                                  f"{describe(sub.identity.reason_code, sub.identity.detail)} |")
+            reason = md_cell(describe(sub.identity.reason_code, sub.identity.detail))
+            rejected_files.append(f"| {md_code(f['file_name'])} | {reason} |")
             continue
         for row in sub.rows:
             outcomes[row.outcome] += 1
             if row.outcome == "accepted":
                 budget += row.budget
             elif row.outcome == "rejected" and len(preview) < PREVIEW_ROWS:
-                preview.append(f"| `{f['file_name']}` | {row.sheet} | {row.row_number} | "
-                               f"{describe(row.reason_code)} |")
+                preview.append(f"| {md_code(f['file_name'])} | {md_code(row.sheet)} | "
+                               f"{row.row_number} | {describe(row.reason_code)} |")
     return dg.MaterializeResult(metadata={
         "files": len(files),
         "dagster/row_count": sum(outcomes.values()),

@@ -3,23 +3,67 @@
 Hash first: bytes already registered keep their route, whatever their new name.
 New bytes are identified in a child process (a hostile file cannot take the
 sensor or a run down), and the answer is cached by hash.
+
+Routing reads the display form of the name (assets/names.py), so a name in
+code page 874 routes like its UTF-8 twin. A file that cannot be opened is still
+routed by its name when the name names an agency and a fiscal year (DESIGN.md,
+"The inbox"): the full parse then rejects it whole, and the agency hears why.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
 import time
 from collections.abc import Iterable
+from contextlib import ExitStack
 from pathlib import Path
 
 from stiplan.assets.isolation import DEFAULT_TIMEOUT_S, Crashed, run_isolated
+from stiplan.assets.names import show, shown_ext
 from stiplan.assets.registry import InboxFile, Registry, Route
 from stiplan.assets.submission import PARSER_VERSION, route_file
+from stiplan.assets.values import fiscal_year_from_filename
 from stiplan.assets.workbook import READABLE
+from stiplan.schemas.reference import agency_from_filename
+
+# Identification failed because the bytes could not be opened as a workbook, not
+# because of what they say: the name is all there is to route by.
+UNOPENABLE = ("file_unreadable", "file_too_large", "reader_crashed")
+
+
+def by_name(name: str, route: Route) -> Route:
+    """`route` for a file that could not be opened, sent to the agency and fiscal year
+    its (display) name names, with the reason kept; unchanged if the name names no
+    agency or no year."""
+    agency, year = agency_from_filename(name), fiscal_year_from_filename(name)
+    if agency is None or year is None:
+        return route
+    return Route(agency, route.route_code, route.route_detail, year)
+
+
+def _readable_path(f: InboxFile, links: ExitStack, state: dict) -> Path:
+    """A path the readers can open: the inbox path itself, or, when its name is not
+    UTF-8 (the Rust readers take text paths only) or its extension is odd, a link
+    named <hash><ext> in a private temporary folder."""
+    text = str(f.path.absolute())
+    try:
+        text.encode("utf-8")
+        if f.path.suffix.lower() == f.ext:
+            return f.path
+    except UnicodeEncodeError:
+        pass
+    if "dir" not in state:
+        state["dir"] = links.enter_context(tempfile.TemporaryDirectory(prefix="stiplan-route-"))
+    link = Path(state["dir"]) / f"{f.submission_id}{f.ext}"
+    if not link.is_symlink():
+        os.symlink(os.fsencode(f.path.absolute()), link)
+    return link
 
 
 def route_files(files: Iterable[InboxFile], registry: Registry,
                 timeout: float = DEFAULT_TIMEOUT_S) -> dict[str, Route]:
-    files = sorted(files, key=lambda f: (f.mtime_ns, f.name))
+    files = sorted(files, key=lambda f: (f.mtime_ns, f.name, f.raw))
     ids = list(dict.fromkeys(f.submission_id for f in files))
     routes = registry.known_routes(ids, PARSER_VERSION)
     todo: dict[str, InboxFile] = {}
@@ -27,20 +71,24 @@ def route_files(files: Iterable[InboxFile], registry: Registry,
         if f.submission_id in routes or f.submission_id in todo:
             continue
         if f.ext not in READABLE:
-            routes[f.submission_id] = Route(None, "file_type_unsupported",
-                                            f"'{f.ext or 'no extension'}'")
+            shown = f.ext or shown_ext(f.name) or "no extension"
+            routes[f.submission_id] = Route(None, "file_type_unsupported", f"'{shown}'")
         else:
             todo[f.submission_id] = f
-    found = run_isolated(route_file, [(f.path, f.name) for f in todo.values()], timeout=timeout)
+    with ExitStack() as links:
+        state: dict = {}
+        jobs = [(_readable_path(f, links, state), f.name) for f in todo.values()]
+        found = run_isolated(route_file, jobs, timeout=timeout)
     fresh: dict[str, Route] = {}
-    for sid, ident in zip(todo, found, strict=True):
+    for (sid, f), ident in zip(todo.items(), found, strict=True):
         if isinstance(ident, Crashed):
             # Not remembered: a crash may be the machine's, so identify again next time.
-            routes[sid] = Route(None, "reader_crashed", ident.detail)
+            routes[sid] = by_name(f.name, Route(None, "reader_crashed", show(ident.detail)))
         elif ident.agency_code:
             fresh[sid] = Route(ident.agency_code, fiscal_year=ident.fiscal_year)
         else:
-            fresh[sid] = Route(None, ident.reason_code, ident.detail)
+            route = Route(None, ident.reason_code, show(ident.detail or ""))
+            fresh[sid] = by_name(f.name, route) if ident.reason_code in UNOPENABLE else route
     registry.remember_routes(fresh, PARSER_VERSION)
     routes.update(fresh)
     return routes
@@ -49,7 +97,7 @@ def route_files(files: Iterable[InboxFile], registry: Registry,
 def scan_and_route(inbox: Path, registry: Registry, settled_only: bool = False
                    ) -> tuple[list[InboxFile], dict[str, Route]]:
     """Every inbox file and its route; with settled_only, files still being written
-    are left for a later run."""
+    are left for a later run. Files unchanged since they were last hashed cost a stat."""
     files = registry.scan(inbox)
     if settled_only:
         now = time.time()

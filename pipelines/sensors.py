@@ -4,6 +4,11 @@ Light by design: stat, hash, identify (in a child process). A file is read only
 once it has stopped changing, so a file still being copied is never taken
 half-written; its modification time is never trusted as "new" (copies keep old
 times): a file is new when its bytes' hash has not arrived under that name.
+A file already hashed and recorded, unchanged since, costs one stat per tick.
+
+Names are bytes on disk: run tags show their display form (assets/names.py), the
+run key hashes their raw bytes, and the cursor is ASCII JSON (a name that is not
+UTF-8 is kept as escaped surrogates and comes back as the same path).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from pathlib import Path
 
 import dagster as dg
 
@@ -50,7 +56,7 @@ def settle(pending: dict[str, list], stats: dict[str, tuple[int, int]], now: flo
 
 
 def _key(parts: list[str]) -> str:
-    return hashlib.sha256("\n".join(sorted(parts)).encode()).hexdigest()[:16]
+    return hashlib.sha256("\n".join(sorted(parts)).encode("ascii")).hexdigest()[:16]
 
 
 @dg.sensor(
@@ -63,14 +69,15 @@ def _key(parts: list[str]) -> str:
 def inbox_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     p = paths()
     registry = Registry(p.registry)
-    stats = {}
+    seen = {}
     for path in list_inbox(p.inbox):
         try:
-            st = path.stat()
-        except FileNotFoundError:
+            seen[path] = path.stat()
+        except OSError:
             continue
-        if not registry.already_taken(path, st.st_size, st.st_mtime_ns):
-            stats[str(path)] = (st.st_size, st.st_mtime_ns)
+    taken = registry.taken(seen)
+    stats = {str(path): (st.st_size, st.st_mtime_ns) for path, st in seen.items()
+             if path not in taken}
     now = time.time()
     ready, pending = settle(json.loads(context.cursor or "{}"), stats, now)
     for path in ready[MAX_FILES_PER_TICK:]:  # the rest are ready again next tick
@@ -78,8 +85,6 @@ def inbox_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     ready = ready[:MAX_FILES_PER_TICK]
     requests: list[dg.RunRequest] = []
     if ready:
-        from pathlib import Path
-
         files = [f for f in registry.scan_paths([Path(x) for x in ready]) if registry.is_new(f)]
         routes = route_files(files, registry, timeout=ROUTING_TIMEOUT_S)
         by_agency: dict[str | None, list] = {}
@@ -87,7 +92,7 @@ def inbox_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
             by_agency.setdefault(routes[f.submission_id].agency_code, []).append(f)
         for agency, group in sorted(by_agency.items(), key=lambda kv: kv[0] or ""):
             names = ", ".join(f.name for f in group)
-            key = _key([f"{f.submission_id}:{f.name}" for f in group])
+            key = _key([f"{f.submission_id}:{f.raw.hex()}" for f in group])
             if agency is None:
                 requests.append(dg.RunRequest(
                     run_key=f"unrouted:{key}", asset_selection=[unrouted_files.key],
@@ -104,5 +109,6 @@ def inbox_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
                     tags={"stiplan/agency": agency, "stiplan/files": names[:200],
                           "stiplan/fiscal_years": ",".join(sorted(
                               {str(routes[f.submission_id].fiscal_year or "?") for f in group}))}))
-    return dg.SensorResult(run_requests=requests, cursor=json.dumps(pending, sort_keys=True),
+    cursor = json.dumps(pending, sort_keys=True, ensure_ascii=True)
+    return dg.SensorResult(run_requests=requests, cursor=cursor,
                            skip_reason=None if requests else "no new settled file in the inbox")
