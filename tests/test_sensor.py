@@ -132,7 +132,10 @@ def test_unattended_intake_leaves_a_file_still_being_written(inbox):
 
     done = write_xlsx(inbox / "NSTDA_2555.xlsx", {"s": ([[YEAR], H], [[1, "ก", "ตาก", 1]])})
     set_old_mtime(done)
-    write_xlsx(inbox / "NSTDA_2555_v2.xlsx", {"s": ([[YEAR], H], [[1, "ข", "ตาก", 2]])})
+    fresh = write_xlsx(inbox / "NSTDA_2555_v2.xlsx", {"s": ([[YEAR], H], [[1, "ข", "ตาก", 2]])})
+    # Still being written: its last write is a moment ago whatever the machine's load
+    # (a time slightly ahead keeps it "fresh" for the whole test).
+    os.utime(fresh, (time.time() + 60, time.time() + 60))
     with dg.instance_for_test() as instance:
         result = defs.resolve_job_def("ingest_agencies").execute_in_process(
             instance=instance, partition_key="NSTDA")
