@@ -1,7 +1,9 @@
 """Parsed submissions cached by content hash and parser version.
 
 The same bytes always parse the same way, so a partition re-run only reads the
-workbooks it has not read before.
+workbooks it has not read before. An entry is written aside and renamed into
+place, so a kill leaves it whole or absent; an entry that cannot be read back
+(a crash of the machine itself, a Python upgrade) is a cache miss, never an error.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import os
 import pickle
 from pathlib import Path
 
+from stiplan.assets.faults import checkpoint
 from stiplan.assets.identify import Identity
 from stiplan.assets.isolation import Crashed, run_isolated
 from stiplan.assets.submission import PARSER_VERSION, ParsedSubmission, read_submission
@@ -21,19 +24,29 @@ def _path(cache_dir: Path, submission_id: str) -> Path:
 
 def load(cache_dir: Path, submission_id: str) -> ParsedSubmission | None:
     path = _path(cache_dir, submission_id)
-    if not path.exists():
+    try:
+        with open(path, "rb") as fh:
+            parsed = pickle.load(fh)
+    except FileNotFoundError:
         return None
-    with open(path, "rb") as fh:
-        return pickle.load(fh)
+    except Exception:  # noqa: BLE001 - truncated or unreadable: read the workbook again
+        path.unlink(missing_ok=True)
+        return None
+    return parsed if isinstance(parsed, ParsedSubmission) else None
 
 
 def store(cache_dir: Path, submission_id: str, parsed: ParsedSubmission) -> None:
     path = _path(cache_dir, submission_id)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        pickle.dump(parsed, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # see lock.sweep
+    try:
+        with open(tmp, "wb") as fh:
+            pickle.dump(parsed, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        checkpoint("parse-write")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def parse_all(cache_dir: Path, jobs: list[tuple[str, Path, str]]) -> dict[str, ParsedSubmission]:
@@ -53,6 +66,7 @@ def parse_all(cache_dir: Path, jobs: list[tuple[str, Path, str]]) -> dict[str, P
             parsed = ParsedSubmission(Identity(reason_code="reader_crashed", detail=parsed.detail))
         else:
             store(cache_dir, sid, parsed)
+            checkpoint("parse")
         out[sid] = parsed
     return out
 

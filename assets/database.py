@@ -1,5 +1,7 @@
-"""Opening the plan databases the one safe way for readers."""
+"""Opening the plan databases the one safe way for readers, and making a new file
+durable before it is swapped in."""
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,3 +17,21 @@ def read_only(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         yield con
     finally:
         con.close()
+
+
+def fsync_file(path: Path) -> None:
+    """Flush a file's bytes to the disk (before it replaces another by rename)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_dir(path: Path) -> None:
+    """Flush a folder's entries (after a rename in it), so the rename survives a crash."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -16,6 +16,8 @@ import duckdb
 import pandas as pd
 
 from stiplan.assets.candidates import find_candidates
+from stiplan.assets.database import fsync_dir, fsync_file
+from stiplan.assets.faults import checkpoint
 from stiplan.assets.identity import assign_ids, province_key, split_budget
 from stiplan.assets.submission import ParsedSubmission
 from stiplan.schemas.reasons import REASONS, describe
@@ -211,23 +213,36 @@ def _text(value) -> str:
 
 
 def write_database(path: Path, tables: dict[str, list[dict]]) -> None:
-    """Write all tables into a fresh DuckDB file, then swap it in whole."""
+    """Write all tables into a fresh DuckDB file, then swap it in whole: a kill at any
+    moment leaves `path` as it was or complete. The temporary file (and its WAL) is
+    removed on failure; one a kill left behind is removed by the next writer
+    (`stiplan.assets.lock.sweep`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.building")
-    tmp.unlink(missing_ok=True)
-    con = duckdb.connect(str(tmp))
+    wal = tmp.with_name(tmp.name + ".wal")
+    for leftover in (tmp, wal):  # never let DuckDB replay a stale log into a new file
+        leftover.unlink(missing_ok=True)
     try:
-        for name, columns in TABLES.items():
-            ddl = ", ".join(f'"{c}" {t}' for c, t in columns)
-            con.execute(f"CREATE TABLE {name} ({ddl})")
-            frame = _frame(tables[name], name)  # noqa: F841 - read by DuckDB below
-            select = ", ".join(f'CAST("{c}" AS {t})' for c, t in columns)
-            con.execute(f"INSERT INTO {name} SELECT {select} FROM frame")
-        _summaries(con)
-        con.execute("CHECKPOINT")
-    finally:
-        con.close()
-    os.replace(tmp, path)
+        con = duckdb.connect(str(tmp))
+        try:
+            for name, columns in TABLES.items():
+                ddl = ", ".join(f'"{c}" {t}' for c, t in columns)
+                con.execute(f"CREATE TABLE {name} ({ddl})")
+                frame = _frame(tables[name], name)  # noqa: F841 - read by DuckDB below
+                select = ", ".join(f'CAST("{c}" AS {t})' for c, t in columns)
+                con.execute(f"INSERT INTO {name} SELECT {select} FROM frame")
+                checkpoint("merge")
+            _summaries(con)
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        fsync_file(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        for leftover in (tmp, wal):
+            leftover.unlink(missing_ok=True)
+        raise
+    fsync_dir(path.parent)
 
 
 def _summaries(con: duckdb.DuckDBPyConnection) -> None:

@@ -7,19 +7,23 @@ it; `published_plan` atomically replaces warehouse/plan.duckdb only when they pa
 
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 
 import dagster as dg
 
 from stiplan.assets import audit
 from stiplan.assets.cache import parse_registered
-from stiplan.assets.database import read_only
+from stiplan.assets.database import fsync_dir, fsync_file, read_only
+from stiplan.assets.faults import checkpoint
 from stiplan.assets.intake import unrouted_files
+from stiplan.assets.lock import Busy, lock_wait, writer_lock
 from stiplan.assets.merge import build_tables, write_database
 from stiplan.assets.parsed import agency_submissions
 from stiplan.assets.registry import Registry
 from stiplan.schemas.warehouse import TABLES
-from stiplan.settings import paths
+from stiplan.settings import Paths, paths
 
 AC = dg.AutomationCondition
 # Merge after any agency partition (or the unrouted record) changes. Not plain
@@ -33,6 +37,31 @@ PUBLISH_WHEN = MERGE_WHEN & (
     AC.any_deps_match(AC.will_be_requested())
     | AC.all_deps_match(AC.all_checks_match(AC.check_passed(), blocking_only=True)))
 
+# A step of the duckdb_write pool waits this long for the writer lock, then asks
+# Dagster to retry it later, which frees its pool slot meanwhile: a `stiplan run`
+# that holds the lock and shares the Dagster instance may be waiting for that slot.
+POOL_LOCK_WAIT_S = 10.0
+POOL_RETRY_AFTER_S = 5.0
+
+
+@contextmanager
+def _writing(context: dg.AssetExecutionContext, p: Paths) -> Iterator[None]:
+    """Hold the warehouse's writer lock (re-entered inside `stiplan run`)."""
+    asked = context.retry_number * (POOL_LOCK_WAIT_S + POOL_RETRY_AFTER_S)
+    try:
+        with writer_lock(p, who=f"Dagster run {context.run_id[:8]} ({context.asset_key.path[-1]})",
+                         wait=POOL_LOCK_WAIT_S,
+                         on_wait=lambda who: context.log.info(f"waiting for {who}")):
+            yield
+    except Busy as exc:
+        if asked >= lock_wait():
+            raise dg.Failure(description=f"the warehouse is busy: another writer ({exc.holder}) "
+                                         f"still holds {exc.path} after {asked:.0f} s of waiting",
+                             allow_retries=False) from exc
+        raise dg.RetryRequested(
+            max_retries=int(lock_wait() // (POOL_LOCK_WAIT_S + POOL_RETRY_AFTER_S)) + 1,
+            seconds_to_wait=POOL_RETRY_AFTER_S) from exc
+
 
 @dg.asset(
     deps=[agency_submissions, unrouted_files],
@@ -44,12 +73,14 @@ PUBLISH_WHEN = MERGE_WHEN & (
 )
 def working_plan(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     p = paths()
-    registry = Registry(p.registry)
-    files = registry.files()
-    routed = [f for f in files if f["agency_code"] is not None]
-    parsed = parse_registered(p, registry, routed)
-    tables = build_tables(files, registry.arrivals(), parsed)
-    write_database(p.working_plan, tables)
+    with _writing(context, p):
+        registry = Registry(p.registry)
+        files = registry.files()
+        routed = [f for f in files if f["agency_code"] is not None]
+        parsed = parse_registered(p, registry, routed)
+        tables = build_tables(files, registry.arrivals(), parsed)
+        write_database(p.working_plan, tables)
+        checkpoint("merged")
     total = sum((Decimal(r["budget_baht"]) for r in tables["projects"]), Decimal(0))
     return dg.MaterializeResult(metadata={
         "dagster/row_count": len(tables["projects"]),
@@ -67,6 +98,7 @@ def _make_check(name: str, fn):
                     automation_condition=AC.eager(),
                     description=(fn.__doc__ or name).strip().splitlines()[0])
     def _check() -> dg.AssetCheckResult:
+        checkpoint("audit")
         with read_only(paths().working_plan) as con:
             result = fn(con)
         return dg.AssetCheckResult(passed=result.passed, description=result.description,
@@ -114,21 +146,31 @@ warning_checks = [
 )
 def published_plan(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     p = paths()
-    # Copy first, audit the copy, then swap it in: what is published is exactly
-    # what was audited, even if another merge replaces the working file meanwhile.
-    tmp = p.plan.with_name(f".{p.plan.name}.{os.getpid()}.publishing")
-    shutil.copyfile(p.working_plan, tmp)
-    with read_only(tmp) as con:
-        failed = [n for n, fn in audit.BLOCKING_CHECKS.items() if not fn(con).passed]
-    if failed:
-        tmp.unlink(missing_ok=True)
-        raise dg.Failure(f"not published: blocking checks failed: {', '.join(failed)}")
-    os.replace(tmp, p.plan)  # readers holding the old file keep reading it whole
-    with read_only(p.plan) as con:
-        counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
-        total = con.execute("SELECT coalesce(sum(budget_baht), 0) FROM projects").fetchone()[0]
+    with _writing(context, p):
+        # Copy first, audit the copy, then swap it in: what is published is exactly
+        # what was audited. A kill before the swap leaves the previous plan whole (the
+        # next writer removes the copy); after it, the new plan whole.
+        tmp = p.plan.with_name(f".{p.plan.name}.{os.getpid()}.publishing")
+        try:
+            shutil.copyfile(p.working_plan, tmp)
+            fsync_file(tmp)
+            with read_only(tmp) as con:
+                failed = [n for n, fn in audit.BLOCKING_CHECKS.items() if not fn(con).passed]
+            if failed:
+                raise dg.Failure(f"not published: blocking checks failed: {', '.join(failed)}")
+            checkpoint("publish")
+            os.replace(tmp, p.plan)  # readers holding the old file keep reading it whole
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        fsync_dir(p.plan.parent)
+        checkpoint("published")
+        with read_only(p.plan) as con:
+            counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
+            total = con.execute("SELECT coalesce(sum(budget_baht), 0) FROM projects").fetchone()[0]
+        status = status_table(p.plan)
     return dg.MaterializeResult(metadata={
-        "agency_status": dg.MetadataValue.md(status_table(p.plan)),
+        "agency_status": dg.MetadataValue.md(status),
         "path": str(p.plan),
         "dagster/row_count": counts["projects"],
         "budget_total_baht": float(total),

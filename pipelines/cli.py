@@ -6,48 +6,79 @@ import argparse
 import sys
 import warnings
 
+# Exit codes of `stiplan run` (README, "Processing the inbox from a terminal").
+EXIT_FAILED = 1  # software or warehouse failure: the plan was not published
+EXIT_OUTPUTS_FAILED = 3  # the plan is published, its outputs could not be written
+EXIT_BUSY = 75  # another writer kept the warehouse (EX_TEMPFAIL: try again later)
+
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from rich.console import Console
+    from rich.markup import escape
 
-    from stiplan.run import RunFailed, plan_report, run_inbox
+    from stiplan.run import Busy, RunFailed, plan_report, run_inbox
+    from stiplan.settings import paths
 
     console = Console(soft_wrap=True)  # never cut file names or reasons in logs
+    p = paths()
     try:
         with console.status("Starting…") as status:
             def progress(text: str) -> None:
-                status.update(text)
-                console.log(text)
+                status.update(escape(text))
+                console.log(escape(text))
 
             summary = run_inbox(progress=progress, force=args.all, outputs=not args.no_outputs)
+    except Busy as exc:
+        console.print(f"[red]stiplan run: the warehouse {p.warehouse} is busy:[/red] "
+                      f"{escape(exc.holder)} has kept it for more than {exc.waited:.0f} s "
+                      f"({exc.path}). Nothing was changed; run again later, or set "
+                      "STIPLAN_LOCK_WAIT (seconds) to wait longer.")
+        return EXIT_BUSY
     except RunFailed as exc:
-        console.print(f"[red]stiplan run failed (software or warehouse):[/red]\n{exc}")
-        return 1
+        console.print(f"[red]stiplan run failed (software or warehouse):[/red]\n{escape(str(exc))}\n"
+                      f"The published plan {p.plan} is unchanged.")
+        return EXIT_FAILED
     if summary.nothing_new:
         console.print("Nothing new in the inbox; the published plan is unchanged.")
-        return 0
-    if summary.failed_checks:
+    elif summary.failed_checks:
         console.print("[red]The plan was NOT published: blocking checks failed: "
                       f"{', '.join(summary.failed_checks)}[/red]")
-        return 1
-    report = plan_report()
+        return EXIT_FAILED
+    else:
+        _print_report(console, summary, plan_report())
+        console.print(f"Published {p.plan}" + (
+            f"; plan books, feedback and province extracts in {p.outputs}"
+            if summary.outputs_written and not summary.outputs_error else ""))
+    if summary.nothing_new and summary.outputs_written and not summary.outputs_error:
+        console.print("Its plan books, feedback and province extracts had not been written "
+                      "from it (an earlier run was interrupted or skipped them); written now "
+                      f"in {p.outputs}.")
+    if summary.outputs_error:
+        console.print(f"[red]The plan is published ({p.plan}), but its plan books, feedback "
+                      f"and province extracts could not be written to {p.outputs}:[/red] "
+                      f"{escape(summary.outputs_error)}\nFree some space or fix the "
+                      "permission; the next stiplan run writes them.")
+        return EXIT_OUTPUTS_FAILED
+    if summary.outputs_stale:
+        console.print(f"Note: the outputs in {p.outputs} are not up to date with the "
+                      "published plan; stiplan run without --no-outputs writes them.")
+    return 0
+
+
+def _print_report(console, summary, report: dict) -> None:
+    from rich.markup import escape
+
     st = report["statuses"]
     n, total = report["projects"]
     console.print(f"New files: {summary.new_files}. Submissions: {st.get('current', 0)} current, "
                   f"{st.get('superseded', 0)} superseded, {st.get('rejected', 0)} rejected.")
     for name, reason in report["rejected"]:
-        console.print(f"  rejected [bold]{name}[/bold]: {reason}")
+        console.print(f"  rejected [bold]{escape(name)}[/bold]: {escape(reason or '')}")
     oc = report["outcomes"]
     console.print("Rows of current submissions: " + ", ".join(
         f"{oc.get(k, 0)} {k}" for k in ("accepted", "rejected", "duplicate", "total", "section")))
     console.print(f"Plan: [bold]{n}[/bold] projects, [bold]{total:,.2f}[/bold] baht; "
                   f"{report['candidates']} cross-agency duplicate candidate(s) to review.")
-    from stiplan.settings import paths
-
-    p = paths()
-    console.print(f"Published {p.plan}" + ("" if args.no_outputs else
-                  f"; plan books, feedback and province extracts in {p.outputs}"))
-    return 0
 
 
 def _cmd_template(args: argparse.Namespace) -> int:

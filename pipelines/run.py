@@ -1,12 +1,21 @@
 """`stiplan run`: process the inbox once, headless, through the UI's own definitions.
 
 Route every file; materialise the touched agency partitions in one run; then
-merge, audit and publish. A second run with nothing new does nothing.
+merge, audit and publish; then write the outputs. A second run with nothing new
+does nothing.
+
+A run holds the warehouse's writer lock from start to end (`assets/lock.py`), so
+two runs, or a run and the Dagster UI's runs, never interleave. A run that was
+killed at any moment leaves the previous plan or the new one published, never a
+mix, and the next run finishes the job: files registered but not yet published
+are read and merged again, and outputs not written from the published plan
+(`assets/outputs.py` stamps them) are written.
 """
 
 from __future__ import annotations
 
 import os
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +23,8 @@ import dagster as dg
 import duckdb
 
 from stiplan.assets.database import read_only
+from stiplan.assets.faults import checkpoint
+from stiplan.assets.lock import Busy, pid_alive, writer_lock
 from stiplan.assets.registry import Registry
 from stiplan.assets.routing import scan_and_route
 from stiplan.schemas.reference import AGENCIES
@@ -21,6 +32,8 @@ from stiplan.settings import Paths, paths
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 CLI_TAGS = {"stiplan/cli": "1"}
+
+__all__ = ["Busy", "RunFailed", "RunSummary", "plan_report", "run_inbox"]
 
 
 class RunFailed(Exception):
@@ -34,6 +47,9 @@ class RunSummary:
     published: bool = False
     nothing_new: bool = False
     failed_checks: list[str] = field(default_factory=list)
+    outputs_written: list[str] = field(default_factory=list)  # output assets written
+    outputs_error: str | None = None  # the plan is published, the outputs failed
+    outputs_stale: list[str] = field(default_factory=list)  # left behind (--no-outputs)
 
 
 def _instance() -> dg.DagsterInstance:
@@ -45,6 +61,9 @@ def _instance() -> dg.DagsterInstance:
 
 
 def run_inbox(progress=None, force: bool = False, outputs: bool = True) -> RunSummary:
+    """Raises `Busy` when another writer kept the warehouse longer than
+    STIPLAN_LOCK_WAIT seconds, `RunFailed` when the software or the machine failed
+    before the plan was published."""
     def say(text: str) -> None:
         if progress:
             progress(text)
@@ -53,20 +72,52 @@ def run_inbox(progress=None, force: bool = False, outputs: bool = True) -> RunSu
 
     p = paths()
     p.inbox.mkdir(parents=True, exist_ok=True)
+
+    def waiting(holder: str) -> None:
+        say(f"Waiting for another stiplan run or the Dagster UI's run to finish "
+            f"({holder})…")
+
+    with writer_lock(p, who="stiplan run", on_wait=waiting):
+        return _run(defs, p, say, force, outputs)
+
+
+def _run(defs, p: Paths, say, force: bool, outputs: bool) -> RunSummary:
     registry = Registry(p.registry)
     say(f"Routing the files in {p.inbox}")
     files, routes = scan_and_route(p.inbox, registry)
+    checkpoint("route")
     new = [f for f in files if registry.is_new(f)]
+    published = _published(p)
+    # Files registered but not in the published plan: a run killed after its intake
+    # left them; their agencies are read again (from the parse cache) with the new.
+    registered = registry.files()
+    unpublished = [f for f in registered
+                   if published is None or f["submission_id"] not in published[0]]
     order = [a.code for a in AGENCIES]
-    touched = sorted({routes[f.submission_id].agency_code for f in new} - {None},
-                     key=order.index)
+    touched = sorted(({routes[f.submission_id].agency_code for f in new}
+                      | {f["agency_code"] for f in unpublished}) - {None}, key=order.index)
     if force:
         touched = order
     summary = RunSummary(new_files=len(new), agencies=touched)
-    if not new and not force and _published_is_current(p, registry):
+    tags = {**CLI_TAGS, "stiplan/pid": str(os.getpid()), "stiplan/host": socket.gethostname(),
+            "stiplan/warehouse": str(p.warehouse)}
+    if (not new and not force and published is not None
+            and published[0] == {f["submission_id"] for f in registered}
+            and published[1] == len(registry.arrivals())):
         summary.nothing_new = True
+        from stiplan.assets.outputs import stale_outputs
+
+        stale = stale_outputs(p)
+        if stale and outputs:
+            say("Writing the outputs that were not written from the published plan")
+            instance = _instance()
+            _forget_killed_runs(instance, p)
+            _write_outputs(defs, instance, tags, summary, stale)
+        else:
+            summary.outputs_stale = stale
         return summary
     instance = _instance()
+    _forget_killed_runs(instance, p)
     if touched:
         say(f"Reading {len(touched)} agenc{'y' if len(touched) == 1 else 'ies'}: "
             f"{', '.join(touched)}")
@@ -74,12 +125,13 @@ def run_inbox(progress=None, force: bool = False, outputs: bool = True) -> RunSu
             instance=instance, raise_on_error=False, run_config=QUIET,
             tags={"dagster/asset_partition_range_start": touched[0],
                   "dagster/asset_partition_range_end": touched[-1],
-                  "stiplan/agencies": ",".join(touched), "stiplan/cli": "1"})
+                  "stiplan/agencies": ",".join(touched), **tags})
         if not result.success:
             raise RunFailed(_failure(result))
+        checkpoint("intake")
     say("Merging, auditing and publishing the plan")
     result = defs.resolve_job_def("build_plan").execute_in_process(
-        instance=instance, raise_on_error=False, run_config=QUIET, tags=CLI_TAGS)
+        instance=instance, raise_on_error=False, run_config=QUIET, tags=tags)
     if not result.success:
         raise RunFailed(_failure(result))
     from stiplan.assets.audit import BLOCKING_CHECKS
@@ -88,37 +140,73 @@ def run_inbox(progress=None, force: bool = False, outputs: bool = True) -> RunSu
         if not ev.passed and ev.check_name in BLOCKING_CHECKS:
             summary.failed_checks.append(ev.check_name)
     summary.published = not summary.failed_checks
-    if summary.published and outputs:
-        say("Writing the plan books, feedback and province extracts")
-        result = defs.resolve_job_def("write_outputs").execute_in_process(
-            instance=instance, raise_on_error=False, run_config=QUIET, tags=CLI_TAGS)
-        if not result.success:
-            raise RunFailed(_failure(result))
+    if summary.published:
+        from stiplan.assets.outputs import OUTPUT_FOLDERS, stale_outputs
+
+        if outputs:
+            say("Writing the plan books, feedback and province extracts")
+            _write_outputs(defs, instance, tags, summary, list(OUTPUT_FOLDERS))
+        else:
+            summary.outputs_stale = stale_outputs(p)
     return summary
 
 
-def _published_is_current(p: Paths, registry: Registry) -> bool:
-    """The published plan already holds every registered file and arrival (a run that
-    was interrupted after the intake, or a sensor run, may have left it behind)."""
+def _write_outputs(defs, instance, tags: dict, summary: RunSummary, names: list[str]) -> None:
+    """Write these output assets; a failure (a full disk, a refused permission) is
+    recorded, not raised: the plan is published whatever happens to its outputs."""
+    result = defs.resolve_job_def("write_outputs").execute_in_process(
+        instance=instance, raise_on_error=False, run_config=QUIET, tags=tags,
+        asset_selection=[dg.AssetKey(n) for n in names])
+    done = {e.asset_key.path[-1] for e in result.get_asset_materialization_events()}
+    summary.outputs_written = [n for n in names if n in done]
+    if not result.success:
+        summary.outputs_error = _failure(result, brief=True)
+
+
+def _published(p: Paths) -> tuple[set[str], int] | None:
+    """The submissions and the count of arrivals of the published plan (None when
+    there is none, or it cannot be read)."""
     if not p.plan.exists():
-        return False
+        return None
     try:
         with read_only(p.plan) as con:
-            published = {r[0] for r in con.execute("SELECT submission_id FROM submissions")
-                         .fetchall()}
+            ids = {r[0] for r in con.execute("SELECT submission_id FROM submissions")
+                   .fetchall()}
             arrivals = con.execute("SELECT count(*) FROM arrivals").fetchone()[0]
     except duckdb.Error:
-        return False
-    return (published == {f["submission_id"] for f in registry.files()}
-            and arrivals == len(registry.arrivals()))
+        return None
+    return ids, arrivals
 
 
-def _failure(result) -> str:
+def _forget_killed_runs(instance: dg.DagsterInstance, p: Paths) -> None:
+    """Runs of an earlier `stiplan run` on this warehouse that were killed stay
+    "started" in a kept run history (DAGSTER_HOME), which would keep the UI's
+    automation waiting on them for ever. Holding the writer lock, no other
+    `stiplan run` on this warehouse is alive: mark theirs failed."""
+    if not os.environ.get("DAGSTER_HOME"):
+        return  # an ephemeral instance keeps no history
+    started = [dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING,
+               dg.DagsterRunStatus.NOT_STARTED]
+    for run in instance.get_runs(filters=dg.RunsFilter(statuses=started, tags={
+            **CLI_TAGS, "stiplan/host": socket.gethostname(),
+            "stiplan/warehouse": str(p.warehouse)})):
+        pid = run.tags.get("stiplan/pid", "")
+        if pid.isdigit() and int(pid) != os.getpid() and not pid_alive(int(pid)):
+            instance.report_run_failed(run, "the stiplan run that started this run was "
+                                            "killed; a later stiplan run finished its work")
+
+
+def _failure(result, brief: bool = False) -> str:
+    """The first step failure of a run: the whole error (software failures), or
+    with `brief`, only what it says (the machine's failures, for a planner)."""
     for ev in result.all_events:
         if ev.is_failure and ev.event_specific_data is not None:
+            user = getattr(ev.event_specific_data, "user_failure_data", None)
+            if brief and user is not None and user.description:
+                return user.description
             err = getattr(ev.event_specific_data, "error", None)
             if err is not None:
-                return err.to_string()
+                return err.message.strip() if brief else err.to_string()
     return "run failed"
 
 
