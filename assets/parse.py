@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from stiplan.assets.text import clean_text, thai_to_arabic_digits
 from stiplan.assets.values import (
@@ -279,7 +280,7 @@ def rows_below(table: SheetTable) -> list[RawRow]:
         first = None
         for col in cols:
             v = col[i]
-            if v is not None and not is_blank(v):
+            if v is not None and _filled(v):
                 filled += 1
                 if first is None:
                     first = v
@@ -298,6 +299,24 @@ def rows_below(table: SheetTable) -> list[RawRow]:
     return out
 
 
+_INVISIBLE_LEAD = frozenset("\u200b\u200c\u200d\ufeff\u2060\u00ad\u200e\u200f")
+
+
+def _filled(v) -> bool:
+    """not is_blank(v), without translating every ordinary cell."""
+    if isinstance(v, str):
+        s = v.strip()
+        return bool(s) and (s[0] not in _INVISIBLE_LEAD or not is_blank(s))
+    return not is_blank(v)
+
+
 def is_repeated_header(row: RawRow, table: SheetTable) -> bool:
-    """A header repeated below the table (a print-page habit) is a heading, not a project."""
-    return all(field_for_header(clean_text(row.values.get(f))) == f for f in REQUIRED)
+    """A header repeated below the table (a print-page habit) is a heading, not a project.
+    The province cell is looked at first: its few distinct values are cached."""
+    return all(_cell_field(row.values.get(f)) == f for f in ("provinces", "budget",
+                                                              "project_name"))
+
+
+@lru_cache(maxsize=8192)
+def _cell_field(value: str | None) -> str | None:
+    return None if is_blank(value) else field_for_header(clean_text(value))

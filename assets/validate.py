@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import lru_cache
 
 import pandas as pd
 
@@ -40,7 +41,7 @@ def _broken(value: object) -> str | None:
 
 def excel_error(value: object) -> bool:
     """The cell shows an Excel error rather than a value."""
-    if not isinstance(value, str):
+    if not isinstance(value, str) or not value or value[0] not in "#E \t":
         return False
     text = value.strip().upper()
     return text in EXCEL_ERRORS or bool(_LIBRE_ERROR.fullmatch(value.strip()))
@@ -167,6 +168,33 @@ _DETAIL = re.compile(rf"(?<![^\s,;/()]){_DETAIL_PREFIX}\s*(?:(?!จ\s*\.|จั�
 _STARTS_WITH_DETAIL = re.compile(_DETAIL_PREFIX)
 
 
+# A sheet repeats few distinct province, budget and date texts: parse each once.
+_cached_amount = lru_cache(maxsize=65536)(parse_amount)
+_cached_date = lru_cache(maxsize=65536)(parse_date)
+_clean_text = lru_cache(maxsize=65536)(clean_text)  # strategy, target group… repeat
+
+
+def _amount(value, multiplier: int):
+    try:
+        return _cached_amount(value, multiplier)
+    except TypeError:  # an unhashable cell value
+        return parse_amount(value, multiplier)
+
+
+def _date(value):
+    try:
+        return _cached_date(value)
+    except TypeError:
+        return parse_date(value)
+
+
+def _province_cell(value) -> ProvinceParse:
+    try:
+        return _cached_province_cell(value)
+    except TypeError:
+        return _parse_province_cell(value)
+
+
 def _parse_province_cell(value) -> ProvinceParse:
     """`parse_provinces`, except that district detail next to a named province is ignored
     (`ต.สุเทพ อ.เมือง จ.เชียงใหม่` is Chiang Mai) instead of rejecting the row."""
@@ -198,7 +226,7 @@ def _parse_cells(v: dict[str, str | None], multiplier: int,
     elif is_blank(prov_text):
         p_state = "missing"
     else:
-        parsed = _parse_province_cell(prov_text)
+        parsed = _province_cell(prov_text)
         codes, nationwide = parsed.codes, parsed.nationwide
         if parsed.unknown:
             p_state = "unknown"
@@ -208,7 +236,7 @@ def _parse_cells(v: dict[str, str | None], multiplier: int,
             p_state = "missing"
         else:
             p_state = "ok"
-    amount = parse_amount(v.get("budget"), multiplier)
+    amount = _amount(v.get("budget"), multiplier)
     if budget_merged:
         # One budget merged down over several projects: filling it in would count the
         # money once per row; only the top row keeps it.
@@ -225,8 +253,8 @@ def _parse_cells(v: dict[str, str | None], multiplier: int,
         b_state = "zero"
     else:
         b_state = "ok"
-    start = parse_date(v.get("start_date"))
-    end = parse_date(v.get("end_date"))
+    start = _date(v.get("start_date"))
+    end = _date(v.get("end_date"))
     s_state = broken["start_date"] or ("invalid" if start.problem else "ok")
     e_state = broken["end_date"] or ("invalid" if end.problem else "ok")
     if e_state == "ok" and start.value and end.value and end.value < start.value:
@@ -237,7 +265,7 @@ def _parse_cells(v: dict[str, str | None], multiplier: int,
     parsed_values = {
         "name": name, "codes": codes, "nationwide": nationwide, "budget": amount.value,
         "start": start.value, "end": end.value, "text_errors": text_errors,
-        "texts": {f: (None if f in text_errors else clean_text(_as_text(v.get(f))) or None)
+        "texts": {f: (None if f in text_errors else _clean_text(_as_text(v.get(f))) or None)
                   for f in TEXT_FIELDS},
     }
     return record, parsed_values
@@ -287,3 +315,6 @@ def mark_duplicates(rows: list[Row]) -> None:
         else:
             first[key] = i
 
+
+
+_cached_province_cell = lru_cache(maxsize=65536)(_parse_province_cell)
