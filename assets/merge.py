@@ -19,6 +19,7 @@ from stiplan.assets.candidates import find_candidates
 from stiplan.assets.database import fsync_dir, fsync_file
 from stiplan.assets.faults import checkpoint
 from stiplan.assets.identity import assign_ids, province_key, split_budget
+from stiplan.assets.routing import UNOPENABLE
 from stiplan.assets.submission import ParsedSubmission
 from stiplan.schemas.reasons import REASONS, describe
 from stiplan.schemas.reference import AGENCIES, PROVINCES
@@ -171,6 +172,8 @@ def _submissions(files: list[dict], parsed: dict[str, ParsedSubmission]):
             ident = p.identity
             row["agency_code"] = ident.agency_code or f["agency_code"]
             row["fiscal_year"] = ident.fiscal_year
+            if row["fiscal_year"] is None and ident.reason_code in UNOPENABLE:
+                row["fiscal_year"] = f["fiscal_year"]  # routed by its name (assets/routing.py)
             row["reason_code"] = ident.reason_code
             row["reason"] = describe(ident.reason_code, ident.detail)
         else:

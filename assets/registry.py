@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from stiplan.assets.faults import checkpoint
 from stiplan.assets.names import display_name, file_ext, raw_name
 
 _SCHEMA = """
@@ -244,33 +245,46 @@ class Registry:
         added = 0
         # Within one batch, the earliest (mtime, name) copy of some bytes names the submission.
         ordered = sorted(files, key=lambda f: (f.mtime_ns, f.name, f.raw))
+        copied = []
+        for f in ordered:
+            # <hash><ext>: never the inbox name, and the extension is short and plain.
+            target = archive / (f.submission_id + f.ext)
+            if not any(archive.glob(f.submission_id + ".*")) and not target.exists():
+                try:
+                    _copy_atomic(f.path, target)
+                except OSError:
+                    continue  # gone or unreadable now: taken on a later scan
+            copied.append(f)
         with self._connect() as db:
-            for f in ordered:
-                # <hash><ext>: never the inbox name, and the extension is short and plain.
-                target = archive / (f.submission_id + f.ext)
-                if not any(archive.glob(f.submission_id + ".*")) and not target.exists():
-                    try:
-                        _copy_atomic(f.path, target)
-                    except OSError:
-                        continue  # gone or unreadable now: taken on a later scan
-                route = routes[f.submission_id]
-                db.execute(
-                    "INSERT OR IGNORE INTO files (submission_id, file_name, ext, size, mtime_ns, "
-                    "received_at, agency_code, route_code, route_detail, fiscal_year, "
-                    "file_name_raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (f.submission_id, f.name, f.ext, f.size, f.mtime_ns, stamp,
-                     route.agency_code, route.route_code, route.route_detail, route.fiscal_year,
-                     f.raw))
-                # A file first recorded after a crash takes the route found since.
-                db.execute("UPDATE files SET agency_code = ?, route_code = ?, route_detail = ?, "
-                           "fiscal_year = ? WHERE submission_id = ? AND agency_code IS NULL "
-                           "AND route_code = 'reader_crashed' AND ? IS NOT 'reader_crashed'",
-                           (route.agency_code, route.route_code, route.route_detail,
-                            route.fiscal_year, f.submission_id, route.route_code))
-                cur = db.execute("INSERT OR IGNORE INTO arrivals (submission_id, file_name, "
-                                 "seen_at, file_name_raw) VALUES (?, ?, ?, ?)",
-                                 (f.submission_id, f.name, stamp, f.raw))
-                added += cur.rowcount
+            # One transaction: a kill leaves the whole batch recorded (one received_at)
+            # or none of it, so the next run orders the same files the same way.
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                for f in copied:
+                    route = routes[f.submission_id]
+                    db.execute(
+                        "INSERT OR IGNORE INTO files (submission_id, file_name, ext, size, "
+                        "mtime_ns, received_at, agency_code, route_code, route_detail, "
+                        "fiscal_year, file_name_raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (f.submission_id, f.name, f.ext, f.size, f.mtime_ns, stamp,
+                         route.agency_code, route.route_code, route.route_detail,
+                         route.fiscal_year, f.raw))
+                    # A file first recorded after a crash takes the route found since.
+                    db.execute(
+                        "UPDATE files SET agency_code = ?, route_code = ?, route_detail = ?, "
+                        "fiscal_year = ? WHERE submission_id = ? AND agency_code IS NULL "
+                        "AND route_code = 'reader_crashed' AND ? IS NOT 'reader_crashed'",
+                        (route.agency_code, route.route_code, route.route_detail,
+                         route.fiscal_year, f.submission_id, route.route_code))
+                    cur = db.execute("INSERT OR IGNORE INTO arrivals (submission_id, file_name, "
+                                     "seen_at, file_name_raw) VALUES (?, ?, ?, ?)",
+                                     (f.submission_id, f.name, stamp, f.raw))
+                    added += cur.rowcount
+                    checkpoint("intake-register")
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
         return added
 
     def archived(self, submission_id: str, archive: Path) -> Path:

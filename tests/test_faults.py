@@ -35,7 +35,7 @@ FAULT_VARS = ("STIPLAN_KILL_AT", "STIPLAN_FAIL_AT", "STIPLAN_LOCK_WAIT", "DAGSTE
 # new plan is the published one. Each kill costs about two runs, so by default one
 # checkpoint stands for each way of recovering (the others recover alike);
 # STIPLAN_ALL_FAULTS=1 tries them all.
-PHASES = ["route", "intake", "parse-write", "parse", "merge", "merged", "audit", "publish",
+PHASES = ["route", "intake-register", "intake", "parse-write", "parse", "merge", "merged", "audit", "publish",
           "published", "outputs-write", "outputs-swap", "stamp", "outputs"]
 ALIKE = {"route": "intake", "parse": "intake", "merged": "audit",
          "outputs-write": "outputs-swap", "stamp": "published"}

@@ -274,10 +274,6 @@ def test_every_name_is_an_arrival_nfc_and_nfd_both(odd_run):
     assert NFC in names and NFD in names and NFC != NFD
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "assets/merge.py _submissions takes the year of a rejected submission from the full "
-    "parse only; an unreadable file has none there, but has the one routing found in the "
-    "registry (files.fiscal_year)"))
 def test_the_unreadable_named_file_keeps_the_year_its_name_gives(odd_run):
     assert _q(odd_run, "SELECT agency_code, fiscal_year, status, reason_code FROM submissions "
                        "WHERE file_name = 'TCELS_2555_revised.xlsx'") == [
