@@ -7,14 +7,14 @@ deletes repeated vowels, which is more than the data contract allows.
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 
 from pythainlp.util import thai_digit_to_arabic_digit
 
-# Invisible characters that only break equality; LRM/RLM are included for the same reason.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\ufeff\u2060\u00ad\u200e\u200f"))
+# Invisible characters that only break equality; LRM/RLM and the Mongolian vowel separator
+# are included for the same reason (values.is_blank drops the same set).
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\ufeff\u2060\u00ad\u200e\u200f\u180e"))
 
 # Nikhahit (U+0E4D) + sara aa, in either order, optionally with a tone mark typed in between
 # (`นํ้า`): the decomposed sara am. The tone mark belongs before ำ in the composed form.
@@ -30,16 +30,22 @@ def _is_missing(value: object) -> bool:
     # (which is also the English name of Nan province). Checked without importing pandas.
     if value is None:
         return True
-    if isinstance(value, float):
-        return math.isnan(value)
-    return type(value).__name__ in ("NAType", "NaTType")
+    if isinstance(value, str):
+        return False
+    if type(value).__name__ in ("NAType", "NaTType"):
+        return True
+    try:  # NaN (float, Decimal, numpy) is the only value unequal to itself
+        return bool(value != value)
+    except Exception:
+        return False
 
 
 def clean_text(value: object) -> str:
     """Display form: NFC, invisible chars removed, sara am joined, whitespace collapsed."""
     if _is_missing(value):
         return ""
-    text = unicodedata.normalize("NFC", str(value)).translate(_INVISIBLE)
+    # Invisible chars go first: one between a letter and its accent must not stop NFC.
+    text = unicodedata.normalize("NFC", str(value).translate(_INVISIBLE))
     if "\u0e4d" in text:
         text = _SARA_AM.sub(lambda m: (m.group(1) or m.group(2) or "") + "\u0e33", text)
     return _SPACES.sub(" ", text).strip()
@@ -60,8 +66,11 @@ def compact_key(value: object) -> str:
 
 
 def header_key(value: object) -> str:
-    """Header match key: a line break may fall inside a word, so drop all whitespace."""
-    return _SPACES.sub("", clean_text(value)).casefold()
+    """Header match key: a line break may fall inside a word, so drop all whitespace (and
+    clean again: the two halves of a decomposed sara am or accent may now be adjacent)."""
+    text = clean_text(value)
+    squeezed = _SPACES.sub("", text)
+    return (clean_text(squeezed) if squeezed != text else text).casefold()
 
 
 def thai_to_arabic_digits(s: str) -> str:

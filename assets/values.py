@@ -61,7 +61,7 @@ _PANDAS_MISSING = ("NAType", "NaTType")
 def _clean(text: str) -> str:
     """NFC, invisible chars dropped, sara am joined, every decimal digit (๐-๙, fullwidth) to
     ASCII so patterns can use [0-9], whitespace (NBSP, newlines) collapsed, trimmed."""
-    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    text = unicodedata.normalize("NFC", text.translate(_INVISIBLE))
     text = _SARA_AM.sub(lambda m: m.group(1) + "\u0e33", text)
     text = "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
     return " ".join(text.split())
@@ -179,9 +179,11 @@ def _parse_amount(value: object, multiplier: int) -> AmountResult:
         # Enough precision that the product is exact: the only rounding is the quantize.
         ctx.prec = max(28, len(number.as_tuple().digits) + len(str(multiplier)) + 2)
         baht = number * multiplier
-        if abs(baht) >= _LIMIT:
+        if abs(baht) >= _LIMIT:  # checked before quantizing too: quantize raises on a huge value
             return AmountResult(None, _NOT_NUMBER)
         baht = baht.quantize(_SATANG, rounding=ROUND_HALF_UP)
+        if abs(baht) >= _LIMIT:  # 9999999999999999.995 rounds up to 17 digits
+            return AmountResult(None, _NOT_NUMBER)
     if baht == 0:
         return AmountResult(abs(baht), None)  # "-0" is zero, not negative
     return AmountResult(baht, _NEGATIVE if baht < 0 else None)
@@ -331,8 +333,10 @@ def parse_date(value: object) -> DateResult:
 
 _ERA = r"(?:พ\.?\s?ศ\.?|ค\.?\s?ศ\.?|b\.\s?e\.|a\.\s?d\.)"
 _SINGLE = r"(?![0-9])(?!\s*[-\u2013\u2014/]\s*[0-9])"  # "2555-2559" is a range, not a year
+# "FY" is not the end of an English word ("...ify 2012"), but Thai runs words together:
+# "แผนปฏิบัติราชการFY2555" is a fiscal year.
 _FY_PHRASE = re.compile(
-    rf"(?:ปี\s?งบ(?:\s?ประมาณ)?ฯ?|fiscal\s?year|\bfy)\s*[:\-]?\s*(?:{_ERA}\s*)?'?"
+    rf"(?:ปี\s?งบ(?:\s?ประมาณ)?ฯ?|fiscal\s?year|(?<![a-z0-9_])fy)\s*[:\-]?\s*(?:{_ERA}\s*)?'?"
     rf"([0-9]{{4}}|[0-9]{{2}}){_SINGLE}"
 )
 _ERA_PHRASE = re.compile(rf"(?:พ\.?\s?ศ\.?|b\.\s?e\.)\s*([0-9]{{4}}){_SINGLE}")
