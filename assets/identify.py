@@ -52,12 +52,13 @@ def _title_agency(text: str) -> str | None:
     abbreviation alone is not taken from a title (it may be anything)."""
     m = _AGENCY_LABEL.match(text)
     if m:
-        return match_agency(_MINISTRY.sub("", m.group(1)))
-    name = _MINISTRY.sub("", text)
-    code = match_agency(name)
-    if code is None or len(header_key(name)) <= 8:
-        return None
-    return code
+        # OPS's own names end with the ministry's: try the whole value first.
+        return match_agency(m.group(1)) or match_agency(_MINISTRY.sub("", m.group(1)))
+    for name in (text, _MINISTRY.sub("", text)):
+        code = match_agency(name)
+        if code is not None and len(header_key(name)) > 8:
+            return code
+    return None
 
 
 FIELD_LABELS = {"project_name": "ชื่อโครงการ / Project name",

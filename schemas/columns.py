@@ -43,7 +43,7 @@ _LOOKUP: dict[str, str] = {header_key(s): field for field, names in _SYNONYMS.it
 # Noise around the field word: a unit or note in brackets, "หน่วย: …", a year
 # ("ปี 2557", "พ.ศ. ๒๕๕๗", "FY2014", "2557"), stray punctuation.
 _BRACKETS = re.compile(r"[(\[（][^)\]）]*[)\]）]")
-_UNIT_TAIL = re.compile(r"(?:หน่วย|unit)[:：]?.*$")
+_UNIT_TAIL = re.compile(r"(?:หน่วย(?!งาน)|unit)[:：]?.*$")
 _YEAR = re.compile(r"(?:ปี(?!งบ)|พ\.?ศ\.?|ค\.?ศ\.?|fy|b\.?e\.?)?'?[0-9]{2,4}(?:[-–/][0-9]{2,4})?")
 _PUNCT = re.compile(r"^[\s.:：*\-–/]+|[\s.:：*\-–]+$")
 

@@ -10,6 +10,7 @@ import csv
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path, PurePath
 
 from stiplan.assets.text import clean_text, header_key
@@ -210,16 +211,30 @@ def match_agency(value: object) -> str | None:
     `NAME (ABBR)`, `ABBR (NAME)`, `NAME (Public Organization) (ABBR)`: every part must be
     known and all parts must name the same agency.
     """
-    key = header_key(value)
+    try:
+        text = clean_text(value)
+    except Exception:  # noqa: BLE001 - a value we cannot read names no agency
+        return None
+    return _match_text(text)
+
+
+# An official name carries at most two bracket groups ("(องค์การมหาชน) (สทอภ.)"); more
+# are never a name, and peeling them all would cost 2^n matches.
+_MAX_GROUPS = 3
+
+
+@lru_cache(maxsize=16384)
+def _match_text(text: str) -> str | None:
+    key = header_key(text)
     if not key:
         return None
     if key in _AGENCY_INDEX:
         codes = _AGENCY_INDEX[key]
         return next(iter(codes)) if len(codes) == 1 else None
-    head = clean_text(value).replace("（", "(").replace("）", ")")
+    head = text.replace("（", "(").replace("）", ")")
     groups: list[str] = []
     # Peel trailing bracket groups one by one; the head keeps any bracket of its own name.
-    while split := _split_last_group(head):
+    while len(groups) < _MAX_GROUPS and (split := _split_last_group(head)):
         head, group = split
         groups.insert(0, group)
         if code := _agreeing([head, *groups]):
@@ -228,6 +243,7 @@ def match_agency(value: object) -> str | None:
 
 
 _NAME_PART = re.compile(r"[^_\-.\s]+")
+_MAX_NAME_PARTS = 12
 
 
 def agency_from_filename(file_name: str) -> str | None:
@@ -241,7 +257,8 @@ def agency_from_filename(file_name: str) -> str | None:
     found: set[str] = set()
     i = 0
     while i < len(spans):
-        for j in range(len(spans) - 1, i - 1, -1):
+        # An agency's longest name is 10 words; longer runs name nothing.
+        for j in range(min(len(spans), i + _MAX_NAME_PARTS) - 1, i - 1, -1):
             code = match_agency(stem[spans[i][0] : spans[j][1]])
             if code:
                 found.add(code)

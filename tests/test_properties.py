@@ -18,7 +18,6 @@ import signal
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 
-import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
@@ -672,9 +671,6 @@ def test_a_name_inside_a_longer_word_is_not_that_agency(spelling, before, after)
         assert match_agency(text) != code
 
 
-@pytest.mark.xfail(strict=True, raises=TimeoutError, reason="reference.py: match_agency "
-                   "re-matches the head for every trailing bracket group it peels, recursively: "
-                   "2**n calls for n groups (18 groups take seconds, 30 would take hours)")
 def test_many_bracket_groups_do_not_hang_agency_matching():
     def timeout(*_):
         raise TimeoutError("match_agency is still running")
@@ -759,9 +755,6 @@ def test_a_budget_header_gives_its_unit(base, unit, gap):
     assert unit_multiplier(text) == unit[1]
 
 
-@pytest.mark.xfail(strict=True, reason="columns.py: the unit-tail pattern "
-                   "`(?:หน่วย|unit)[:：]?.*$` also matches inside `หน่วยงาน`, so an agency "
-                   "header with a note, a year or a colon names no field")
 @props(30)
 @given(st.sampled_from(["หน่วยงาน", "ชื่อหน่วยงาน"]),
        st.sampled_from([*HEADER_NOISE, *YEAR_NOISE, ":"]))
@@ -839,8 +832,6 @@ def ends_with_ministry(name: str) -> bool:
     return header_key(name).endswith(MINISTRY_KEYS)
 
 
-@pytest.mark.xfail(strict=True, reason="identify.py: _title_agency strips the ministry's name "
-                   "from the end before matching, and OPS's own full names end with it")
 def test_an_agency_name_that_ends_with_the_ministry_routes_from_a_title():
     names = [(n, c) for n, c in AGENCY_SPELLINGS if ends_with_ministry(n)]
     header = ["ชื่อโครงการ", "จังหวัด", "งบประมาณ (บาท)"]
@@ -857,7 +848,6 @@ def test_an_agency_name_that_ends_with_the_ministry_routes_from_a_title():
 @given(st.data(), agency_spellings(), fiscal_titles(), file_names)
 def test_a_titled_table_routes_to_its_agency_and_year(data, agency, title, file_name):
     name, code = agency
-    assume(not ends_with_ministry(name))  # see the xfail test above
     fy_text, year = title
     assume(not match_agency(fy_text))  # the year title must not itself name an agency
     header = [data.draw(st.sampled_from(REQUIRED_HEADERS[f])) for f in REQUIRED]
