@@ -29,11 +29,8 @@ AFTER_PUBLISH = dg.AutomationCondition.eager()
 
 def plan_fingerprint(plan: Path) -> str:
     """SHA-256 of the published plan's bytes."""
-    h = hashlib.sha256()
     with open(plan, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def _stamp(p: Paths, folder_name: str) -> Path:
