@@ -129,6 +129,8 @@ def _map_stacked(stack: list[list[str]], year: int | None = None
         joined = " ".join(texts)
         name = None
         for candidate in (*reversed(texts), joined):
+            if candidate is not joined and len(texts) > 1 and is_unit_or_year(candidate):
+                continue  # "ปีงบประมาณ 2558" under "งบประมาณ" qualifies it, names no field
             name = field_for_header(candidate)
             if name is not None:
                 break
@@ -162,6 +164,10 @@ def _pick_budget(budgets: list[tuple[int, str]], year: int | None) -> tuple[int,
     return budgets[0]
 
 
+def _numbers_row(sheet: Sheet, i: int) -> bool:
+    return column_numbers([clean_text(v) for v in sheet.row(i) if not is_blank(v)])
+
+
 def _continues(sheet: Sheet, covered: dict, top: int, nxt: int, fields: dict[str, int]) -> bool:
     """Row `nxt` is more header under row `top`: all its cells are sub-headings (a field,
     a unit, a year, a column number), and the layout says so (a heading merged across or
@@ -172,6 +178,12 @@ def _continues(sheet: Sheet, covered: dict, top: int, nxt: int, fields: dict[str
     own = [t for t in texts if t]
     if not own:
         return False
+    if column_numbers(own):
+        return True
+    header_like = all(is_unit_or_year(t) or (len(t) <= 40 and field_for_header(t) is not None)
+                      for t in own)
+    merged_over = any((nxt, j) in covered and covered[(nxt, j)][0] < nxt
+                      for j in range(len(sheet.cells)))
     if all(f in fields for f in REQUIRED):
         at = {pos: name for name, pos in fields.items()}
         translated = all(not t or field_for_header(t) == at.get(j) for j, t in enumerate(texts))
@@ -182,17 +194,31 @@ def _continues(sheet: Sheet, covered: dict, top: int, nxt: int, fields: dict[str
                       or any(covered.get((top, k)) == (top, j) for k in (j + 1,)))
             and parse_amount(t).value is None
             for j, t in enumerate(texts))
-        return translated or under_group or all(is_unit_or_year(t) for t in own) or any(
-            (nxt, j) in covered and covered[(nxt, j)][0] < nxt for j in range(len(sheet.cells)))
-    header_like = [t for t in own if is_unit_or_year(t)
-                   or (len(t) <= 40 and field_for_header(t) is not None)]
-    if len(header_like) != len(own):
+        # A header cell merged one row too far down does not make a data row a header.
+        return (translated or under_group or all(is_unit_or_year(t) for t in own)
+                or (merged_over and header_like))
+    if not header_like:
         return False
-    merged_over = any((nxt, j) in covered and covered[(nxt, j)][0] < nxt
-                      for j in range(len(sheet.cells)))
     merged_across = any((top, j) in covered and covered[(top, j)][0] == top
                         for j in range(len(sheet.cells)))
     return merged_over or merged_across or all(is_unit_or_year(t) for t in own)
+
+
+_COLUMN_NUMBER = re.compile(r"[(\[]?([0-9]{1,2})[)\]]?(?:\s*=.*)?")
+
+
+def column_numbers(cells: list[str]) -> bool:
+    """A row numbering the columns under a header: 1 2 3 4, (1) (2) (3), ๑ ๒ ๓,
+    (4)=(2)x(3): at least three, consecutive."""
+    if len(cells) < 3:
+        return False
+    numbers = []
+    for text in cells:
+        m = _COLUMN_NUMBER.fullmatch(thai_to_arabic_digits(text).strip())
+        if not m:
+            return False
+        numbers.append(int(m.group(1)))
+    return numbers == list(range(numbers[0], numbers[0] + len(numbers)))
 
 
 def find_table(sheet: Sheet) -> tuple[SheetTable | None, list[str]]:
@@ -213,7 +239,8 @@ def find_table(sheet: Sheet) -> tuple[SheetTable | None, list[str]]:
         fields, headers = _map_stacked(stack, year)
         # A title merged across the table (one text) never starts a header of several rows.
         if len(own) > 1:
-            while (len(stack) < MAX_HEADER_ROWS and i + len(stack) < sheet.height
+            while (i + len(stack) < sheet.height
+                   and (len(stack) < MAX_HEADER_ROWS or _numbers_row(sheet, i + len(stack)))
                    and _continues(sheet, covered, i + len(stack) - 1, i + len(stack),
                                   fields)):
                 stack.append([_header_text(sheet, covered, i + len(stack), j, across=True)
@@ -245,18 +272,23 @@ def title_texts(sheet: Sheet, rows) -> list[str]:
     return out
 
 
+_UNIT_NOTE = re.compile(r"(?:หน่วย(?!งาน)|unit)\s*[:：]?\s*(.{0,20})", re.IGNORECASE)
+
+
 def _unit(headers: dict[str, str], titles: list[str]) -> int | None:
+    """The budget's unit: from its header, else from a unit note above the table
+    (`หน่วย : ล้านบาท` anywhere in a title, or a title cell that is only a unit,
+    `(ล้านบาท)`); "หน่วยงาน: …" names the agency, not a unit."""
     unit = unit_multiplier(headers.get("budget", ""))
-    if unit is None:
-        # A unit line above the table ("หน่วย : ล้านบาท", often bracketed) states it for
-        # the whole sheet; "หน่วยงาน: …" names the agency, not a unit.
-        for text in titles:
-            key = text.replace(" ", "").lstrip("([").casefold()
-            if key.startswith(("หน่วย", "unit")) and not key.startswith("หน่วยงาน"):
-                unit = unit_multiplier(text)
-                if unit is not None:
-                    break
-    return unit
+    if unit is not None:
+        return unit
+    for text in titles:
+        for m in _UNIT_NOTE.finditer(text):
+            if (unit := unit_multiplier(m.group(1))) is not None:
+                return unit
+        if is_unit_or_year(text) and (unit := unit_multiplier(text)) is not None:
+            return unit
+    return None
 
 
 def rows_below(table: SheetTable) -> list[RawRow]:
@@ -269,7 +301,9 @@ def rows_below(table: SheetTable) -> list[RawRow]:
     # Merges reaching down over data rows: (row, pos) -> the value shown.
     down: dict[tuple[int, int], str | None] = {}
     for top, bottom, j0, _ in grid:
-        if bottom > top and bottom >= start:
+        # Only a merge that starts in the data fills data rows; a header cell merged
+        # too far down fills nothing.
+        if bottom > top and top >= start:
             value = sheet.cells[j0][top]
             for i in range(max(top + 1, start), bottom + 1):
                 down[(i, j0)] = value

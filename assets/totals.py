@@ -14,44 +14,62 @@ import re
 from stiplan.assets.text import clean_text, header_key
 
 _THAI_LEAD = re.compile(r"^(?:ผล|ยอด)?รวม(?:ยอด)?")
+_ALONE = frozenset({"ทั้งสิ้น", "ทั้งหมด", "ยอดรวม", "ผลรวม", "รวม"})
 _ENGLISH = re.compile(
-    r"^(?:grand\s*total|sub-?\s*total|total|sum)\s*"
-    r"(?:$|[:：(\-–=0-9]|(?:of|for|budget|projects?|amount|baht|thb|all)\b)", re.IGNORECASE)
+    r"^(?:(?:grand\s*|sub-?\s*)?total\s*(?:$|[:：(\-–=0-9]|(?:of|for|budget|projects?|amount"
+    r"|baht|thb|all|strategy|region|section|program)\b)|sub-?\s*total\b.*|sum\s*[:：=]?\s*$)",
+    re.IGNORECASE)
 # What may follow รวม (spaces removed): words that say what is summed ...
-_SUMMED = ("ทั้งสิ้น", "ทั้งหมด", "ทั้งปี", "ทั้ง", "งบประมาณ", "เงิน", "เป็นเงิน", "จำนวน",
-           "ทุก", "ยอด", "โครงการทั้งหมด", "โครงการทั้งสิ้น", "สุทธิ")
+_SUMMED = ("ทั้งสิ้น", "ทั้งหมด", "ทั้งปี", "ทั้งโครงการ", "ทั้งแผน", "งบประมาณ", "งบ",
+           "เป็นเงิน", "จำนวน", "ทุกโครงการ", "ทุกรายการ", "ทุกกิจกรรม", "ยอด",
+           "โครงการทั้งหมด", "โครงการทั้งสิ้น", "สุทธิ", "ค่าใช้จ่าย")
 # ... or the kind of section a subtotal closes.
-_SECTION_KINDS = ("ยุทธศาสตร์", "แผนงาน", "ผลผลิต", "ภาค", "กลุ่มจังหวัด", "จังหวัด", "หมวด",
-                  "ส่วนที่", "ประเด็น", "มาตรการ", "ด้าน", "ข้อที่", "หน่วยงาน", "เป้าหมาย", "ไตรมาส")
+_SECTION_KINDS = ("ยุทธศาสตร์", "แผนงาน", "ผลผลิต", "กลุ่มจังหวัด", "หมวด", "ส่วนที่",
+                  "ประเด็น", "มาตรการ", "ข้อที่", "ไตรมาส", "แผนที่")
+_REGION = re.compile(r"^ภาค(?:เหนือ|กลาง|ใต้|ตะวันออก|ตะวันตก|อีสาน)")
 _COUNT = re.compile(r"^[0-9๐-๙,]+(?:โครงการ|รายการ|กิจกรรม|project)?")
+_ENDS_SUMMED = ("ทั้งสิ้น", "ทั้งหมด")
 
 
 def total_label(value: object, headings: list[str] = ()) -> bool:
     """The cell is a totals or subtotals label (see the module's docstring). `headings`
     are the section headings seen above it on the sheet, so `รวม` + a heading's name
-    counts too."""
+    counts too; so does รวม + an agency's or a province's name (`รวม สวทช.`)."""
     try:
         text = clean_text(value).strip(" :：.-–*")
     except Exception:  # noqa: BLE001
         return False
     if not text:
         return False
-    if _ENGLISH.match(text):
+    if header_key(text) in _ALONE or _ENGLISH.match(text):
         return True
     m = _THAI_LEAD.match(text)
     if not m:
         return False
-    rest = header_key(text[m.end():]).strip(":：.-–()")
-    if not rest or _COUNT.match(rest):
+    tail = text[m.end():].strip(" :：.-–")
+    rest = header_key(tail).strip(":：.-–()")
+    if not rest or _COUNT.match(rest) or rest.endswith(_ENDS_SUMMED):
         return True
     if rest.startswith("โครงการ") and (rest == "โครงการ" or _COUNT.match(rest[7:])):
         return True
-    if rest.startswith(_SUMMED) or rest.startswith(_SECTION_KINDS):
+    if rest.startswith(_SUMMED) or rest.startswith(_SECTION_KINDS) or _REGION.match(rest):
         return True
-    if rest.startswith("(") or rest.startswith("="):
+    if rest.startswith(("(", "=")):
+        return True
+    if _names_agency_or_province(tail):
         return True
     keys = (header_key(h) for h in headings)
     return any(len(h) >= 4 and (h.startswith(rest) or rest.startswith(h)) for h in keys)
+
+
+def _names_agency_or_province(text: str) -> bool:
+    from stiplan.assets.provinces import parse_provinces
+    from stiplan.schemas.reference import match_agency
+
+    if match_agency(text):
+        return True
+    parsed = parse_provinces(text)
+    return bool(parsed.codes) and not parsed.unknown and not parsed.nationwide
 
 
 _NUMBERED_SECTION = re.compile(

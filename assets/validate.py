@@ -12,7 +12,7 @@ import pandas as pd
 
 from stiplan.assets.parse import RawRow, SheetTable, is_repeated_header
 from stiplan.assets.provinces import ProvinceParse, parse_provinces
-from stiplan.assets.text import clean_text, normalise_name
+from stiplan.assets.text import clean_text, normalise_name, thai_to_arabic_digits
 from stiplan.assets.totals import section_label, total_label
 from stiplan.assets.values import AmountResult, is_blank, parse_amount, parse_date
 from stiplan.assets.xlsx_package import FORMULA_MARK
@@ -83,6 +83,11 @@ def _names_no_province(value: str | None) -> bool:
     return not (parsed.codes or parsed.nationwide)
 
 
+def _numbered(value: object) -> bool:
+    text = clean_text(value).rstrip(".")
+    return bool(text) and thai_to_arabic_digits(text).isdigit()
+
+
 def _own_blank(r: RawRow, field_name: str) -> bool:
     """Blank in the row's own cell (a value merged down from above does not count)."""
     return field_name in r.merged or is_blank(r.values.get(field_name))
@@ -101,8 +106,11 @@ def classify_rows(table: SheetTable, raw: list[RawRow],
         rows.append(row)
         province_blank = _own_blank(r, "provinces")
         labels = (v.get("seq"), v.get("project_name"), r.first_text)
-        if (province_blank or total_label(v.get("provinces"), headings)) and any(
-                total_label(x, headings) for x in labels if not is_blank(x)):
+        # A total has no province, not even one merged down from a project above, and
+        # no running number of its own.
+        if ((is_blank(v.get("provinces")) or total_label(v.get("provinces"), headings))
+                and not _numbered(v.get("seq"))
+                and any(total_label(x, headings) for x in labels if not is_blank(x))):
             row.outcome = "total"
         elif (province_blank and not _own_blank(r, "budget") and r.filled <= 3
               and section_label(r.first_text)):

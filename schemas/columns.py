@@ -45,6 +45,7 @@ _LOOKUP: dict[str, str] = {header_key(s): field for field, names in _SYNONYMS.it
 _BRACKETS = re.compile(r"[(\[（][^)\]）]*[)\]）]")
 _UNIT_TAIL = re.compile(r"(?:หน่วย(?!งาน)|unit)[:：]?.*$")
 _YEAR = re.compile(r"(?:ปี(?!งบ)|พ\.?ศ\.?|ค\.?ศ\.?|fy|b\.?e\.?)?'?[0-9]{2,4}(?:[-–/][0-9]{2,4})?")
+_FY_YEAR = re.compile(r"(?:ปีงบ(?:ประมาณ)?|fiscalyear|fy)(?:พ\.?ศ\.?|ค\.?ศ\.?)?'?[0-9]{2,4}")
 _PUNCT = re.compile(r"^[\s.:：*\-–/]+|[\s.:：*\-–]+$")
 
 # Parts of a project-name header joined with "/" or "และ": every part must be one.
@@ -56,9 +57,13 @@ _BUDGET_BASES = ("งบประมาณ", "วงเงินงบประ�
                  "งบ", "รวมงบประมาณ", "งบประมาณรวม", "เงินงบประมาณ")
 # Words that make a budget-like header about something else.
 _NOT_BUDGET = ("แหล่ง", "ประเภท", "เบิกจ่าย", "ใช้ไป", "คงเหลือ", "หมวด", "รหัส", "ผูกพัน",
-               "source", "type", "disburs", "spent", "remaining", "code", "ปีงบ")
+               "ปีก่อน", "ปีที่แล้ว", "ปีที่ผ่านมา", "source", "type", "disburs", "spent",
+               "remaining", "code", "previous", "lastyear", "ปีงบ")
 _NOT_PROVINCE = ("กลุ่มจังหวัด", "cluster", "ภาค", "region", "อำเภอ", "ตำบล", "district",
-                 "รหัส", "code", "ไร่", "ตาราง", "rai", "sq")
+                 "รหัส", "code", "ไร่", "ตาราง", "rai", "sq", "ยุทธศาสตร์", "สอดคล้อง", "จำนวน",
+                 "strateg", "number", "แผนพัฒนา")
+# Words after which a province word still names the province column ("… (จังหวัด/อำเภอ)").
+_DETAIL_ONLY = ("อำเภอ", "ตำบล", "district")
 _PROVINCE_WORDS = ("จังหวัด", "province", "พื้นที่ดำเนินการ", "พื้นที่เป้าหมาย",
                    "พื้นที่โครงการ", "พื้นที่ดำเนินงาน", "สถานที่ดำเนินการ", "location")
 
@@ -68,29 +73,50 @@ def _strip_noise(key: str) -> tuple[str, str]:
     inside = "".join(m[1:-1] for m in _BRACKETS.findall(key))
     base = _BRACKETS.sub("", key)
     base = _UNIT_TAIL.sub("", base)
-    base = _YEAR.sub("", thai_to_arabic_digits(base))
+    base = _FY_YEAR.sub("", thai_to_arabic_digits(base))
+    base = _YEAR.sub("", base)
     return _PUNCT.sub("", base), inside
 
 
 def _is_budget(base: str) -> bool:
     if any(w in base for w in _NOT_BUDGET):
         return False
+    if "budget" in base:  # "Total budget", "Requested budget"
+        return True
     return any(base.startswith(b) for b in _BUDGET_BASES) and (
         base in _BUDGET_BASES or not base.startswith("งบ") or base.startswith("งบประมาณ"))
 
 
+_PROJECT_WORDS = frozenset({"โครงการ", "ชื่อโครงการ", "project", "projectname",
+                            "nameofproject", "projects", "projecttitle"})
+_NOT_NAME = ("งบประมาณ", "รหัส", "ผู้รับผิดชอบ", "ระยะเวลา", "จังหวัด", "พื้นที่", "budget",
+             "code", "ภาษาอังกฤษ", "english", "วัตถุประสงค์", "เป้าหมาย", "จำนวน", "ลักษณะ")
+
+
 def _is_project_name(base: str) -> bool:
+    if any(w in base for w in _NOT_NAME):
+        return False
     if base.startswith("ชื่อโครงการ"):
-        return not any(w in base for w in ("ภาษาอังกฤษ", "english", "รหัส"))
+        return True
     parts = [p for p in re.split(r"/|และ|,|หรือ", base) if p]
-    return bool(parts) and all(p in _NAME_PARTS for p in parts) and len(parts) > 1
+    if len(parts) < 2:
+        return False
+    # "ผลผลิต/โครงการ", "โครงการ/กิจกรรมหลัก", "Name of Project/Activity": a project word
+    # among short parts.
+    return (any(p in _PROJECT_WORDS or p in _NAME_PARTS for p in parts)
+            and any(p in _PROJECT_WORDS or p.endswith("project") for p in parts)
+            and all(len(p) <= 20 for p in parts))
 
 
 def _is_provinces(base: str, inside: str) -> bool:
     text = base + "|" + inside
-    if any(w in text for w in _NOT_PROVINCE):
-        # "จังหวัด/อำเภอ" still names the province first; a cluster never does.
-        return base.startswith("จังหวัด") and "กลุ่มจังหวัด" not in text
+    vetoes = [w for w in _NOT_PROVINCE if w in text]
+    if vetoes:
+        # "จังหวัด/อำเภอ", "พื้นที่ดำเนินการ (จังหวัด/อำเภอ)" still name the province first;
+        # a cluster, a strategy or a count never does.
+        if any(w not in _DETAIL_ONLY for w in vetoes):
+            return False
+        return base.startswith("จังหวัด") or "จังหวัด" in inside
     if any(base.startswith(w) or base.endswith(w) for w in _PROVINCE_WORDS):
         return True
     return base.startswith("พื้นที่") and "จังหวัด" in inside
@@ -112,7 +138,7 @@ def field_for_header(text: str) -> str | None:
     if base.startswith(("ปีงบ", "fiscalyear")) or base in ("ปี", "fy"):
         return "fiscal_year"
     if base in _LOOKUP and _LOOKUP[base] != "fiscal_year":
-        if _LOOKUP[base] == "provinces" and any(w in inside for w in _NOT_PROVINCE):
+        if _LOOKUP[base] == "provinces" and not _is_provinces(base, inside):
             return None  # พื้นที่ (ไร่) is an area in rai, not where the project is
         return _LOOKUP[base]
     if _is_budget(base):
@@ -133,7 +159,7 @@ def field_for_header(text: str) -> str | None:
 
 
 _PLAIN_YEAR = re.compile(
-    r"(?:(?:ปี(?!งบ)|พ\.?ศ\.?|ค\.?ศ\.?|fy|b\.?e\.?)'?(?:[0-9]{4}|[0-9]{2})|(?:25|26)[0-9]{2}|(?:19|20)[0-9]{2})"
+    r"(?:(?:ปีงบ(?:ประมาณ)?(?:พ\.?ศ\.?)?|ปี(?!งบ)|พ\.?ศ\.?|ค\.?ศ\.?|fy|b\.?e\.?)'?(?:[0-9]{4}|[0-9]{2})|(?:25|26)[0-9]{2}|(?:19|20)[0-9]{2})"
     r"(?:[-–/](?:[0-9]{4}|[0-9]{2}))?")
 
 
