@@ -117,7 +117,7 @@ def read_workbook(path: Path, max_rows: int | None = None) -> list[Sheet]:
     try:
         with tempfile.TemporaryDirectory(prefix="stiplan-read-") as tmp:
             source, renumbered = path, {}
-            if pkg is not None and (pkg.strings_wrong or pkg.wide_sheets()):
+            if pkg is not None and pkg.needs_repair:
                 source = Path(tmp) / ("repaired" + path.suffix.lower())
                 renumbered = repaired_copy(path, pkg, source)
             sheets = _read_grids(source, max_rows, renumbered)

@@ -30,6 +30,11 @@ MAX_CELLS = 30_000_000
 # allocate gigabytes: the sheet is renumbered densely first.
 MAX_DENSE_CELLS = 20_000_000
 CHUNK = 1 << 20
+# The error values the reader knows; a newer one (#SPILL!, #CALC!, …) makes it refuse
+# the whole file, so the repaired copy shows #N/A there (the real text is put back).
+READER_ERRORS = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!",
+                           "#VALUE!"})
+_ODD_ERROR_VALUE = re.compile(rb"<((?:\w+:)?v)>(#[A-Z_/0!?]+[!?]?)</\1>")
 # Marks a formula put back by the reader, so a name typed as "=== …" is never taken
 # for one (a private-use character nobody types).
 FORMULA_MARK = "\ue000"
@@ -72,6 +77,11 @@ class Package:
     @property
     def strings_wrong(self) -> bool:
         return any(n != self.strings_measured for n in self.strings_declared)
+
+    @property
+    def needs_repair(self) -> bool:
+        return self.strings_wrong or bool(self.wide_sheets()) or any(
+            set(f.errors.values()) - READER_ERRORS for f in self.sheets.values())
 
     def wide_sheets(self) -> list[str]:
         return [n for n, f in self.sheets.items() if f.dense_cells > MAX_DENSE_CELLS]
@@ -262,10 +272,12 @@ class Renumbered:
 
 
 def repaired_copy(path: Path, pkg: Package, target: Path) -> dict[str, Renumbered]:
-    """A copy the reader can take: true shared-string counts, and each over-wide sheet
-    renumbered densely (its merges and error cells stay in `pkg`, in real
+    """A copy the reader can take: true shared-string counts, error values it knows,
+    and each over-wide sheet renumbered densely (its merges and error cells stay in `pkg`, in real
     coordinates). Returns the renumbering of each renumbered sheet."""
     wide = {pkg.sheets[n].part: n for n in pkg.wide_sheets()}
+    parts_with_odd_errors = {f.part for f in pkg.sheets.values()
+                             if set(f.errors.values()) - READER_ERRORS}
     maps: dict[str, Renumbered] = {}
     with zipfile.ZipFile(path) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
         for info in zin.infolist():
@@ -274,6 +286,10 @@ def repaired_copy(path: Path, pkg: Package, target: Path) -> dict[str, Renumbere
                 data = _true_counts(data, pkg.strings_measured)
             elif info.filename in wide:
                 data, maps[wide[info.filename]] = _renumber(data, pkg.sheets[wide[info.filename]])
+            if info.filename in parts_with_odd_errors:
+                data = _ODD_ERROR_VALUE.sub(
+                    lambda m: m.group(0) if m.group(2).decode() in READER_ERRORS
+                    else b"<" + m.group(1) + b">#N/A</" + m.group(1) + b">", data)
             zout.writestr(info, data)
     return maps
 

@@ -424,14 +424,18 @@ def error_cells_from_formulas(folder: Path) -> Expected:
         ["ลำดับ", "ชื่อโครงการ", "จังหวัด", "งบประมาณ (บาท)"],
         [1, "โครงการทดสอบผลิตภัณฑ์", "ลำพูน", 1500],
         [2, "โครงการตรวจสอบน้ำ", "ลำพูน", 0],
+        [3, "โครงการสำรวจ", "ลำพูน", 0],
         ["รวม", None, None, 0],
     ])
     path = _save(wb, folder, "DSS_2558.xlsx")
     _patch_cell(path, "D5", b'<c r="D5" t="e"><f>D4/0</f><v>#DIV/0!</v></c>')
-    _patch_cell(path, "D6", b'<c r="D6" t="e"><f>SUM(#REF!)</f><v>#REF!</v></c>')
+    # A newer error value (dynamic arrays) that the reader refuses to know.
+    _patch_cell(path, "D6", b'<c r="D6" t="e"><f>SEQUENCE(3)</f><v>#SPILL!</v></c>')
+    _patch_cell(path, "D7", b'<c r="D7" t="e"><f>SUM(#REF!)</f><v>#REF!</v></c>')
     return Expected(b"DSS_2558.xlsx", "DSS", 2558, outcomes={"แผน": [
-        (4, "accepted"), (5, "rejected"), (6, "total")]},
-        problems={("แผน", 5, "D", "cell_error")}, budget="1500.00")
+        (4, "accepted"), (5, "rejected"), (6, "rejected"), (7, "total")]},
+        problems={("แผน", 5, "D", "cell_error"), ("แผน", 6, "D", "cell_error")},
+        budget="1500.00")
 
 
 def formulas_without_results(folder: Path) -> Expected:
