@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from stiplan.assets.parse import find_table, title_texts
 from stiplan.assets.text import clean_text, header_key
+from stiplan.assets.validate import excel_error
 from stiplan.assets.values import (
     fiscal_year_from_filename,
     fiscal_year_from_text,
@@ -24,12 +25,18 @@ from stiplan.schemas.reference import agency_from_filename, match_agency
 ROUTING_ROWS = 60  # rows read per sheet to route a file
 
 _AGENCY_LABEL = re.compile(
-    r"^(?:หน่วยงานที่รับผิดชอบ|หน่วยงานรับผิดชอบ|หน่วยงานเจ้าของโครงการ|ชื่อหน่วยงาน|หน่วยงาน"
-    r"|ส่วนราชการ|responsible\s+agency|agency|organi[sz]ation)\s*[:：]?\s*(.+)$",
+    r"^(?:หน่วยงานที่รับผิดชอบ|หน่วยงานรับผิดชอบ|หน่วยงานเจ้าของโครงการ|หน่วยงานเจ้าของงบประมาณ"
+    r"|หน่วยงานที่ดำเนินการ|หน่วยงานดำเนินการ|ส่วนราชการ\s*/\s*หน่วยงาน|ชื่อส่วนราชการ"
+    r"|ชื่อหน่วยงาน|หน่วยงาน|ส่วนราชการ|(?:responsible|implementing)\s+agency|agency\s+name"
+    r"|agency|organi[sz]ation)\s*[:：.…_]*\s*(.+?)[\s.…_]*$",
     re.IGNORECASE)
-# A title naming the agency may add the ministry it belongs to.
-_MINISTRY = re.compile(r"\s*(?:กระทรวงวิทยาศาสตร์และเทคโนโลยี|กระทรวง\s*วท\.?"
-                       r"|,?\s*ministry\s+of\s+science\s+and\s+technology)\s*$", re.IGNORECASE)
+# A title naming the agency may add the ministry it belongs to, before or after.
+_MINISTRY_NAME = (r"(?:กระทรวงวิทยาศาสตร์และเทคโนโลยี|กระทรวงวิทยาศาสตร์\s*ฯ|กระทรวง\s*วท\.?"
+                  r"|ministry\s+of\s+science\s+and\s+technology)")
+_MINISTRY = re.compile(rf"\s*[,\-–/]?\s*{_MINISTRY_NAME}\s*$", re.IGNORECASE)
+_MINISTRY_FIRST = re.compile(rf"^\s*{_MINISTRY_NAME}\s*[,\-–/]?\s*", re.IGNORECASE)
+# "<Thai name> / <English name>": both must name the same agency.
+_BILINGUAL = re.compile(r"\s+/\s+")
 
 
 @dataclass
@@ -48,17 +55,31 @@ class Identity:
 def _title_agency(text: str) -> str | None:
     """The agency a title row names: `หน่วยงาน: …` (any name, code or abbreviation), or a
     row that is, as a whole, the agency's full name, with or without `(องค์การมหาชน)`, its
-    abbreviation in brackets and the ministry's name after it. A bare code or
-    abbreviation alone is not taken from a title (it may be anything)."""
+    abbreviation in brackets, the ministry's name before or after it, or the same name
+    in Thai and English (`… / …`). A bare code or abbreviation alone is not taken from a
+    title (it may be anything)."""
     m = _AGENCY_LABEL.match(text)
     if m:
+        return _agency_named(m.group(1), bare=True)
+    return _agency_named(text, bare=False)
+
+
+def _agency_named(text: str, bare: bool) -> str | None:
+    parts = _BILINGUAL.split(text) if " / " in text else [text]
+    codes = set()
+    for part in parts:
+        code = None
         # OPS's own names end with the ministry's: try the whole value first.
-        return match_agency(m.group(1)) or match_agency(_MINISTRY.sub("", m.group(1)))
-    for name in (text, _MINISTRY.sub("", text)):
-        code = match_agency(name)
-        if code is not None and len(header_key(name)) > 8:
-            return code
-    return None
+        for name in (part, _MINISTRY.sub("", part), _MINISTRY_FIRST.sub("", part),
+                     _MINISTRY_FIRST.sub("", _MINISTRY.sub("", part))):
+            code = match_agency(name)
+            if code is not None and (bare or len(header_key(name)) > 8):
+                break
+            code = None
+        if code is None:
+            return None
+        codes.add(code)
+    return codes.pop() if len(codes) == 1 else None
 
 
 FIELD_LABELS = {"project_name": "ชื่อโครงการ / Project name",
@@ -117,7 +138,8 @@ def identify(file_name: str, sheets: list[Sheet]) -> Identity:
             if pos is None:
                 continue
             for v in cells[pos][table.first_data:]:
-                if not is_blank(v):
+                # A cell showing an Excel error (#N/A from a VLOOKUP) names nothing.
+                if not is_blank(v) and not excel_error(v):
                     text = clean_text(v)
                     bucket.setdefault(text, parse(text))
 

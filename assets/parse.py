@@ -269,6 +269,8 @@ def title_texts(sheet: Sheet, rows) -> list[str]:
         out += cells
         if len(cells) > 1:
             out.append(" ".join(cells))
+        if len(cells) > 2:  # label | value | label | value
+            out += [f"{a} {b}" for a, b in zip(cells, cells[1:], strict=False)]
     return out
 
 

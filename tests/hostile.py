@@ -360,6 +360,20 @@ def agency_full_thai_name(folder: Path) -> Expected:
                     budget="800000.00")
 
 
+def agency_labels_in_a_row_and_an_error_in_its_column(folder: Path) -> Expected:
+    """Label | value | label | value in one title row, and an agency column whose lookup
+    failed on one row (#N/A): the error names no second agency."""
+    wb, _ = _sheet([
+        ["หน่วยงาน", "กรมวิทยาศาสตร์บริการ", "ปีงบประมาณ", 2557],
+        ["ชื่อโครงการ", "จังหวัด", "งบประมาณ (บาท)", "หน่วยงาน"],
+        ["โครงการห้องปฏิบัติการชุมชน", "ลำปาง", 700, "วศ."],
+        ["โครงการตรวจสอบอาหาร", "ลำปาง", 300, "#N/A"],
+    ])
+    _save(wb, folder, "plan (final).xlsx")
+    return Expected(b"plan (final).xlsx", "DSS", 2557, outcomes={"แผน": [
+        (3, "accepted"), (4, "accepted")]}, budget="1000.00")
+
+
 def agency_full_name_public_org_and_ministry(folder: Path) -> Expected:
     wb, _ = _sheet([
         ["สถาบันเทคโนโลยีนิวเคลียร์แห่งชาติ (องค์การมหาชน) กระทรวงวิทยาศาสตร์และเทคโนโลยี"],
@@ -579,7 +593,7 @@ BUILDERS = [
     budget_by_kind_with_a_total, budget_column_of_the_plan_year, bilingual_header_rows,
     budget_header_with_year, budget_header_with_thai_year_in_millions, totals_with_counts,
     subtotals_by_section, totals_at_the_top, headings_carrying_their_subtotals, agency_full_thai_name,
-    agency_label_and_value_in_two_cells, agency_full_name_public_org_and_ministry,
+    agency_label_and_value_in_two_cells, agency_labels_in_a_row_and_an_error_in_its_column, agency_full_name_public_org_and_ministry,
     header_synonyms, header_synonyms_target_area, error_cells, error_cells_from_formulas,
     formulas_without_results,
     declared_whole_sheet, one_cell_at_the_last_address, wrong_shared_string_counts,
