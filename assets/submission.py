@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from stiplan.assets.parse import find_table, rows_below
 from stiplan.assets.validate import Problem, Row, classify_rows, mark_duplicates
 from stiplan.assets.workbook import UnreadableFile, read_workbook
 
-PARSER_VERSION = "5"  # bump when parsing changes, so cached results are rebuilt
+PARSER_VERSION = "6"  # bump when parsing changes, so cached results are rebuilt
 
 
 @dataclass
@@ -29,12 +30,21 @@ class ParsedSubmission:
         return self.identity.reason_code is not None
 
 
+# A sheet that shows how to fill the form in ("ตัวอย่างการกรอก", "Example") holds no
+# projects of the plan, though it has a header and rows.
+_EXAMPLE_SHEET = re.compile(r"ตัวอย่าง|example|sample", re.IGNORECASE)
+
+
+def _is_example(sheet) -> bool:
+    return bool(_EXAMPLE_SHEET.search(sheet.name))
+
+
 def route_file(path: Path, file_name: str) -> Identity:
     try:
         sheets = read_workbook(path, max_rows=ROUTING_ROWS)
     except UnreadableFile as exc:
         return Identity(reason_code=exc.code, detail=exc.detail)
-    return identify(file_name, sheets)
+    return identify(file_name, [s for s in sheets if not _is_example(s)])
 
 
 def read_submission(path: Path, file_name: str) -> ParsedSubmission:
@@ -42,12 +52,18 @@ def read_submission(path: Path, file_name: str) -> ParsedSubmission:
         sheets = read_workbook(path)
     except UnreadableFile as exc:
         return ParsedSubmission(Identity(reason_code=exc.code, detail=exc.detail))
+    examples = [s for s in sheets if _is_example(s)]
+    sheets = [s for s in sheets if not _is_example(s)]
     ident = identify(file_name, sheets)
     result = ParsedSubmission(ident)
     if ident.reason_code:
         return result
     for code, detail in ident.warnings:
         result.problems.append(Problem(None, None, "", detail, code))
+    for sheet in examples:
+        if find_table(sheet)[0] is not None:
+            result.problems.append(Problem(sheet.name, None, "", sheet.name,
+                                           "sheet_example_skipped"))
     for sheet in sheets:
         table, missing = find_table(sheet)
         if table is None:

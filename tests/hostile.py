@@ -355,6 +355,10 @@ def agency_full_thai_name(folder: Path) -> Expected:
         [1, "โครงการโรงเรือนอัจฉริยะ", "พิษณุโลก", 800000],
     ])
     ws.merge_cells("A1:D1")
+    example = wb.create_sheet("ตัวอย่างการกรอก", 0)  # first, as forms put it
+    for r in (["ลำดับ", "ชื่อโครงการ", "จังหวัด", "งบประมาณ (บาท)"],
+              [1, "โครงการตัวอย่าง", "กรุงเทพมหานคร", 999999]):
+        example.append(r)
     _save(wb, folder, "plan_final.xlsx")
     return Expected(b"plan_final.xlsx", "NSTDA", 2558, outcomes={"แผน": [(4, "accepted")]},
                     budget="800000.00")
