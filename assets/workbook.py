@@ -178,7 +178,8 @@ def _openable(path: Path) -> str | bytes:
         return path.read_bytes()
 
 
-def _place_errors(sheet: Sheet, errors: dict[tuple[int, int], str]) -> None:
+def _place_errors(sheet: Sheet, errors: dict[tuple[int, int], str],
+                  replace: bool = False) -> None:
     """The readers give an error cell (or a formula saved without its result) as empty;
     put back what Excel shows (#REF!) or the formula, so the row says what is wrong."""
     if not errors:
@@ -187,27 +188,34 @@ def _place_errors(sheet: Sheet, errors: dict[tuple[int, int], str]) -> None:
     for (r0, c0), text in errors.items():
         i = sheet.grid_row(r0 + 1)
         j = pos.get(c0)
-        if i is not None and j is not None and sheet.cells[j][i] is None:
+        if i is not None and j is not None and (replace or sheet.cells[j][i] is None):
             sheet.cells[j][i] = text
 
 
 _ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 
 
+_CALCEXT_TYPE = "{urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0}value-type"
+
+
 def _ods_merges(path: Path, sheets: list[Sheet]) -> None:
-    """Merged ranges of an .ods: cells spanning rows or columns in content.xml (its size
-    was measured by `precheck`). Repeated rows and cells are counted, never expanded."""
+    """Merged ranges and error cells of an .ods, from content.xml (its size was measured
+    by `precheck`). Repeated rows and cells are counted, never expanded. LibreOffice
+    marks a failed formula `calcext:value-type="error"` and the readers give its cached
+    number: what the cell shows (#DIV/0!, Err:502) is put back."""
     from xml.etree.ElementTree import iterparse
 
     by_name = {s.name: s for s in sheets}
     t = _ODS_TABLE
+    errors: dict[str, dict[tuple[int, int], str]] = {}
     try:
         with zipfile.ZipFile(_openable_file(path)) as zf, zf.open("content.xml") as fh:
-            sheet, row, col = None, -1, 0
+            sheet, row, col, name, error_at = None, -1, 0, None, None
             for event, el in iterparse(fh, events=("start", "end")):
                 tag = el.tag
                 if event == "start" and tag == t + "table":
-                    sheet, row = by_name.get(el.get(t + "name")), -1
+                    name = el.get(t + "name")
+                    sheet, row = by_name.get(name), -1
                 elif event == "start" and tag == t + "table-row":
                     row, col = row + 1, 0
                 elif event == "end" and tag == t + "table-row":
@@ -218,9 +226,17 @@ def _ods_merges(path: Path, sheets: list[Sheet]) -> None:
                     cols = int(el.get(t + "number-columns-spanned", "1"))
                     if sheet is not None and (rows > 1 or cols > 1):
                         sheet.merged.append((row, col, row + rows - 1, col + cols - 1))
+                    error_at = (row, col) if el.get(_CALCEXT_TYPE) == "error" else None
                     col += int(el.get(t + "number-columns-repeated", "1"))
-    except Exception:  # noqa: BLE001 - merges are a refinement; the values are already read
+                elif event == "end" and tag == t + "table-cell" and error_at is not None:
+                    text = "".join(el.itertext()).strip() or "#VALUE!"
+                    errors.setdefault(name, {})[error_at] = text
+                    error_at = None
+    except Exception:  # noqa: BLE001 - a refinement; the values are already read
         pass
+    for name, found in errors.items():
+        if name in by_name:
+            _place_errors(by_name[name], found, replace=True)
 
 
 def _openable_file(path: Path):

@@ -132,19 +132,29 @@ def merged_province_ods(folder: Path) -> Expected:
         c.addElement(P(text=str(value)))
         return c
 
+    error = TableCell(valuetype="float", value=7, formula="of:=1/0")
+    error.addElement(P(text="#DIV/0!"))
     for cells in ([cell("หน่วยงาน: สำนักงานรัฐมนตรี")], [cell(YEAR_TITLE.format(2559))],
                   [cell("ชื่อโครงการ"), cell("จังหวัด"), cell("งบประมาณ (บาท)")],
                   [cell("โครงการรัฐมนตรีพบประชาชน"), cell("ยะลา", numberrowsspanned=2),
                    cell("100")],
-                  [cell("โครงการวิทยาศาสตร์ชายแดนใต้"), CoveredTableCell(), cell("200")]):
+                  [cell("โครงการวิทยาศาสตร์ชายแดนใต้"), CoveredTableCell(), cell("200")],
+                  [cell("โครงการศูนย์เรียนรู้"), cell("ปัตตานี"), error]):
         tr = TableRow()
         for c in cells:
             tr.addElement(c)
         table.addElement(tr)
     doc.spreadsheet.addElement(table)
-    doc.save(str(folder / "OMIN_2559.ods"))
+    path = folder / "OMIN_2559.ods"
+    doc.save(str(path))
+    # LibreOffice marks a failed formula's cell as an error and keeps a number in it.
+    _patch_member(path, "content.xml", lambda d: d.replace(
+        b"<office:document-content ", b'<office:document-content xmlns:calcext="urn:org:'
+        b'documentfoundation:names:experimental:calc:xmlns:calcext:1.0" ', 1).replace(
+        b'office:value="7"', b'office:value="7" calcext:value-type="error"', 1))
     return Expected(b"OMIN_2559.ods", "OMIN", 2559, outcomes={"แผน": [
-        (4, "accepted"), (5, "accepted")]}, budget="300.00")
+        (4, "accepted"), (5, "accepted"), (6, "rejected")]},
+        problems={("แผน", 6, "C", "cell_error")}, budget="300.00")
 
 
 # -------------------------------------------------------------- headers over two rows
