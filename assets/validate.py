@@ -269,7 +269,7 @@ def _parse_cells(v: dict[str, str | None], multiplier: int,
         e_state = "before_start"
     record = {"name_state": n_state, "province_state": p_state, "budget_state": b_state,
               "start_state": s_state, "end_state": e_state}
-    text_errors = [f for f in TEXT_FIELDS if excel_error(v.get(f))]
+    text_errors = [f for f in ("seq", *TEXT_FIELDS) if excel_error(v.get(f))]
     parsed_values = {
         "name": name, "codes": codes, "nationwide": nationwide, "budget": amount.value,
         "start": start.value, "end": end.value, "text_errors": text_errors,

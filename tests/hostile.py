@@ -437,12 +437,14 @@ def error_cells(folder: Path) -> Expected:
         [1, "โครงการศูนย์วิทยาศาสตร์", "ตรัง", "#REF!", None],
         [2, "โครงการห้องสมุดวิทยาศาสตร์", "#N/A", 1000, None],
         [3, "โครงการวิทยาศาสตร์ชุมชน", "ตรัง", 2000, "#DIV/0!"],
+        ["#REF!", "โครงการศูนย์การเรียนรู้", "ตรัง", 500, None],  # a running number lost
     ])
     _save(wb, folder, "OPS_2558.xlsx")
     return Expected(b"OPS_2558.xlsx", "OPS", 2558, outcomes={"แผน": [
-        (4, "rejected"), (5, "rejected"), (6, "accepted")]},
+        (4, "rejected"), (5, "rejected"), (6, "accepted"), (7, "accepted")]},
         problems={("แผน", 4, "D", "cell_error"), ("แผน", 5, "C", "cell_error"),
-                  ("แผน", 6, "E", "cell_error_text")}, budget="2000.00")
+                  ("แผน", 6, "E", "cell_error_text"), ("แผน", 7, "A", "cell_error_text")},
+        budget="2500.00")
 
 
 def error_cells_from_formulas(folder: Path) -> Expected:
