@@ -132,6 +132,10 @@ def field_for_header(text: str) -> str | None:
         return None
     if key in _LOOKUP:
         return _LOOKUP[key]
+    # "ปีงบประมาณ 2557" alone heads a fiscal-year column (under a budget group heading
+    # it only qualifies the budget: parse._map_stacked skips it there).
+    if key.startswith(("ปีงบ", "fiscalyear")):
+        return "fiscal_year"
     base, inside = _strip_noise(key)
     if not base:
         return None
