@@ -95,19 +95,6 @@ def _header_text(sheet: Sheet, covered: dict, i: int, j: int, across: bool) -> s
     return "" if is_blank(v) else clean_text(v)
 
 
-def map_header(cells: list[str | None]) -> tuple[dict[str, int], dict[str, str]]:
-    fields: dict[str, int] = {}
-    headers: dict[str, str] = {}
-    for pos, text in enumerate(cells):
-        if is_blank(text):
-            continue
-        name = field_for_header(str(text))
-        if name and name not in fields:  # first column wins when a header repeats
-            fields[name] = pos
-            headers[name] = clean_text(text)
-    return fields, headers
-
-
 _TOTAL_WORDS = re.compile(r"รวม|ทั้งสิ้น|total", re.IGNORECASE)
 _YEARS = re.compile(r"(?:25|26)[0-9]{2}|(?:19|20)[0-9]{2}")
 

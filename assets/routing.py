@@ -12,11 +12,8 @@ routed by its name when the name names an agency and a fiscal year (DESIGN.md,
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 from collections.abc import Iterable
-from contextlib import ExitStack
 from pathlib import Path
 
 from stiplan.assets.isolation import DEFAULT_TIMEOUT_S, Crashed, run_isolated
@@ -42,25 +39,6 @@ def by_name(name: str, route: Route) -> Route:
     return Route(agency, route.route_code, route.route_detail, year)
 
 
-def _readable_path(f: InboxFile, links: ExitStack, state: dict) -> Path:
-    """A path the readers can open: the inbox path itself, or, when its name is not
-    UTF-8 (the Rust readers take text paths only) or its extension is odd, a link
-    named <hash><ext> in a private temporary folder."""
-    text = str(f.path.absolute())
-    try:
-        text.encode("utf-8")
-        if f.path.suffix.lower() == f.ext:
-            return f.path
-    except UnicodeEncodeError:
-        pass
-    if "dir" not in state:
-        state["dir"] = links.enter_context(tempfile.TemporaryDirectory(prefix="stiplan-route-"))
-    link = Path(state["dir"]) / f"{f.submission_id}{f.ext}"
-    if not link.is_symlink():
-        os.symlink(os.fsencode(f.path.absolute()), link)
-    return link
-
-
 def route_files(files: Iterable[InboxFile], registry: Registry,
                 timeout: float = DEFAULT_TIMEOUT_S) -> dict[str, Route]:
     files = sorted(files, key=lambda f: (f.mtime_ns, f.name, f.raw))
@@ -75,10 +53,8 @@ def route_files(files: Iterable[InboxFile], registry: Registry,
             routes[f.submission_id] = Route(None, "file_type_unsupported", f"'{shown}'")
         else:
             todo[f.submission_id] = f
-    with ExitStack() as links:
-        state: dict = {}
-        jobs = [(_readable_path(f, links, state), f.name) for f in todo.values()]
-        found = run_isolated(route_file, jobs, timeout=timeout)
+    # A name that is not UTF-8 is opened from its bytes by the reader (workbook._openable).
+    found = run_isolated(route_file, [(f.path, f.name) for f in todo.values()], timeout=timeout)
     fresh: dict[str, Route] = {}
     for (sid, f), ident in zip(todo.items(), found, strict=True):
         if isinstance(ident, Crashed):

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import re
 
+from stiplan.assets.provinces import parse_provinces
 from stiplan.assets.text import clean_text, header_key
+from stiplan.schemas.reference import REGION_OR_CLUSTER_NAMES, match_agency
 
 _THAI_LEAD = re.compile(r"^(?:ผล|ยอด)?รวม(?:ยอด)?")
 _ALONE = frozenset({"ทั้งสิ้น", "ทั้งหมด", "ยอดรวม", "ผลรวม", "รวม"})
@@ -63,9 +65,6 @@ def total_label(value: object, headings: list[str] = ()) -> bool:
 
 
 def _names_agency_or_province(text: str) -> bool:
-    from stiplan.assets.provinces import parse_provinces
-    from stiplan.schemas.reference import match_agency
-
     if match_agency(text):
         return True
     parsed = parse_provinces(text)
@@ -80,8 +79,6 @@ _NUMBERED_SECTION = re.compile(
 def section_label(value: object) -> bool:
     """A numbered section heading (`ยุทธศาสตร์ที่ 1 …`, `แผนงานที่ 2`) or a region or
     cluster name: on a row with a figure and no province, the section's subtotal."""
-    from stiplan.schemas.reference import REGION_OR_CLUSTER_NAMES
-
     try:
         text = clean_text(value)
     except Exception:  # noqa: BLE001

@@ -79,7 +79,7 @@ class Problem:
 
 
 def _names_no_province(value: str | None) -> bool:
-    parsed = _parse_province_cell(value)
+    parsed = _province_cell(value)
     return not (parsed.codes or parsed.nationwide)
 
 
@@ -176,31 +176,23 @@ _DETAIL = re.compile(rf"(?<![^\s,;/()]){_DETAIL_PREFIX}\s*(?:(?!จ\s*\.|จั�
 _STARTS_WITH_DETAIL = re.compile(_DETAIL_PREFIX)
 
 
-# A sheet repeats few distinct province, budget and date texts: parse each once.
-_cached_amount = lru_cache(maxsize=65536)(parse_amount)
-_cached_date = lru_cache(maxsize=65536)(parse_date)
-_clean_text = lru_cache(maxsize=65536)(clean_text)  # strategy, target group… repeat
+def _per_distinct_value(fn):
+    """`fn` computed once per distinct cell value: a sheet repeats few distinct province,
+    budget, date and text cells. An unhashable value is computed each time."""
+    cached = lru_cache(maxsize=65536)(fn)
+
+    def call(*args):
+        try:
+            return cached(*args)
+        except TypeError:
+            return fn(*args)
+
+    return call
 
 
-def _amount(value, multiplier: int):
-    try:
-        return _cached_amount(value, multiplier)
-    except TypeError:  # an unhashable cell value
-        return parse_amount(value, multiplier)
-
-
-def _date(value):
-    try:
-        return _cached_date(value)
-    except TypeError:
-        return parse_date(value)
-
-
-def _province_cell(value) -> ProvinceParse:
-    try:
-        return _cached_province_cell(value)
-    except TypeError:
-        return _parse_province_cell(value)
+_amount = _per_distinct_value(parse_amount)
+_date = _per_distinct_value(parse_date)
+_clean_text = _per_distinct_value(clean_text)
 
 
 def _parse_province_cell(value) -> ProvinceParse:
@@ -325,4 +317,4 @@ def mark_duplicates(rows: list[Row]) -> None:
 
 
 
-_cached_province_cell = lru_cache(maxsize=65536)(_parse_province_cell)
+_province_cell = _per_distinct_value(_parse_province_cell)

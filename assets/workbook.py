@@ -19,10 +19,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from stiplan.assets.xlsx_package import (
-    MAX_MEMBERS,
     Package,
     PackageRefused,
-    inflate_chunks,
+    inflate_all,
     measure,
     repaired_copy,
 )
@@ -88,7 +87,7 @@ def precheck(path: Path) -> Package | None:
         return None  # OLE2, not a zip; sizes are bounded by the file itself
     try:
         if suffix == ".ods":
-            _inflate_all(path)
+            inflate_all(path)
             return None
         return measure(path)
     except PackageRefused as exc:
@@ -97,17 +96,6 @@ def precheck(path: Path) -> Package | None:
         raise UnreadableFile("file_unreadable", f"not a valid {suffix} file: {exc}") from exc
     except Exception as exc:  # noqa: BLE001 - any zip damage is the file's fault
         raise UnreadableFile("file_unreadable", f"{type(exc).__name__}: {exc}") from exc
-
-
-def _inflate_all(path: Path) -> None:
-    budget = [0]
-    with zipfile.ZipFile(path) as zf:
-        infos = zf.infolist()
-        if len(infos) > MAX_MEMBERS:
-            raise PackageRefused(f"{len(infos):,} members in the package")
-        for info in infos:
-            for _ in inflate_chunks(zf, info, budget):
-                pass
 
 
 def read_workbook(path: Path, max_rows: int | None = None) -> list[Sheet]:

@@ -227,20 +227,33 @@ def _measure_text(facts: SheetFacts, text: bytes) -> None:
                                      if value else "") or "#VALUE!"
 
 
+def _members(zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    infos = zf.infolist()
+    if len(infos) > MAX_MEMBERS:
+        raise PackageRefused(f"{len(infos):,} members in the package")
+    return [info for info in infos if not info.is_dir()]
+
+
+def inflate_all(path: Path) -> None:
+    """Inflate every member of any zip package (.ods) under the same caps, so a bomb is
+    refused on measured bytes before a reader sees it."""
+    budget = [0]
+    with zipfile.ZipFile(path) as zf:
+        for info in _members(zf):
+            for _ in inflate_chunks(zf, info, budget):
+                pass
+
+
 def measure(path: Path) -> Package:
     """Inflate and measure every member of an .xlsx/.xlsm (raises PackageRefused,
     zipfile.BadZipFile)."""
     budget = [0]
     with zipfile.ZipFile(path) as zf:
-        infos = zf.infolist()
-        if len(infos) > MAX_MEMBERS:
-            raise PackageRefused(f"{len(infos):,} members in the package")
+        infos = _members(zf)
         parts = _sheet_parts(zf, budget)
         by_part = {part: name for name, part in parts.items()}
         pkg = Package(sheets={})
         for info in infos:
-            if info.is_dir():
-                continue
             name = info.filename
             if name in by_part:
                 facts = SheetFacts(part=name)
