@@ -215,14 +215,18 @@ def find_table(sheet: Sheet) -> tuple[SheetTable | None, list[str]]:
     best_score = 0
     covered, _ = _merge_index(sheet)
     width = len(sheet.cells)
+    titles: list[str] = []  # of the rows above row i, grown as i moves down
+    years: set[int] = set()
     for i in range(min(sheet.height, HEADER_SEARCH_ROWS)):
+        if i:
+            above = title_texts(sheet, [i - 1])
+            titles += above
+            years |= {y for t in above if (y := fiscal_year_from_text(t))}
         stack = [[_header_text(sheet, covered, i, j, across=True) for j in range(width)]]
         own = {clean_text(v) for v in sheet.row(i) if not is_blank(v)}
         if not own:
             continue
-        titles = title_texts(sheet, range(i))
-        years = {y for t in titles if (y := fiscal_year_from_text(t))}
-        year = years.pop() if len(years) == 1 else None
+        year = next(iter(years)) if len(years) == 1 else None
         fields, headers = _map_stacked(stack, year)
         # A title merged across the table (one text) never starts a header of several rows.
         if len(own) > 1:
@@ -238,7 +242,7 @@ def find_table(sheet: Sheet) -> tuple[SheetTable | None, list[str]]:
             fields, headers = _map_stacked(stack, year)
         present = [f for f in REQUIRED if f in fields]
         if len(present) == len(REQUIRED):
-            return SheetTable(sheet, i, fields, headers, _unit(headers, titles), titles,
+            return SheetTable(sheet, i, fields, headers, _unit(headers, titles), list(titles),
                               header_rows=len(stack)), []
         # A partial header: project name plus one more required field, or two of them.
         if len(present) >= 2 and len(present) > best_score:
