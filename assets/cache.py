@@ -4,12 +4,20 @@ The same bytes always parse the same way, so a partition re-run only reads the
 workbooks it has not read before. An entry is written aside and renamed into
 place, so a kill leaves it whole or absent; an entry that cannot be read back
 (a crash of the machine itself, a Python upgrade) is a cache miss, never an error.
+
+Beside each entry sits its digest (`<id>.json`): what the merge and the agency
+metadata need of a submission without its rows, so that an agency whose files did
+not change costs the merge a few bytes, not its whole parsed workbook.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from stiplan.assets.faults import checkpoint
@@ -17,9 +25,55 @@ from stiplan.assets.identify import Identity
 from stiplan.assets.isolation import Crashed, run_isolated
 from stiplan.assets.submission import PARSER_VERSION, ParsedSubmission, read_submission
 
+PREVIEW_ROWS = 20  # rejected rows a digest keeps for the agency's metadata
 
-def _path(cache_dir: Path, submission_id: str) -> Path:
-    return cache_dir / f"v{PARSER_VERSION}" / f"{submission_id}.pkl"
+
+@dataclass(frozen=True)
+class Digest:
+    """A parsed submission without its rows."""
+
+    agency_code: str | None
+    fiscal_year: int | None
+    reason_code: str | None
+    detail: str
+    outcomes: dict[str, int] = field(default_factory=dict)
+    budget_accepted: str = "0"  # exact baht, as text
+    rejected_preview: list[tuple[str, int, str]] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> bool:
+        return self.reason_code is not None
+
+    @property
+    def rows_read(self) -> int:
+        return sum(self.outcomes.values())
+
+
+def digest_of(parsed: ParsedSubmission) -> Digest:
+    ident = parsed.identity
+    outcomes = Counter(r.outcome for r in parsed.rows)
+    budget = sum((r.budget for r in parsed.rows if r.outcome == "accepted"), Decimal(0))
+    preview = [(r.sheet, r.row_number, r.reason_code) for r in parsed.rows
+               if r.outcome == "rejected"][:PREVIEW_ROWS]
+    return Digest(ident.agency_code, ident.fiscal_year, ident.reason_code, ident.detail,
+                  dict(sorted(outcomes.items())), str(budget), preview)
+
+
+def _path(cache_dir: Path, submission_id: str, suffix: str = ".pkl") -> Path:
+    return cache_dir / f"v{PARSER_VERSION}" / f"{submission_id}{suffix}"
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # see lock.sweep
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+        checkpoint("parse-write")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def load(cache_dir: Path, submission_id: str) -> ParsedSubmission | None:
@@ -35,18 +89,45 @@ def load(cache_dir: Path, submission_id: str) -> ParsedSubmission | None:
     return parsed if isinstance(parsed, ParsedSubmission) else None
 
 
-def store(cache_dir: Path, submission_id: str, parsed: ParsedSubmission) -> None:
-    path = _path(cache_dir, submission_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # see lock.sweep
+def load_digest(cache_dir: Path, submission_id: str) -> Digest | None:
     try:
-        with open(tmp, "wb") as fh:
-            pickle.dump(parsed, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        checkpoint("parse-write")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        data = json.loads(_path(cache_dir, submission_id, ".json").read_text("utf-8"))
+        data["rejected_preview"] = [tuple(x) for x in data["rejected_preview"]]
+        return Digest(**data)
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+
+
+def store(cache_dir: Path, submission_id: str, parsed: ParsedSubmission) -> Digest:
+    """The entry first, its digest second: a digest never stands without its entry."""
+    _write(_path(cache_dir, submission_id),
+           pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
+    digest = digest_of(parsed)
+    _store_digest(cache_dir, submission_id, digest)
+    return digest
+
+
+def _store_digest(cache_dir: Path, submission_id: str, digest: Digest) -> None:
+    _write(_path(cache_dir, submission_id, ".json"),
+           json.dumps(asdict(digest), ensure_ascii=False, sort_keys=True).encode())
+
+
+def _crashed(detail: str) -> ParsedSubmission:
+    return ParsedSubmission(Identity(reason_code="reader_crashed", detail=detail))
+
+
+def _parse(cache_dir: Path, todo: list[tuple[str, Path, str]]) -> dict[str, ParsedSubmission]:
+    out = {}
+    results = run_isolated(read_submission, [(path, name) for _, path, name in todo])
+    for (sid, _, _), parsed in zip(todo, results, strict=True):
+        if isinstance(parsed, Crashed):
+            # Not cached: a crash may be the machine's (memory), so try again next run.
+            parsed = _crashed(parsed.detail)
+        else:
+            store(cache_dir, sid, parsed)
+            checkpoint("parse")
+        out[sid] = parsed
+    return out
 
 
 def parse_all(cache_dir: Path, jobs: list[tuple[str, Path, str]]) -> dict[str, ParsedSubmission]:
@@ -59,20 +140,37 @@ def parse_all(cache_dir: Path, jobs: list[tuple[str, Path, str]]) -> dict[str, P
             out[sid] = cached
         else:
             todo.append((sid, path, name))
-    results = run_isolated(read_submission, [(path, name) for _, path, name in todo])
-    for (sid, _, _), parsed in zip(todo, results, strict=True):
-        if isinstance(parsed, Crashed):
-            # Not cached: a crash may be the machine's (memory), so try again next run.
-            parsed = ParsedSubmission(Identity(reason_code="reader_crashed", detail=parsed.detail))
-        else:
-            store(cache_dir, sid, parsed)
-            checkpoint("parse")
-        out[sid] = parsed
+    out.update(_parse(cache_dir, todo))
     return out
+
+
+def digest_all(cache_dir: Path, jobs: list[tuple[str, Path, str]]) -> dict[str, Digest]:
+    """Like `parse_all`, but only the digests: a cached submission's rows are not loaded."""
+    out: dict[str, Digest] = {}
+    todo = []
+    for sid, path, name in jobs:
+        digest = load_digest(cache_dir, sid)
+        if digest is None and (parsed := load(cache_dir, sid)) is not None:
+            digest = digest_of(parsed)  # an entry from before digests, or a kill between
+            _store_digest(cache_dir, sid, digest)
+        if digest is not None:
+            out[sid] = digest
+        else:
+            todo.append((sid, path, name))
+    out.update({sid: digest_of(parsed) for sid, parsed in _parse(cache_dir, todo).items()})
+    return out
+
+
+def _jobs(p, registry, files: list[dict]) -> list[tuple[str, Path, str]]:
+    return [(f["submission_id"], registry.archived(f["submission_id"], p.archive),
+             f["file_name"]) for f in files]
 
 
 def parse_registered(p, registry, files: list[dict]) -> dict[str, ParsedSubmission]:
     """Parse registered files (rows of `Registry.files`) from their archived bytes."""
-    return parse_all(p.parsed, [(f["submission_id"],
-                                 registry.archived(f["submission_id"], p.archive),
-                                 f["file_name"]) for f in files])
+    return parse_all(p.parsed, _jobs(p, registry, files))
+
+
+def digest_registered(p, registry, files: list[dict]) -> dict[str, Digest]:
+    """The digests of registered files, parsing those not read before."""
+    return digest_all(p.parsed, _jobs(p, registry, files))

@@ -172,6 +172,8 @@ def sweep(p: Paths) -> None:
         f.unlink(missing_ok=True)
     for f in (p.work / "outputs").glob(".*.tmp"):
         f.unlink(missing_ok=True)
+    for d in p.merged.glob(".*.tmp"):  # shares being kept (assets/merge.py)
+        shutil.rmtree(d, ignore_errors=True)
     now = time.time()
     if p.outputs.is_dir():
         for d in list(p.outputs.iterdir()):

@@ -1,118 +1,143 @@
 """Merge every submission into the working plan database.
 
-The working database is rebuilt whole from the registry and the parsed
-submissions on every merge. That makes a merge deterministic: the same files
-give the same tables, bit for bit, which is what idempotence needs.
+The plan is built from one share per agency and fiscal year: the chain of that
+agency's versions for the year (`chain_tables`). A share depends only on the
+chain's files, so it is kept (`warehouse/.work/merged/`, Parquet) and a merge
+after one agency resubmits rebuilds that agency's share alone; the others are
+read back as they were. The working database is then written whole from the
+shares, so the same files still give the same tables, bit for bit, whatever was
+kept: that is what idempotence needs.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 from collections import defaultdict
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
+from stiplan.assets.cache import Digest
 from stiplan.assets.candidates import find_candidates
 from stiplan.assets.database import fsync_dir, fsync_file
 from stiplan.assets.faults import checkpoint
 from stiplan.assets.identity import assign_ids, province_key, split_budget
 from stiplan.assets.routing import UNOPENABLE
-from stiplan.assets.submission import ParsedSubmission
+from stiplan.assets.submission import PARSER_VERSION, ParsedSubmission
 from stiplan.schemas.reasons import REASONS, describe
 from stiplan.schemas.reference import AGENCIES, PROVINCES
 from stiplan.schemas.warehouse import SUMMARIES, TABLES
 
+MERGE_VERSION = "1"  # bump when a share's contents change, so kept shares are rebuilt
 SATANG = Decimal("0.01")
+# The tables each agency-year share holds; the rest are the plan's own.
+SHARE_TABLES = ("source_rows", "row_problems", "projects", "project_provinces",
+                "submission_changes")
+_ARROW = {"VARCHAR": pa.string(), "INTEGER": pa.int32(), "BOOLEAN": pa.bool_(),
+          "DATE": pa.date32(), "DOUBLE": pa.float64(), "DECIMAL(18,2)": pa.decimal128(18, 2)}
+# the projects of a share carry their provinces, for the duplicate review
+_PROVINCE_CODES = ("province_codes", pa.list_(pa.string()))
 
 
 def _satang(d: Decimal) -> int:
     return int((d / SATANG).to_integral_value())
 
 
-def _baht(satang: int) -> str:
-    sign = "-" if satang < 0 else ""
-    whole, cents = divmod(abs(satang), 100)
-    return f"{sign}{whole}.{cents:02d}"
+def _money(satang: int) -> Decimal:
+    """Satang as an exact two-place Decimal (what DECIMAL(18,2) holds)."""
+    return Decimal(satang).scaleb(-2)
 
 
-def build_tables(files: list[dict], arrivals: list[dict],
-                 parsed: dict[str, ParsedSubmission]) -> dict[str, list[dict]]:
-    """All contract tables as lists of records (pure; no database)."""
-    submissions, chains = _submissions(files, parsed)
-    source_rows: list[dict] = []
-    problems: list[dict] = []
-    projects: list[dict] = []
-    shares: list[dict] = []
-    changes: list[dict] = []
-    for (agency, year), chain in sorted(chains.items()):
-        versions = [parsed[sid] for sid in chain]
-        keys = [[(r.name_key, province_key(r.province_codes, r.nationwide))
-                 for r in v.rows if r.outcome == "accepted"] for v in versions]
-        ids = assign_ids(agency, year, keys)
-        accepted = [{pid: r for pid, r in zip(version_ids, [r for r in v.rows
-                                                             if r.outcome == "accepted"],
-                                               strict=True)}
-                    for v, version_ids in zip(versions, ids, strict=True)]
-        for pos in range(1, len(chain)):
-            changes += _changes(chain[pos - 1], chain[pos], accepted[pos - 1], accepted[pos])
-        for pos, (sid, version, version_ids) in enumerate(zip(chain, versions, ids, strict=True)):
-            current = pos == len(chain) - 1
-            row_ids: list[str | None] = []
-            it = iter(version_ids)
-            for r in version.rows:
-                if r.outcome == "accepted":
-                    row_ids.append(next(it))
-                elif r.outcome == "duplicate":
-                    row_ids.append(row_ids[r.duplicate_of])
-                else:
-                    row_ids.append(None)
-            for r, pid in zip(version.rows, row_ids, strict=True):
-                source_rows.append({
-                    "submission_id": sid, "sheet": r.sheet, "row_number": r.row_number,
-                    "outcome": r.outcome,
-                    "reason": describe(r.reason_code) if r.reason_code else None,
-                    "reason_code": r.reason_code, "project_id": pid})
-                if current and r.outcome == "accepted":
-                    projects.append(_project(pid, agency, year, sid, r))
-                    if not r.nationwide:
-                        for code, share in split_budget(_satang(r.budget), list(r.province_codes)):
-                            shares.append({"project_id": pid, "province_code": code,
-                                           "budget_share_baht": _baht(share)})
-            for p in version.problems:
-                reason = REASONS[p.code]
-                problems.append({
-                    "submission_id": sid, "sheet": p.sheet, "row_number": p.row_number,
-                    "column": p.column or None, "value": p.value, "code": p.code,
-                    "severity": reason.severity, "message_th": reason.th,
-                    "message_en": reason.en})
-    candidates = find_candidates(projects)
-    for p in projects:
-        del p["province_codes"]
-    return {
-        "agencies": [{"code": a.code, "abbr_th": a.abbr_th or None, "name_th": a.name_th,
-                      "name_en": a.name_en} for a in AGENCIES],
-        "provinces": [{"code": p.code, "name_th": p.name_th, "name_en": p.name_en,
-                       "region": p.region, "region_th": p.region_th, "region_4": p.region_4,
-                       "cluster_th": p.cluster_th, "cluster_en": p.cluster_en}
-                      for p in PROVINCES],
-        "submissions": submissions,
-        "arrivals": [{k: a[k] for k in ("submission_id", "file_name", "seen_at")}
-                     for a in arrivals],
-        "source_rows": source_rows,
-        "row_problems": problems,
-        "projects": projects,
-        "project_provinces": shares,
-        "duplicate_candidates": candidates,
-        "submission_changes": changes,
-    }
+def _schema(table: str) -> pa.Schema:
+    fields = [pa.field(c, _ARROW[t]) for c, t in TABLES[table]]
+    if table == "projects":
+        fields.append(pa.field(*_PROVINCE_CODES))
+    return pa.schema(fields)
 
 
-def _changes(prev_sid: str, sid: str, before: dict, after: dict) -> list[dict]:
+class _Columns:
+    """A table built column by column (no dict per row)."""
+
+    def __init__(self, table: str):
+        self.schema = _schema(table)
+        self.cols: list[list] = [[] for _ in self.schema.names]
+
+    def add(self, *values) -> None:
+        for col, v in zip(self.cols, values, strict=True):
+            col.append(v)
+
+    def table(self) -> pa.Table:
+        return pa.Table.from_arrays([pa.array(c, type=f.type) for c, f in
+                                     zip(self.cols, self.schema, strict=True)],
+                                    schema=self.schema)
+
+
+# ----------------------------------------------------------------- one agency-year share
+
+
+def chain_tables(agency: str, year: int, chain: list[str],
+                 parsed: dict[str, ParsedSubmission]) -> dict[str, pa.Table]:
+    """The share of one agency and fiscal year: every row of every version in `chain`
+    (oldest first) with its outcome, the problems, the current version's projects and
+    province shares, and what each resubmission changed (pure; no files)."""
+    source_rows, problems = _Columns("source_rows"), _Columns("row_problems")
+    projects, shares = _Columns("projects"), _Columns("project_provinces")
+    changes = _Columns("submission_changes")
+    versions = [parsed[sid] for sid in chain]
+    accepted_rows = [[r for r in v.rows if r.outcome == "accepted"] for v in versions]
+    ids = assign_ids(agency, year, [[(r.name_key, province_key(r.province_codes, r.nationwide))
+                                     for r in rows] for rows in accepted_rows])
+    accepted = [dict(zip(version_ids, rows, strict=True))
+                for rows, version_ids in zip(accepted_rows, ids, strict=True)]
+    for pos in range(1, len(chain)):
+        _changes(changes, chain[pos - 1], chain[pos], accepted[pos - 1], accepted[pos])
+    reasons = {}
+    for pos, (sid, version, version_ids) in enumerate(zip(chain, versions, ids, strict=True)):
+        current = pos == len(chain) - 1
+        row_ids: list[str | None] = []
+        it = iter(version_ids)
+        for r in version.rows:
+            if r.outcome == "accepted":
+                pid = next(it)
+            elif r.outcome == "duplicate":
+                pid = row_ids[r.duplicate_of]
+            else:
+                pid = None
+            row_ids.append(pid)
+            code = r.reason_code
+            if code and code not in reasons:
+                reasons[code] = describe(code)
+            source_rows.add(sid, r.sheet, r.row_number, r.outcome,
+                            reasons[code] if code else None, code, pid)
+            if current and r.outcome == "accepted":
+                satang = _satang(r.budget)
+                t = r.texts
+                projects.add(pid, year, agency, r.project_name, _money(satang), r.nationwide,
+                             t.get("strategy"), t.get("target_group"), r.start_date,
+                             r.end_date, t.get("contact_name"), t.get("contact_phone"),
+                             t.get("remarks"), sid, r.sheet, r.row_number,
+                             list(r.province_codes))
+                if not r.nationwide:
+                    for code_, share in split_budget(satang, list(r.province_codes)):
+                        shares.add(pid, code_, _money(share))
+        for p in version.problems:
+            reason = REASONS[p.code]
+            problems.add(sid, p.sheet, p.row_number, p.column or None, p.value, p.code,
+                         reason.severity, reason.th, reason.en)
+    return {"source_rows": source_rows.table(), "row_problems": problems.table(),
+            "projects": projects.table(), "project_provinces": shares.table(),
+            "submission_changes": changes.table()}
+
+
+def _changes(out: _Columns, prev_sid: str, sid: str, before: dict, after: dict) -> None:
     """What a resubmission changed against the version it superseded."""
-    out = []
     for pid in sorted(before.keys() | after.keys()):
         b, a = before.get(pid), after.get(pid)
         if b is None:
@@ -127,31 +152,107 @@ def _changes(prev_sid: str, sid: str, before: dict, after: dict) -> list[dict]:
             change = "renamed"
         else:
             continue
-        out.append({
-            "submission_id": sid, "previous_submission_id": prev_sid, "project_id": pid,
-            "change": change, "project_name": (a or b).project_name,
-            "budget_before": _baht(_satang(b.budget)) if b else None,
-            "budget_after": _baht(_satang(a.budget)) if a else None,
-            "provinces_before": province_key(b.province_codes, b.nationwide) if b else None,
-            "provinces_after": province_key(a.province_codes, a.nationwide) if a else None,
-        })
+        out.add(sid, prev_sid, pid, change, (a or b).project_name,
+                _money(_satang(b.budget)) if b else None,
+                _money(_satang(a.budget)) if a else None,
+                province_key(b.province_codes, b.nationwide) if b else None,
+                province_key(a.province_codes, a.nationwide) if a else None)
+
+
+# ----------------------------------------------------------------- kept shares
+
+
+def _share_dir(root: Path, agency: str, year: int, chain: list[str]) -> Path:
+    key = hashlib.sha256("\x1f".join([MERGE_VERSION, PARSER_VERSION, agency, str(year),
+                                      *chain]).encode()).hexdigest()[:24]
+    return root / f"{agency}-{year}-{key}"
+
+
+def _load_share(folder: Path) -> dict[str, pa.Table] | None:
+    try:
+        return {t: pq.read_table(folder / f"{t}.parquet", schema=_schema(t))
+                for t in SHARE_TABLES}
+    except (OSError, pa.ArrowException):
+        return None  # absent or damaged: built again
+
+
+def _store_share(folder: Path, tables: dict[str, pa.Table]) -> None:
+    """Written aside and renamed into place: whole or absent."""
+    tmp = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")  # see lock.sweep
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        for t in SHARE_TABLES:
+            pq.write_table(tables[t], tmp / f"{t}.parquet", compression="zstd")
+        shutil.rmtree(folder, ignore_errors=True)
+        os.rename(tmp, folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def plan_shares(root: Path | None, chains: dict[tuple[str, int], list[str]],
+                load_parsed: Callable[[list[str]], dict[str, ParsedSubmission]]
+                ) -> dict[tuple[str, int], dict[str, pa.Table]]:
+    """Every chain's share: kept ones read back, the others built (from the parsed
+    submissions `load_parsed` gives) and kept. With `root` None nothing is kept."""
+    out: dict[tuple[str, int], dict[str, pa.Table]] = {}
+    used = set()
+    for (agency, year), chain in sorted(chains.items()):
+        folder = _share_dir(root, agency, year, chain) if root else None
+        share = _load_share(folder) if folder else None
+        if share is None:
+            share = chain_tables(agency, year, chain, load_parsed(chain))
+            if folder:
+                _store_share(folder, share)
+        if folder:
+            used.add(folder.name)
+        out[(agency, year)] = share
+    if root and root.is_dir():  # shares of chains no longer in the plan
+        for old in root.iterdir():
+            if not old.name.startswith(".") and old.name not in used:
+                shutil.rmtree(old, ignore_errors=True)
     return out
 
 
-def _project(pid: str, agency: str, year: int, sid: str, r) -> dict:
-    return {
-        "project_id": pid, "fiscal_year": year, "agency_code": agency,
-        "project_name": r.project_name, "budget_baht": _baht(_satang(r.budget)),
-        "nationwide": r.nationwide, "strategy": r.texts.get("strategy"),
-        "target_group": r.texts.get("target_group"), "start_date": r.start_date,
-        "end_date": r.end_date, "contact_name": r.texts.get("contact_name"),
-        "contact_phone": r.texts.get("contact_phone"), "remarks": r.texts.get("remarks"),
-        "submission_id": sid, "sheet": r.sheet, "row_number": r.row_number,
-        "province_codes": r.province_codes,
-    }
+# ----------------------------------------------------------------- the whole plan
 
 
-def _submissions(files: list[dict], parsed: dict[str, ParsedSubmission]):
+def build_tables(files: list[dict], arrivals: list[dict], digests: dict[str, Digest],
+                 load_parsed: Callable[[list[str]], dict[str, ParsedSubmission]],
+                 keep: Path | None = None) -> dict[str, pa.Table | list[dict]]:
+    """All contract tables: the plan's own as lists of records, the shares' as Arrow."""
+    submissions, chains = _submissions(files, digests)
+    shares = plan_shares(keep, chains, load_parsed)
+    tables: dict[str, pa.Table | list[dict]] = {
+        t: pa.concat_tables([s[t] for s in shares.values()]) if shares
+        else _schema(t).empty_table() for t in SHARE_TABLES}
+    tables["duplicate_candidates"] = find_candidates(_review_rows(tables["projects"]))
+    tables["projects"] = tables["projects"].drop_columns([_PROVINCE_CODES[0]])
+    tables.update({
+        "agencies": [{"code": a.code, "abbr_th": a.abbr_th or None, "name_th": a.name_th,
+                      "name_en": a.name_en} for a in AGENCIES],
+        "provinces": [{"code": p.code, "name_th": p.name_th, "name_en": p.name_en,
+                       "region": p.region, "region_th": p.region_th, "region_4": p.region_4,
+                       "cluster_th": p.cluster_th, "cluster_en": p.cluster_en}
+                      for p in PROVINCES],
+        "submissions": submissions,
+        "arrivals": [{k: a[k] for k in ("submission_id", "file_name", "seen_at")}
+                     for a in arrivals],
+    })
+    return tables
+
+
+def _review_rows(projects: pa.Table) -> list[dict]:
+    cols = ["project_id", "agency_code", "fiscal_year", "project_name", "nationwide",
+            _PROVINCE_CODES[0]]
+    rows = projects.select(cols).to_pylist()
+    for r in rows:
+        r["province_codes"] = tuple(r["province_codes"])
+    return rows
+
+
+def _submissions(files: list[dict], digests: dict[str, Digest]):
     """Submission rows, and per (agency, year) the chain of versions taken, oldest first.
     Newer = first seen later; within one intake, later mtime, then name (the registry's
     order). A rejected file never supersedes."""
@@ -159,32 +260,29 @@ def _submissions(files: list[dict], parsed: dict[str, ParsedSubmission]):
     chains: dict[tuple[str, int], list[str]] = defaultdict(list)
     for f in files:  # registry order: received_at, mtime_ns, file_name
         sid = f["submission_id"]
-        p = parsed.get(sid)
+        d = digests.get(sid)
         row = {"submission_id": sid, "file_name": f["file_name"],
                "received_at": f["received_at"], "agency_code": f["agency_code"],
                "fiscal_year": None, "status": "rejected", "reason": None, "reason_code": None,
                "rows_read": 0, "rows_accepted": 0, "rows_rejected": 0, "rows_duplicate": 0,
                "supersedes": None}
-        if f["agency_code"] is None or p is None:
+        if f["agency_code"] is None or d is None:
             code = f["route_code"] or "file_unreadable"
             row["reason_code"], row["reason"] = code, describe(code, f["route_detail"] or "")
-        elif p.rejected:
-            ident = p.identity
-            row["agency_code"] = ident.agency_code or f["agency_code"]
-            row["fiscal_year"] = ident.fiscal_year
-            if row["fiscal_year"] is None and ident.reason_code in UNOPENABLE:
+        elif d.rejected:
+            row["agency_code"] = d.agency_code or f["agency_code"]
+            row["fiscal_year"] = d.fiscal_year
+            if row["fiscal_year"] is None and d.reason_code in UNOPENABLE:
                 row["fiscal_year"] = f["fiscal_year"]  # routed by its name (assets/routing.py)
-            row["reason_code"] = ident.reason_code
-            row["reason"] = describe(ident.reason_code, ident.detail)
+            row["reason_code"] = d.reason_code
+            row["reason"] = describe(d.reason_code, d.detail)
         else:
-            key = (p.identity.agency_code, p.identity.fiscal_year)
+            key = (d.agency_code, d.fiscal_year)
             row["agency_code"], row["fiscal_year"] = key
             row["status"] = "current"
-            counts = defaultdict(int)
-            for r in p.rows:
-                counts[r.outcome] += 1
-            row.update(rows_read=len(p.rows), rows_accepted=counts["accepted"],
-                       rows_rejected=counts["rejected"], rows_duplicate=counts["duplicate"])
+            n = d.outcomes
+            row.update(rows_read=d.rows_read, rows_accepted=n.get("accepted", 0),
+                       rows_rejected=n.get("rejected", 0), rows_duplicate=n.get("duplicate", 0))
             if chains[key]:
                 row["supersedes"] = chains[key][-1]
             chains[key].append(sid)
@@ -215,7 +313,7 @@ def _text(value) -> str:
     return str(value)
 
 
-def write_database(path: Path, tables: dict[str, list[dict]]) -> None:
+def write_database(path: Path, tables: dict[str, pa.Table | list[dict]]) -> None:
     """Write all tables into a fresh DuckDB file, then swap it in whole: a kill at any
     moment leaves `path` as it was or complete. The temporary file (and its WAL) is
     removed on failure; one a kill left behind is removed by the next writer
@@ -231,7 +329,9 @@ def write_database(path: Path, tables: dict[str, list[dict]]) -> None:
             for name, columns in TABLES.items():
                 ddl = ", ".join(f'"{c}" {t}' for c, t in columns)
                 con.execute(f"CREATE TABLE {name} ({ddl})")
-                frame = _frame(tables[name], name)  # noqa: F841 - read by DuckDB below
+                data = tables[name]
+                # Arrow shares are typed already; records go through text, cast exactly
+                frame = data if isinstance(data, pa.Table) else _frame(data, name)  # noqa: F841
                 select = ", ".join(f'CAST("{c}" AS {t})' for c, t in columns)
                 con.execute(f"INSERT INTO {name} SELECT {select} FROM frame")
                 checkpoint("merge")

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import dagster as dg
 
-from stiplan.assets.cache import parse_registered
+from stiplan.assets.cache import digest_registered
 from stiplan.assets.intake import agency_intake
 from stiplan.assets.names import md_cell, md_code
 from stiplan.assets.partitions import AGENCY_PARTITIONS
@@ -29,23 +29,22 @@ def agency_submissions(context: dg.AssetExecutionContext) -> dg.MaterializeResul
     p = paths()
     registry = Registry(p.registry)
     files = [f for a in context.partition_keys for f in registry.files(a)]
-    parsed = parse_registered(p, registry, files)
+    # Digests only: the rows of a file read before are not loaded for these figures.
+    digests = digest_registered(p, registry, files)
     outcomes: Counter = Counter()
     budget = Decimal(0)
     rejected_files, preview = [], []
     for f in files:
-        sub = parsed[f["submission_id"]]
+        sub = digests[f["submission_id"]]
         if sub.rejected:
-            reason = md_cell(describe(sub.identity.reason_code, sub.identity.detail))
+            reason = md_cell(describe(sub.reason_code, sub.detail))
             rejected_files.append(f"| {md_code(f['file_name'])} | {reason} |")
             continue
-        for row in sub.rows:
-            outcomes[row.outcome] += 1
-            if row.outcome == "accepted":
-                budget += row.budget
-            elif row.outcome == "rejected" and len(preview) < PREVIEW_ROWS:
-                preview.append(f"| {md_code(f['file_name'])} | {md_code(row.sheet)} | "
-                               f"{row.row_number} | {describe(row.reason_code)} |")
+        outcomes.update(sub.outcomes)
+        budget += Decimal(sub.budget_accepted)
+        for sheet, row_number, code in sub.rejected_preview[:PREVIEW_ROWS - len(preview)]:
+            preview.append(f"| {md_code(f['file_name'])} | {md_code(sheet)} | "
+                           f"{row_number} | {describe(code)} |")
     return dg.MaterializeResult(metadata={
         "files": len(files),
         "dagster/row_count": sum(outcomes.values()),

@@ -12,9 +12,10 @@ from contextlib import contextmanager
 from decimal import Decimal
 
 import dagster as dg
+import pyarrow.compute as pc
 
 from stiplan.assets import audit
-from stiplan.assets.cache import parse_registered
+from stiplan.assets.cache import digest_registered, parse_registered
 from stiplan.assets.database import fsync_dir, fsync_file, read_only
 from stiplan.assets.faults import checkpoint
 from stiplan.assets.intake import unrouted_files
@@ -77,15 +78,18 @@ def working_plan(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         registry = Registry(p.registry)
         files = registry.files()
         routed = [f for f in files if f["agency_code"] is not None]
-        parsed = parse_registered(p, registry, routed)
-        tables = build_tables(files, registry.arrivals(), parsed)
+        by_id = {f["submission_id"]: f for f in routed}
+        digests = digest_registered(p, registry, routed)
+        tables = build_tables(
+            files, registry.arrivals(), digests, keep=p.merged,
+            load_parsed=lambda sids: parse_registered(p, registry, [by_id[s] for s in sids]))
         write_database(p.working_plan, tables)
         checkpoint("merged")
-    total = sum((Decimal(r["budget_baht"]) for r in tables["projects"]), Decimal(0))
+    total = pc.sum(tables["projects"]["budget_baht"]).as_py() or Decimal(0)
     return dg.MaterializeResult(metadata={
-        "dagster/row_count": len(tables["projects"]),
+        "dagster/row_count": tables["projects"].num_rows,
         "submissions": len(tables["submissions"]),
-        "rows_read": len(tables["source_rows"]),
+        "rows_read": tables["source_rows"].num_rows,
         "budget_total_baht": float(total),
         "dagster/column_schema": dg.TableSchema(columns=[
             dg.TableColumn(c, t) for c, t in TABLES["projects"]]),

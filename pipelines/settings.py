@@ -37,6 +37,11 @@ class Paths:
         return self.work / "parsed"
 
     @property
+    def merged(self) -> Path:
+        """Each agency-year share of the plan, kept for the next merge."""
+        return self.work / "merged"
+
+    @property
     def outputs(self) -> Path:
         return self.warehouse / "outputs"
 
