@@ -1,17 +1,26 @@
-"""Benchmark: consolidate 16 agency workbooks with `stiplan run` vs. naive pandas.
+"""Benchmark: `stiplan run` on 16 agency workbooks vs. a naive pandas script, per the
+performance issue's "done when".
 
     .venv/bin/python benchmarks/consolidate.py [--rows 10000] [--agencies 16] [--out DIR]
+        [--skip-naive] [--skip-outputs] [--skip-incremental] [--skip-demo] [--no-results]
 
 1. Generates AGENCIES workbooks x ROWS project rows in the submission template
    (openpyxl write-only), cached in OUT/inbox-<A>x<R>/ with a manifest of the
-   expected row count and exact budget total; re-runs skip generation.
-2. Runs `stiplan run` on them in a child process (fresh warehouse, DAGSTER_HOME
-   unset): wall seconds, rows/s, peak memory (ru_maxrss of the largest single
-   process of the tree, and the sampled total RSS of the whole tree), then
-   checks the published `projects` count and budget sum with duckdb (read-only).
-3. Runs a naive pandas + openpyxl consolidation of the same files, also in a
-   child process, measured the same way.
-4. Prints a table and appends a dated section to benchmarks/results.md.
+   expected row count and exact budget total, and one agency's resubmission
+   `<CODE>_2555_revised.xlsx` (about 1 % of its budgets changed, two projects
+   dropped, two added), cached in OUT/revised-<R>/; re-runs skip generation.
+2. Times, each in a child process (DAGSTER_HOME unset) with its output lines
+   time-stamped as they arrive: `stiplan run --no-outputs` on a fresh warehouse
+   (to the published plan); `stiplan run` on a fresh warehouse (the whole run);
+   `stiplan run` again after the resubmission lands in that inbox (incremental);
+   `stiplan run` on the demo year (`stiplan demo`) on a fresh warehouse; and the
+   naive pandas + openpyxl consolidation. Peak memory: the sampled RSS and PSS of
+   the whole process tree, and ru_maxrss of its largest process. Each published
+   plan's `projects` count and budget sum are checked with duckdb (read-only).
+3. Prints the issue's figures with the target beside each (PASS/FAIL), the phase
+   split of every run (start-up+routing, reading, merge+audit+publish, outputs,
+   report+exit, from its progress lines), and appends a dated section to
+   benchmarks/results.md.
 
 See benchmarks/README.md for what is measured and the caveats.
 """
@@ -24,6 +33,7 @@ import json
 import os
 import platform
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -38,6 +48,8 @@ DATA = REPO / "schemas" / "data"
 GENERATOR_VERSION = 3  # bump when the generated content changes (invalidates the cache)
 FISCAL_YEAR = 2555
 SEED = 2555
+REVISED_DROPPED = 2  # projects the resubmission drops
+REVISED_ADDED = 2  # and adds
 
 TITLE = ("แผนบูรณาการงานด้านวิทยาศาสตร์ เทคโนโลยี และนวัตกรรมกับจังหวัด "
          f"ประจำปีงบประมาณ พ.ศ. {FISCAL_YEAR}")
@@ -192,14 +204,17 @@ def _thai_date(d: dt.date) -> str:
     return f"{d.day} {THAI_MONTHS[d.month - 1]} {d.year + 543}"
 
 
-def generate_rows(code: str, n: int, provinces: list[str], seed: int) -> list[list]:
-    """n project rows for one agency: unique names, 1-3 valid provinces, satang budgets."""
+def generate_rows(code: str, n: int, provinces: list[str], seed: int,
+                  extra: int = 0) -> list[list]:
+    """n project rows for one agency: unique names, 1-3 valid provinces, satang budgets.
+
+    With `extra`, that many more rows follow; the first n are the same either way."""
     rng = random.Random(f"{seed}-{code}")
     themes = THEMES.get(code, []) + GENERIC_THEMES[:1]
     seen: set[str] = set()
     n_shared = max(1, n // 400) if n >= 50 else 0  # ~0.25 % joint projects
     rows = []
-    while len(rows) < n:
+    while len(rows) < n + extra:
         shared = len(rows) < n_shared
         if shared:
             name = rng.choice(SHARED_NAMES)
@@ -244,13 +259,35 @@ def generate_rows(code: str, n: int, provinces: list[str], seed: int) -> list[li
     return rows
 
 
+def revised_rows(code: str, n: int, provinces: list[str], seed: int) -> list[list]:
+    """The agency's n rows as it would resubmit them: about 1 % of the budgets revised
+    (by -20 % .. +50 %), two projects dropped and two new ones added."""
+    rows = generate_rows(code, n, provinces, seed, extra=REVISED_ADDED)
+    base, added = rows[:n], rows[n:]
+    rng = random.Random(f"{seed}-{code}-revised")
+    dropped = set(rng.sample(range(n), min(REVISED_DROPPED, max(0, n - 1))))
+    kept = [r for i, r in enumerate(base) if i not in dropped]
+    for i in rng.sample(range(len(kept)), max(1, len(kept) // 100)):
+        factor = Decimal(rng.choice(("0.8", "0.9", "1.1", "1.25", "1.5")))
+        kept[i][3] = (kept[i][3] * factor).quantize(Decimal("0.01"))
+    return kept + added
+
+
 def write_workbook(args: tuple) -> dict:
-    """Write one agency's submission; returns its expected figures (runs in a worker)."""
-    code, label, n, provinces, path, seed = args
+    """Write one agency's submission; returns its expected figures (runs in a worker).
+
+    args: (code, label, rows, provinces, path, seed[, revised])."""
+    code, label, n, provinces, path, seed, *rest = args
+    revised = bool(rest and rest[0])
+    rows = (revised_rows if revised else generate_rows)(code, n, provinces, seed)
+    return write_submission(path, label, rows)
+
+
+def write_submission(path: Path, label: str, rows: list[list]) -> dict:
+    """The template's title rows, header, rows grouped under strategy sections, totals."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
-    rows = generate_rows(code, n, provinces, seed)
     # Group by strategy under section headings, as agencies do.
     by_strategy: dict[str, list[list]] = {s: [] for s in STRATEGIES}
     for row in rows:
@@ -319,10 +356,69 @@ def ensure_inbox(out: Path, n_rows: int, n_agencies: int) -> tuple[Path, dict, f
     return inbox, manifest, seconds
 
 
+def revision_counts(n: int) -> tuple[int, int]:
+    """(projects dropped, budgets revised) by `revised_rows` for n rows."""
+    dropped = min(REVISED_DROPPED, max(0, n - 1))
+    return dropped, max(1, (n - dropped) // 100)
+
+
+def ensure_revised(out: Path, code: str, n_rows: int) -> tuple[Path, dict, float | None]:
+    """One agency's resubmission `<CODE>_2555_revised.xlsx` (cached, outside the inbox):
+    (file, its figures, generation seconds or None if cached)."""
+    folder = out / f"revised-{n_rows}"
+    path = folder / f"{code}_{FISCAL_YEAR}_revised.xlsx"
+    manifest_path = folder / f"{code}.json"
+    if manifest_path.exists():
+        info = json.loads(manifest_path.read_text(encoding="utf-8"))
+        if (info.get("version") == GENERATOR_VERSION and path.is_file()
+                and path.stat().st_size == info.get("size")):
+            return path, info, None
+    provinces, agencies = load_reference()
+    label = dict(agencies)[code]
+    folder.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    info = write_workbook((code, label, n_rows, provinces, path, SEED, True))
+    seconds = time.perf_counter() - t0
+    dropped, changed = revision_counts(n_rows)
+    info.update(version=GENERATOR_VERSION, agency=code, size=path.stat().st_size,
+                dropped=dropped, added=REVISED_ADDED, budgets_changed=changed,
+                generation_seconds=round(seconds, 2))
+    manifest_path.write_text(json.dumps(info, ensure_ascii=False, indent=1), encoding="utf-8")
+    return path, info, seconds
+
+
+def prepare_demo(out: Path, stiplan: Path) -> tuple[Path, int, dict | None, str]:
+    """`stiplan demo --inbox OUT/inbox-demo` on an emptied folder (not timed), and the
+    plan it is written to produce: (inbox, its exit status, {"rows", "budget"} or None,
+    what went wrong)."""
+    inbox = out / "inbox-demo"
+    if inbox.exists():
+        shutil.rmtree(inbox)
+    r = subprocess.run([str(stiplan), "demo", "--inbox", str(inbox)], cwd=out,
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        return inbox, r.returncode, None, f"stiplan demo exited {r.returncode}:\n{r.stdout}{r.stderr}"
+    e = subprocess.run([sys.executable, "-c", "from stiplan.assets.demo import PROJECTS, "
+                        "BUDGET_BAHT; print(PROJECTS, BUDGET_BAHT)"],
+                       cwd=out, capture_output=True, text=True)
+    try:
+        rows, budget = e.stdout.split()
+        return inbox, 0, {"rows": int(rows), "budget": budget}, ""
+    except ValueError:
+        return inbox, 0, None, ("the demo's expected plan could not be read (not checked): "
+                                + (e.stderr.strip().splitlines() or ["?"])[-1])
+
+
 # ----------------------------------------------------------------------------- measuring
 
-def _tree_rss_proc(root: int) -> int:
-    """Total RSS (bytes) of `root` and all its descendants, from /proc."""
+HAVE_SMAPS_ROLLUP = Path("/proc/self/smaps_rollup").exists()  # Linux 4.14+
+PSS_EVERY = 5  # samples: PSS every 0.5 s
+
+
+def _tree_memory_proc(root: int, with_pss: bool = True) -> tuple[int, int | None]:
+    """Total RSS and, `with_pss`, PSS (bytes) of `root` and all its descendants, from
+    /proc (PSS from smaps_rollup: shared pages divided among the processes sharing them;
+    it costs the kernel a walk of the page tables, a few ms per sample)."""
     children: dict[int, list[int]] = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
@@ -335,81 +431,242 @@ def _tree_rss_proc(root: int) -> int:
         ppid = int(stat.rpartition(b")")[2].split()[1])
         children.setdefault(ppid, []).append(int(entry.name))
     page = os.sysconf("SC_PAGE_SIZE")
-    total, todo = 0, [root]
+    rss, pss, todo = 0, 0, [root]
     while todo:
         pid = todo.pop()
         todo.extend(children.get(pid, ()))
-        try:
+        try:  # a process that exits meanwhile counts for neither
             with open(f"/proc/{pid}/statm", "rb") as fh:
-                total += int(fh.read().split()[1]) * page
-        except (OSError, IndexError, ValueError):
-            pass
-    return total
+                p_rss = int(fh.read().split()[1]) * page
+            p_pss = 0
+            if HAVE_SMAPS_ROLLUP and with_pss:
+                with open(f"/proc/{pid}/smaps_rollup", "rb") as fh:
+                    p_pss = next(int(line.split()[1]) * 1024 for line in fh
+                                 if line.startswith(b"Pss:"))
+        except (OSError, IndexError, ValueError, StopIteration):
+            continue
+        rss += p_rss
+        pss += p_pss
+    return rss, (pss if HAVE_SMAPS_ROLLUP and with_pss else None)
 
 
-def _tree_rss_psutil(root: int) -> int:
+def _tree_memory_psutil(root: int, with_pss: bool = False) -> tuple[int, int | None]:
     import psutil
 
     try:
         proc = psutil.Process(root)
         procs = [proc, *proc.children(recursive=True)]
     except psutil.Error:
-        return 0
+        return 0, None
     total = 0
     for p in procs:
         try:
             total += p.memory_info().rss
         except psutil.Error:
             pass
-    return total
+    return total, None
 
 
 def _measure_main(argv: list[str]) -> int:
     """Hidden mode `--_measure JSON LOG -- CMD...`: run CMD, sample its tree, report.
 
-    Run in its own process so that RUSAGE_CHILDREN covers CMD's tree only."""
+    Run in its own process so that RUSAGE_CHILDREN covers CMD's tree only. CMD's
+    output (stdout and stderr) comes through a pipe: each line is stamped with the
+    seconds since CMD started as it arrives, written to LOG with the stamp and kept
+    in JSON for the phase split."""
     import resource
     import threading
 
     json_out, log, cmd = argv[0], argv[1], argv[3:]
-    try:
-        import psutil  # noqa: F401
-
-        sampler, how = _tree_rss_psutil, "psutil"
-    except ImportError:
-        sampler, how = _tree_rss_proc, "/proc"
-    peak = {"bytes": 0, "samples": 0}
+    if Path("/proc/self/statm").exists():
+        sampler, how = _tree_memory_proc, "/proc"
+    else:
+        sampler, how = _tree_memory_psutil, "psutil"
+    peak = {"rss": 0, "pss": 0, "samples": 0, "pss_samples": 0}
+    lines: list[tuple[float, str]] = []
     done = threading.Event()
-    with open(log, "wb") as fh:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT)
+    t0 = time.perf_counter()
+    try:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    except OSError as exc:
+        error = f"could not start {cmd[0]}: {exc}"
+        Path(log).write_text(error + "\n", encoding="utf-8")
+        Path(json_out).write_text(json.dumps({
+            "rc": -1, "seconds": 0.0, "maxrss_mb": 0.0, "tree_peak_mb": 0.0,
+            "tree_pss_mb": None, "samples": 0, "sampler": how, "lines": [(0.0, error)]}))
+        return 0
 
-        def sample() -> None:
-            while not done.is_set():
-                peak["bytes"] = max(peak["bytes"], sampler(proc.pid))
-                peak["samples"] += 1
-                done.wait(0.1)
+    def read() -> None:
+        with open(log, "wb") as fh:
+            for raw in proc.stdout:
+                t = time.perf_counter() - t0
+                fh.write(f"[+{t:8.2f} s] ".encode() + raw)
+                lines.append((round(t, 3), raw.decode("utf-8", "replace").rstrip("\r\n")))
 
-        thread = threading.Thread(target=sample, daemon=True)
-        thread.start()
-        rc = proc.wait()
-        wall = time.perf_counter() - t0
-        done.set()
-        thread.join()
+    def sample() -> None:
+        while not done.is_set():
+            # RSS every 0.1 s; PSS, dearer to read, every 0.5 s (about 1-2 % of a core)
+            rss, pss = sampler(proc.pid, peak["samples"] % PSS_EVERY == 0)
+            peak["rss"] = max(peak["rss"], rss)
+            if pss is not None:
+                peak["pss"] = max(peak["pss"], pss)
+                peak["pss_samples"] += 1
+            peak["samples"] += 1
+            done.wait(0.1)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    rc = proc.wait()
+    wall = time.perf_counter() - t0
+    done.set()
+    thread.join()
+    reader.join(timeout=30)  # a descendant that outlives CMD may hold the pipe open
+    if reader.is_alive():
+        lines.append((round(wall, 3), "(output still open 30 s after the exit: a "
+                                      "descendant kept it; later lines not recorded)"))
     maxrss_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB on Linux
     Path(json_out).write_text(json.dumps({
         "rc": rc, "seconds": wall, "maxrss_mb": maxrss_kb / 1024,
-        "tree_peak_mb": peak["bytes"] / 2**20, "samples": peak["samples"], "sampler": how,
-    }))
+        "tree_peak_mb": peak["rss"] / 2**20,
+        "tree_pss_mb": peak["pss"] / 2**20 if peak["pss_samples"] else None,
+        "samples": peak["samples"], "sampler": how, "lines": list(lines),
+    }, ensure_ascii=False))
     return 0
 
 
 def measure(cmd: list[str], env: dict, cwd: Path, log: Path) -> dict:
+    """Run CMD through the measuring wrapper; a wrapper failure is reported as exit -1."""
     result = cwd / ".measure.json"
+    result.unlink(missing_ok=True)
     load1 = os.getloadavg()[0]  # other work on the machine skews the timings
-    subprocess.run([sys.executable, __file__, "--_measure", str(result), str(log), "--", *cmd],
-                   env=env, cwd=cwd, check=True)
-    return {**json.loads(result.read_text()), "load1": load1}
+    r = subprocess.run([sys.executable, __file__, "--_measure", str(result), str(log), "--",
+                        *cmd], env=env, cwd=cwd)
+    try:
+        m = json.loads(result.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        m = {"rc": -1, "seconds": 0.0, "maxrss_mb": 0.0, "tree_peak_mb": 0.0,
+             "tree_pss_mb": None, "samples": 0, "sampler": "?",
+             "lines": [(0.0, f"the measuring wrapper exited {r.returncode} without a result")]}
+    return {**m, "load1": load1}
+
+
+# `stiplan run`'s progress lines (pipelines/run.py), which start the phases, and the
+# first line of its closing report.
+MARKERS = (
+    ("routing", re.compile(r"Routing the files")),
+    ("reading", re.compile(r"Reading \d+ agenc")),
+    ("merging", re.compile(r"Merging, auditing and publishing")),
+    ("outputs", re.compile(r"Writing the (plan books|outputs)")),
+    ("report", re.compile(r"New files:|Nothing new in the inbox|The plan was NOT published"
+                          r"|stiplan run failed|stiplan run: the warehouse")),
+)
+RICH_TIME = re.compile(r"\[\d{1,2}:\d\d:\d\d\]\s*")  # rich's console.log time column
+PHASES = ("start-up+routing", "reading", "merge+audit+publish", "outputs", "report+exit")
+
+
+def find_marks(lines: list) -> dict[str, float]:
+    """Seconds since start at which each marker line first arrived."""
+    marks: dict[str, float] = {}
+    for t, text in lines:
+        text = RICH_TIME.sub("", text.strip(), count=1)
+        for key, pattern in MARKERS:
+            if key not in marks and pattern.match(text):
+                marks[key] = t
+    return marks
+
+
+def phase_split(marks: dict[str, float], seconds: float) -> dict[str, float | None]:
+    """Seconds per phase: each from its marker to the next one present (or the exit);
+    None for a phase whose marker never came (skipped, or the run failed before)."""
+    starts = [("start-up+routing", 0.0), ("reading", marks.get("reading")),
+              ("merge+audit+publish", marks.get("merging")), ("outputs", marks.get("outputs")),
+              ("report+exit", marks.get("report"))]
+    present = [(k, t) for k, t in starts if t is not None]
+    split: dict[str, float | None] = dict.fromkeys(PHASES)
+    for (k, t), (_, t_next) in zip(present, [*present[1:], (None, seconds)], strict=True):
+        split[k] = max(0.0, t_next - t)
+    return split
+
+
+def verify_plan(plan: Path, rows: int, budget: Decimal) -> dict:
+    """The published plan's projects and budget against the expected figures."""
+    if not plan.exists():
+        return {"ok": False, "text": f"no published plan at {plan}"}
+    try:
+        import duckdb
+
+        con = duckdb.connect(str(plan), read_only=True)
+        try:
+            n, total = con.execute(
+                "SELECT count(*), coalesce(sum(budget_baht), 0) FROM projects").fetchone()
+            outcomes = dict(con.execute(
+                "SELECT outcome, count(*) FROM source_rows GROUP BY outcome").fetchall())
+            statuses = dict(con.execute(
+                "SELECT status, count(*) FROM submissions GROUP BY status").fetchall())
+            candidates = con.execute("SELECT count(*) FROM duplicate_candidates").fetchone()[0]
+        finally:
+            con.close()
+    except Exception as exc:  # noqa: BLE001 - the schema may be changing under us
+        return {"ok": False, "text": f"could not read {plan}: {type(exc).__name__}: {exc}"}
+    ok = n == rows and Decimal(total) == budget
+    return {"ok": ok, "projects": n, "budget": str(total), "candidates": candidates,
+            "text": f"published {n:,} projects, {Decimal(total):,.2f} baht: "
+                    f"{'matches' if ok else 'DIFFERS from'} the expected {rows:,}, "
+                    f"{budget:,.2f}; submissions {statuses}; source_rows outcomes "
+                    f"{outcomes}; {candidates:,} duplicate candidates"}
+
+
+def run_env(inbox: Path, warehouse: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
+    env.update(STIPLAN_INBOX=str(inbox), STIPLAN_WAREHOUSE=str(warehouse))
+    return env
+
+
+def run_stiplan(key: str, name: str, label: str, stiplan: Path, args: list[str], inbox: Path,
+                run_dir: Path, log_name: str, expected: dict | None, fresh: bool,
+                denominator: int | None) -> dict:
+    """One timed `stiplan run` (a fresh warehouse, or the one left in run_dir)."""
+    warehouse, cwd = run_dir / "warehouse", run_dir / "cwd"
+    if fresh and warehouse.exists():
+        shutil.rmtree(warehouse)
+    cwd.mkdir(parents=True, exist_ok=True)
+    log = run_dir / log_name
+    print(f"\n{label}\n  {stiplan} run {' '.join(args)}  (STIPLAN_INBOX={inbox}, "
+          f"STIPLAN_WAREHOUSE={warehouse}{' (fresh)' if fresh else ''}, DAGSTER_HOME unset)")
+    m = measure([str(stiplan), "run", *args], run_env(inbox, warehouse), cwd, log)
+    marks = find_marks(m["lines"])
+    split = phase_split(marks, m["seconds"])
+    texts = [t for _, t in m["lines"]]
+    if m["rc"] != 0:
+        print(f"  FAILED: exit status {m['rc']} after {m['seconds']:.1f} s; "
+              f"last lines of {log}:")
+        print("    " + "\n    ".join(texts[-15:] or ["(no output)"]))
+    else:
+        print("  " + "\n  ".join(texts[-4:]))
+    verify = (verify_plan(warehouse / "plan.duckdb", expected["rows"],
+                          Decimal(expected["budget"])) if expected else None)
+    if verify:
+        print(f"  Check: {verify['text']}")
+    if "--no-outputs" not in args and m["rc"] == 0:
+        n_out = sum(1 for f in (warehouse / "outputs").rglob("*") if f.is_file()) \
+            if (warehouse / "outputs").is_dir() else 0
+        print(f"  Outputs: {n_out} files in {warehouse / 'outputs'}")
+    startup = f" (start-up to its first line {marks['routing']:.2f} s)" if "routing" in marks else ""
+    print(f"  {m['seconds']:.2f} s: " + ", ".join(
+        f"{k} {v:.2f} s" + (startup if k == PHASES[0] else "")
+        for k, v in split.items() if v is not None))
+    return {"key": key, "method": name, **m, "marks": marks, "phases": split,
+            "verify": verify, "log": str(log),
+            "rows_per_s": denominator / m["seconds"] if denominator and m["seconds"] else None}
+
+
+def link_or_copy(src: Path, dst: Path) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
 
 
 # ----------------------------------------------------------------------------- naive method
@@ -484,12 +741,114 @@ def _code_version() -> str:
     return head + (" with uncommitted changes" if dirty else "")
 
 
-def _table(results: list[dict]) -> list[str]:
-    lines = ["| method | seconds | rows/s | peak MB (tree, sampled) | peak MB (largest process, ru_maxrss) |",
-             "|---|---:|---:|---:|---:|"]
+# ----------------------------------------------------------------------------- targets
+
+# The performance issue's "done when", per rows per agency (16 agencies).
+DONE_WHEN = {
+    10_000: {"plan_x": 5.0, "whole_x": 2.0, "mem_mib": 1024},
+    62_500: {"plan_x": 8.0, "whole_x": 3.0, "mem_mib": 1536},
+}
+INCREMENTAL_MAX = 0.20  # one agency's changed file: at most this share of a full whole run
+DEMO_MAX_S = 5.0  # the demo year's whole run
+
+
+def targets_for(rows: int, agencies: int) -> tuple[dict, str]:
+    """The targets for this size, and a note when they are not the issue's size."""
+    size = 62_500 if rows >= 62_500 else 10_000
+    if agencies == 16 and rows in DONE_WHEN:
+        return DONE_WHEN[rows], ""
+    return DONE_WHEN[size], (f"the issue sets these targets for 16 × {size:,} rows; at "
+                           f"{agencies} × {rows:,} they are indicative only")
+
+
+def _ok(r: dict | None) -> bool:
+    return bool(r) and r["rc"] == 0 and (r["verify"] is None or r["verify"]["ok"])
+
+
+def _verdict(passed: bool, r: dict | None) -> str:
+    if not _ok(r):
+        return "FAIL (run failed)" if r and r["rc"] != 0 else "FAIL (wrong plan)"
+    return "PASS" if passed else "FAIL"
+
+
+def _memory(r: dict) -> tuple[float, str]:
+    """The tree's peak for the target (PSS when sampled, else the RSS sum) and its text."""
+    if r.get("tree_pss_mb") is not None:
+        return r["tree_pss_mb"], (f"{r['tree_pss_mb']:,.0f} MiB PSS "
+                                  f"(RSS sum {r['tree_peak_mb']:,.0f})")
+    return r["tree_peak_mb"], f"{r['tree_peak_mb']:,.0f} MiB RSS sum"
+
+
+def figures_table(res: dict[str, dict], targets: dict) -> list[str]:
+    """One row per figure of the issue's "done when", target beside it."""
+    plan, whole, inc = res.get("plan"), res.get("whole"), res.get("incremental")
+    demo, naive = res.get("demo"), res.get("naive")
+    naive_s = naive["seconds"] if naive and naive["rc"] == 0 else None
+    lines = ["| figure | measured | target | result |", "|---|---|---|---|"]
+
+    def speed(name: str, r: dict | None, times: float) -> None:
+        if r is None:
+            lines.append(f"| {name} | skipped | speed-up ≥ {times:g}× | n/a |")
+        elif not _ok(r):
+            lines.append(f"| {name} | exit status {r['rc']} after {r['seconds']:.2f} s | "
+                         f"speed-up ≥ {times:g}× | {_verdict(False, r)} |")
+        elif naive_s is None:
+            lines.append(f"| {name} | {r['seconds']:.2f} s; no naive run to compare | "
+                         f"speed-up ≥ {times:g}× | n/a |")
+        else:
+            x = naive_s / r["seconds"]
+            lines.append(f"| {name} | {r['seconds']:.2f} s vs naive {naive_s:.2f} s: "
+                         f"speed-up {x:.2f}× | speed-up ≥ {times:g}× | "
+                         f"{_verdict(x >= times, r)} |")
+
+    def memory(name: str, r: dict | None) -> None:
+        if r is None:
+            return
+        mib, text = _memory(r)
+        lines.append(f"| {name} | {text} | ≤ {targets['mem_mib']:,} MiB | "
+                     f"{_verdict(mib <= targets['mem_mib'], r)} |")
+
+    speed("to the published plan (`stiplan run --no-outputs`, fresh warehouse)", plan,
+          targets["plan_x"])
+    speed("whole run with every output (`stiplan run`, fresh warehouse)", whole,
+          targets["whole_x"])
+    memory("peak memory of the process tree, to the published plan", plan)
+    memory("peak memory of the process tree, whole run", whole)
+    if inc is None:
+        lines.append(f"| one agency's changed file after a full run (`stiplan run`) | skipped "
+                     f"| ≤ {INCREMENTAL_MAX:.0%} of the whole run | n/a |")
+    elif not _ok(whole):
+        lines.append(f"| one agency's changed file after a full run (`stiplan run`) | "
+                     f"{inc['seconds']:.2f} s; the full whole run failed | "
+                     f"≤ {INCREMENTAL_MAX:.0%} of the whole run | {_verdict(False, inc)} |")
+    else:
+        share = inc["seconds"] / whole["seconds"]
+        lines.append(f"| one agency's changed file after a full run (`stiplan run`) | "
+                     f"{inc['seconds']:.2f} s = {share:.1%} of the whole run "
+                     f"({whole['seconds']:.2f} s) | ≤ {INCREMENTAL_MAX:.0%} of the whole run | "
+                     f"{_verdict(share <= INCREMENTAL_MAX, inc)} |")
+    if demo is None:
+        lines.append(f"| demo year, whole run (`stiplan run`, fresh warehouse) | skipped | "
+                     f"≤ {DEMO_MAX_S:g} s | n/a |")
+    else:
+        lines.append(f"| demo year, whole run (`stiplan run`, fresh warehouse) | "
+                     f"{demo['seconds']:.2f} s | ≤ {DEMO_MAX_S:g} s | "
+                     f"{_verdict(demo['seconds'] <= DEMO_MAX_S, demo)} |")
+    return lines
+
+
+def phases_table(results: list[dict]) -> list[str]:
+    lines = ["| scenario | exit | seconds | " + " | ".join(PHASES)
+             + " | peak MiB tree PSS | peak MiB tree RSS sum | peak MiB largest process "
+               "(ru_maxrss) | rows/s |",
+             "|---|---:|---:|" + "---:|" * len(PHASES) + "---:|---:|---:|---:|"]
     for r in results:
-        lines.append(f"| {r['method']} | {r['seconds']:.2f} | {r['rows_per_s']:,.0f} | "
-                     f"{r['tree_peak_mb']:,.0f} | {r['maxrss_mb']:,.0f} |")
+        ph = r.get("phases") or {}
+        cells = [f"{ph[k]:.2f}" if ph.get(k) is not None else "–" for k in PHASES]
+        pss = f"{r['tree_pss_mb']:,.0f}" if r.get("tree_pss_mb") is not None else "–"
+        rate = f"{r['rows_per_s']:,.0f}" if r.get("rows_per_s") and r["rc"] == 0 else "–"
+        lines.append(f"| {r['method']} | {r['rc']} | {r['seconds']:.2f} | " + " | ".join(cells)
+                     + f" | {pss} | {r['tree_peak_mb']:,.0f} | {r['maxrss_mb']:,.0f} | {rate} |")
     return lines
 
 
@@ -502,11 +861,20 @@ def main() -> int:
         return _naive_main(sys.argv[2:])
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--rows", type=int, default=10_000, help="project rows per agency")
+    ap.add_argument("--rows", type=int, default=10_000,
+                    help="project rows per agency (62500 for the million-row case)")
     ap.add_argument("--agencies", type=int, default=16, help="number of agency workbooks")
     ap.add_argument("--out", type=Path, default=HERE / "out",
-                    help="working folder: cached workbooks, warehouse, logs [benchmarks/out]")
-    ap.add_argument("--skip-naive", action="store_true", help="only time stiplan run")
+                    help="working folder: cached workbooks, warehouses, logs [benchmarks/out]")
+    ap.add_argument("--revise", metavar="CODE", default=None,
+                    help="agency whose revised file the incremental run reads "
+                         "[the first generated agency]")
+    ap.add_argument("--skip-naive", action="store_true", help="do not time the naive script")
+    ap.add_argument("--skip-outputs", action="store_true",
+                    help="do not time the whole run with outputs (nor, then, the incremental run)")
+    ap.add_argument("--skip-incremental", action="store_true",
+                    help="do not time the run after one agency's revised file")
+    ap.add_argument("--skip-demo", action="store_true", help="do not time the demo year")
     ap.add_argument("--no-results", action="store_true",
                     help="do not append to benchmarks/results.md")
     args = ap.parse_args()
@@ -516,8 +884,16 @@ def main() -> int:
     stiplan = bindir / "stiplan"
     if not stiplan.exists():
         stiplan = Path(shutil.which("stiplan") or "stiplan")
+    targets, targets_note = targets_for(args.rows, args.agencies)
+    _, agencies = load_reference()
+    generated = [code for code, _ in agencies[:args.agencies]]
+    revise = (args.revise or (generated[0] if generated else "")).upper()
+    if revise not in generated:
+        sys.exit(f"--revise: {revise} is not one of the generated agencies "
+                 f"({', '.join(generated)})")
+    incremental = not (args.skip_outputs or args.skip_incremental)
 
-    # 1. workbooks
+    # 1. workbooks (never timed)
     inbox, manifest, gen_seconds = ensure_inbox(out, args.rows, args.agencies)
     total_rows = manifest["rows"]
     expected_budget = Decimal(manifest["budget"])
@@ -529,51 +905,69 @@ def main() -> int:
         print(f"Workbooks: generated {len(manifest['files'])} files, {size_mb:.1f} MB "
               f"in {gen_seconds:.1f} s -> {inbox}")
     print(f"Expected: {total_rows:,} projects, {expected_budget:,.2f} baht")
+    expected = {"rows": total_rows, "budget": manifest["budget"]}
+    revised = None
+    if incremental:
+        revised_path, revised, rev_seconds = ensure_revised(out, revise, args.rows)
+        original = next(f for f in manifest["files"] if f["file"] == f"{revise}_{FISCAL_YEAR}.xlsx")
+        inc_expected = {"rows": total_rows - original["rows"] + revised["rows"],
+                        "budget": str(expected_budget - Decimal(original["budget"])
+                                      + Decimal(revised["budget"]))}
+        print(f"Resubmission: {revised_path.name} ({revised['budgets_changed']} budgets revised, "
+              f"{revised['dropped']} projects dropped, {revised['added']} added: "
+              f"{revised['rows']:,} projects, {Decimal(revised['budget']):,.2f} baht); "
+              + (f"generated in {rev_seconds:.1f} s" if rev_seconds is not None else "cached"))
 
-    results: list[dict] = []
     code_version = _code_version()  # at the start: the code that was run
+    res: dict[str, dict] = {}
 
-    # 2. stiplan run
-    run_dir = out / "run-stiplan"
-    if run_dir.exists():
-        shutil.rmtree(run_dir)
-    (run_dir / "cwd").mkdir(parents=True)
-    warehouse = run_dir / "warehouse"
-    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
-    env.update(STIPLAN_INBOX=str(inbox), STIPLAN_WAREHOUSE=str(warehouse))
-    log = run_dir / "stiplan-run.log"
-    print(f"\nRunning: {stiplan} run  (STIPLAN_WAREHOUSE={warehouse}, DAGSTER_HOME unset)")
-    m = measure([str(stiplan), "run", "--no-outputs"], env, run_dir / "cwd", log)
-    tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-12:]
-    print("  " + "\n  ".join(tail))
-    verify = {}
-    if m["rc"] != 0:
-        print(f"  stiplan run exited {m['rc']}; log: {log}")
-    plan = warehouse / "plan.duckdb"
-    if plan.exists():
-        import duckdb
+    # 2. to the published plan, fresh warehouse
+    res["plan"] = run_stiplan(
+        "plan", "to the published plan (--no-outputs)",
+        "stiplan run --no-outputs (to the published plan)", stiplan, ["--no-outputs"],
+        inbox, out / "run-plan", "stiplan-run.log", expected, fresh=True, denominator=total_rows)
 
-        con = duckdb.connect(str(plan), read_only=True)
-        try:
-            n, budget = con.execute(
-                "SELECT count(*), coalesce(sum(budget_baht), 0) FROM projects").fetchone()
-            outcomes = dict(con.execute(
-                "SELECT outcome, count(*) FROM source_rows GROUP BY outcome").fetchall())
-            candidates = con.execute("SELECT count(*) FROM duplicate_candidates").fetchone()[0]
-        finally:
-            con.close()
-        ok = n == total_rows and Decimal(budget) == expected_budget
-        verify = {"projects": n, "budget": Decimal(budget), "ok": ok}
-        print(f"  Published projects: {n:,}  budget_baht sum: {Decimal(budget):,.2f}  "
-              f"-> {'MATCHES' if ok else 'DIFFERS FROM'} expected "
-              f"({total_rows:,}, {expected_budget:,.2f})")
-        print(f"  source_rows outcomes: {outcomes}; duplicate_candidates: {candidates:,}")
-        verify.update(outcomes=outcomes, candidates=candidates)
-    else:
-        print(f"  No published plan at {plan}")
-    results.append({"method": "stiplan run", **m, "rows_per_s": total_rows / m["seconds"]})
+    # 3. the whole run with every output, fresh warehouse, on its own copy of the inbox
+    if not args.skip_outputs:
+        whole_dir = out / "run-whole"
+        if whole_dir.exists():
+            shutil.rmtree(whole_dir)
+        whole_inbox = whole_dir / "inbox"
+        whole_inbox.mkdir(parents=True)
+        for f in manifest["files"]:
+            link_or_copy(inbox / f["file"], whole_inbox / f["file"])
+        res["whole"] = run_stiplan(
+            "whole", "whole run", "stiplan run (whole run with every output)", stiplan, [],
+            whole_inbox, whole_dir, "stiplan-run.log", expected, fresh=True, denominator=total_rows)
 
-    # 3. naive pandas
+        # 4. one agency resubmits: its revised file lands in the same inbox
+        if incremental:
+            shutil.copyfile(revised_path, whole_inbox / revised_path.name)  # a new mtime
+            res["incremental"] = run_stiplan(
+                "incremental", f"after {revised_path.name}",
+                f"stiplan run after {revised_path.name} (one agency's changed file)",
+                stiplan, [], whole_inbox, whole_dir, "stiplan-run-incremental.log", inc_expected,
+                fresh=False, denominator=None)
+
+    # 5. the demo year, whole run, fresh warehouse
+    if not args.skip_demo:
+        demo_inbox, demo_rc, demo_expected, error = prepare_demo(out, stiplan)
+        if error:
+            print(f"\nDemo year: {error}")
+        if demo_rc != 0:
+            res["demo"] = {"key": "demo", "method": "stiplan demo (could not write the year)",
+                           "rc": demo_rc, "seconds": 0.0, "maxrss_mb": 0.0,
+                           "tree_peak_mb": 0.0, "tree_pss_mb": None, "sampler": "?",
+                           "load1": os.getloadavg()[0], "lines": [], "phases": None,
+                           "verify": None, "rows_per_s": None}
+        else:
+            res["demo"] = run_stiplan(
+                "demo", "demo year", "stiplan run on the demo year (`stiplan demo`, whole run)",
+                stiplan, [],
+                demo_inbox, out / "run-demo", "stiplan-run.log", demo_expected, fresh=True,
+                denominator=demo_expected["rows"] if demo_expected else None)
+
+    # 6. naive pandas
     naive = None
     if not args.skip_naive:
         naive_dir = out / "run-naive"
@@ -581,7 +975,7 @@ def main() -> int:
             shutil.rmtree(naive_dir)
         naive_dir.mkdir(parents=True)
         nlog = naive_dir / "naive.log"
-        print("\nRunning: naive pandas.read_excel(engine='openpyxl') + concat + groupby")
+        print("\nnaive pandas+openpyxl\n  pandas.read_excel(engine='openpyxl') + concat + groupby")
         m = measure([sys.executable, __file__, "--_naive", str(inbox),
                      str(naive_dir / "naive.json")], os.environ.copy(), naive_dir, nlog)
         if m["rc"] == 0:
@@ -590,14 +984,24 @@ def main() -> int:
                   f"(diff vs exact: {naive['total'] - float(expected_budget):+.6f}); "
                   f"province keys after naive split: {naive['province_keys']}")
         else:
-            print(f"  naive consolidation exited {m['rc']}; log: {nlog}")
-        results.append({"method": "naive pandas+openpyxl", **m,
-                        "rows_per_s": total_rows / m["seconds"]})
+            print(f"  FAILED: exit status {m['rc']}; last lines of {nlog}:")
+            print("    " + "\n    ".join(t for _, t in m["lines"][-15:]))
+        print(f"  {m['seconds']:.2f} s")
+        res["naive"] = {"key": "naive", "method": "naive pandas+openpyxl", **m, "phases": None,
+                        "verify": None, "rows_per_s": total_rows / m["seconds"]
+                        if m["seconds"] else None}
 
-    # 4. report
+    # 7. report
+    results = list(res.values())
+    figures = figures_table(res, targets)
+    phases = phases_table(results)
+    print(f"\n{args.agencies} agencies × {args.rows:,} rows ({total_rows:,} projects); "
+          f"code: git {code_version}")
+    print("\n".join(figures))
+    if targets_note:
+        print(f"({targets_note})")
     print()
-    table = _table(results)
-    print("\n".join(table))
+    print("\n".join(phases))
     sampler = results[0]["sampler"]
     now = dt.datetime.now().astimezone()
     section = [
@@ -610,36 +1014,46 @@ def main() -> int:
         f"rows (+ section and total rows), expected total {expected_budget:,.2f} baht; "
         + (f"generated in {gen_seconds:.1f} s" if gen_seconds is not None else
            f"cached (generated earlier in {manifest['generation_seconds']:.1f} s)"),
-        f"- Peak memory: tree total sampled every 0.1 s via {sampler}; ru_maxrss = "
-        "RUSAGE_CHILDREN of a wrapper, i.e. the largest single process",
-        "- 1-min load average when each method started: "
-        + ", ".join(f"{r['method']} {r['load1']:.2f}" for r in results)
+    ]
+    if revised and "incremental" in res:
+        section.append(f"- Resubmission: `{revise}_{FISCAL_YEAR}_revised.xlsx` added to the "
+                       f"inbox after the whole run: {revised['budgets_changed']} budgets "
+                       f"revised, {revised['dropped']} projects dropped, {revised['added']} "
+                       "added")
+    section += [
+        f"- Peak memory: the tree sampled every 0.1 s via {sampler} (PSS from smaps_rollup; "
+        "the RSS sum counts shared pages once per process); ru_maxrss = RUSAGE_CHILDREN of a "
+        "wrapper, i.e. the largest single process. Phases from the times `stiplan run`'s "
+        "progress lines arrived",
+        "- 1-min load average when each run started: "
+        + ", ".join(f"{r['key']} {r['load1']:.2f}" for r in results)
         + f" (on {os.cpu_count()} CPUs; anything above ~0.1 means other work skewed the timings)",
         "",
-        *table,
+        *figures,
         "",
     ]
-    if verify:
-        section.append(
-            f"- stiplan published {verify['projects']:,} projects, "
-            f"{verify['budget']:,.2f} baht: {'matches' if verify['ok'] else 'DIFFERS from'} "
-            f"the generated data; source_rows outcomes {verify['outcomes']}; "
-            f"{verify['candidates']:,} duplicate candidates.")
-    else:
-        section.append(f"- stiplan run exited {results[0]['rc']}; no plan published.")
+    if targets_note:
+        section += [f"({targets_note})", ""]
+    section += [*phases, ""]
+    for r in results:
+        if r["rc"] != 0:
+            section.append(f"- {r['method']}: exit status {r['rc']}; log {r.get('log', '')}")
+        elif r.get("verify"):
+            section.append(f"- {r['method']}: {r['verify']['text']}.")
     if naive:
         section.append(f"- naive: {naive['rows']:,} rows, total {naive['total']:,.2f} (float), "
                        f"{naive['province_keys']} province keys after a naive split.")
     section.append("")
     if not args.no_results:
-        res = HERE / "results.md"
-        if not res.exists():
-            res.write_text("# Consolidation benchmark results\n\nAppended by "
-                           "`benchmarks/consolidate.py`; see README.md.\n\n", encoding="utf-8")
-        with res.open("a", encoding="utf-8") as fh:
+        path = HERE / "results.md"
+        if not path.exists():
+            path.write_text("# Consolidation benchmark results\n\nAppended by "
+                            "`benchmarks/consolidate.py`; see README.md.\n\n", encoding="utf-8")
+        with path.open("a", encoding="utf-8") as fh:
             fh.write("\n".join(section) + "\n")
-        print(f"\nAppended to {res}")
-    return 0 if results[0]["rc"] == 0 and verify.get("ok") else 1
+        print(f"\nAppended to {path}")
+    runs = [r for k, r in res.items() if k != "naive"]
+    return 0 if all(_ok(r) for r in runs) else 1
 
 
 if __name__ == "__main__":
