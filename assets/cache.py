@@ -63,13 +63,13 @@ def _path(cache_dir: Path, submission_id: str, suffix: str = ".pkl") -> Path:
     return cache_dir / f"v{PARSER_VERSION}" / f"{submission_id}{suffix}"
 
 
-def _write(path: Path, data: bytes) -> None:
+def _write(path: Path, data: bytes, run_pid: int | None = None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # see lock.sweep
     try:
         with open(tmp, "wb") as fh:
             fh.write(data)
-        checkpoint("parse-write")
+        checkpoint("parse-write", run_pid)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -98,10 +98,11 @@ def load_digest(cache_dir: Path, submission_id: str) -> Digest | None:
         return None
 
 
-def store(cache_dir: Path, submission_id: str, parsed: ParsedSubmission) -> Digest:
+def store(cache_dir: Path, submission_id: str, parsed: ParsedSubmission,
+          run_pid: int | None = None) -> Digest:
     """The entry first, its digest second: a digest never stands without its entry."""
     _write(_path(cache_dir, submission_id),
-           pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
+           pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL), run_pid)
     digest = digest_of(parsed)
     _store_digest(cache_dir, submission_id, digest)
     return digest
@@ -116,17 +117,24 @@ def _crashed(detail: str) -> ParsedSubmission:
     return ParsedSubmission(Identity(reason_code="reader_crashed", detail=detail))
 
 
-def _parse(cache_dir: Path, todo: list[tuple[str, Path, str]]) -> dict[str, ParsedSubmission]:
+def read_and_store(path: Path, file_name: str, cache_dir: Path, submission_id: str,
+                   run_pid: int) -> Digest:
+    """In the reader's child: read the workbook and keep the result, handing back only
+    its digest (a parsed workbook is never pickled across to the parent)."""
+    return store(cache_dir, submission_id, read_submission(path, file_name), run_pid)
+
+
+def _parse(cache_dir: Path, todo: list[tuple[str, Path, str]]) -> dict[str, Digest]:
     out = {}
-    results = run_isolated(read_submission, [(path, name) for _, path, name in todo])
-    for (sid, _, _), parsed in zip(todo, results, strict=True):
-        if isinstance(parsed, Crashed):
+    results = run_isolated(read_and_store, [(path, name, cache_dir, sid, os.getpid())
+                                            for sid, path, name in todo])
+    for (sid, _, _), digest in zip(todo, results, strict=True):
+        if isinstance(digest, Crashed):
             # Not cached: a crash may be the machine's (memory), so try again next run.
-            parsed = _crashed(parsed.detail)
+            digest = digest_of(_crashed(digest.detail))
         else:
-            store(cache_dir, sid, parsed)
             checkpoint("parse")
-        out[sid] = parsed
+        out[sid] = digest
     return out
 
 
@@ -140,7 +148,11 @@ def parse_all(cache_dir: Path, jobs: list[tuple[str, Path, str]]) -> dict[str, P
             out[sid] = cached
         else:
             todo.append((sid, path, name))
-    out.update(_parse(cache_dir, todo))
+    for sid, digest in _parse(cache_dir, todo).items():
+        parsed = load(cache_dir, sid)
+        out[sid] = parsed if parsed is not None else _crashed(
+            "the reader's result could not be kept" if digest.reason_code is None
+            else digest.detail)
     return out
 
 
@@ -157,7 +169,7 @@ def digest_all(cache_dir: Path, jobs: list[tuple[str, Path, str]]) -> dict[str, 
             out[sid] = digest
         else:
             todo.append((sid, path, name))
-    out.update({sid: digest_of(parsed) for sid, parsed in _parse(cache_dir, todo).items()})
+    out.update(_parse(cache_dir, todo))
     return out
 
 

@@ -15,8 +15,12 @@ import os
 import signal
 
 
-def checkpoint(name: str) -> None:
+def checkpoint(name: str, run_pid: int | None = None) -> None:
+    """`run_pid`: in a reader's child, the run it works for, killed with it (a kill of
+    the run is what the moment stands for)."""
     if os.environ.get("STIPLAN_KILL_AT") == name:
+        if run_pid is not None and run_pid != os.getpid():
+            os.kill(run_pid, signal.SIGKILL)
         os.kill(os.getpid(), signal.SIGKILL)
     if os.environ.get("STIPLAN_FAIL_AT") == name:
         raise OSError(errno.ENOSPC, f"{os.strerror(errno.ENOSPC)} (injected at {name})")
