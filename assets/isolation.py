@@ -42,10 +42,23 @@ def _child(conn, fn: Callable[..., Any], args: tuple) -> None:
 
 def _context():
     # forkserver: children start from a clean, single-threaded server, not from a
-    # copy of a multi-threaded Dagster process.
+    # copy of a multi-threaded Dagster process. The server reads a small workbook
+    # first (assets/warmup.py), so no child pays the reader's start-up costs.
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["stiplan.assets.submission"])
+    ctx.set_forkserver_preload(["stiplan.assets.submission", "stiplan.assets.cache",
+                                "stiplan.assets.warmup"])
     return ctx
+
+
+def start_readers() -> None:
+    """Start the fork server now, in the background of whatever the caller does next
+    (a run imports Dagster meanwhile); the first file read need not wait for it."""
+    if os.environ.get("STIPLAN_IN_PROCESS") == "1":
+        return
+    from multiprocessing import forkserver
+
+    _context()
+    forkserver.ensure_running()
 
 
 def run_isolated(

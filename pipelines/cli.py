@@ -13,6 +13,9 @@ EXIT_BUSY = 75  # another writer kept the warehouse (EX_TEMPFAIL: try again late
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from stiplan.assets.isolation import start_readers
+
+    start_readers()  # warms up on the other core while Dagster is imported
     from rich.console import Console
     from rich.markup import escape
 
