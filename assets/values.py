@@ -52,6 +52,8 @@ class DateResult:
 
 # Invisible characters that only break matching (DESIGN.md "Normalised name", plus LRM/RLM).
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\ufeff\u2060\u00ad\u200e\u200f\u180e"))
+# translate() is slow on Thai text; almost no cell holds one of these, so look first.
+_HAS_INVISIBLE = re.compile("[" + "".join(map(chr, _INVISIBLE)) + "]")
 # Decomposed sara am (nikhahit + sara aa, a tone mark possibly typed in between).
 _SARA_AM = re.compile("\u0e4d([\u0e48-\u0e4b]?)\u0e32")
 _DASHES = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2015\u2212")  # "-" "–" "—" "−" ...
@@ -61,7 +63,9 @@ _PANDAS_MISSING = ("NAType", "NaTType")
 def _clean(text: str) -> str:
     """NFC, invisible chars dropped, sara am joined, every decimal digit (๐-๙, fullwidth) to
     ASCII so patterns can use [0-9], whitespace (NBSP, newlines) collapsed, trimmed."""
-    text = unicodedata.normalize("NFC", text.translate(_INVISIBLE))
+    if _HAS_INVISIBLE.search(text):
+        text = text.translate(_INVISIBLE)
+    text = unicodedata.normalize("NFC", text)
     text = _SARA_AM.sub(lambda m: m.group(1) + "\u0e33", text)
     text = "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
     return " ".join(text.split())
@@ -77,7 +81,9 @@ def is_blank(value: object) -> bool:
     if value is None:
         return True
     if isinstance(value, str):
-        return not value.translate(_INVISIBLE).strip()
+        if not value.strip():
+            return True
+        return bool(_HAS_INVISIBLE.search(value)) and not value.translate(_INVISIBLE).strip()
     if type(value).__name__ in _PANDAS_MISSING:
         return True
     try:
