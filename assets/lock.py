@@ -172,8 +172,11 @@ def sweep(p: Paths) -> None:
         f.unlink(missing_ok=True)
     for f in (p.work / "outputs").glob(".*.tmp"):
         f.unlink(missing_ok=True)
-    for d in p.merged.glob(".*.tmp"):  # shares being kept (assets/merge.py)
-        shutil.rmtree(d, ignore_errors=True)
+    for f in p.merged.glob(".*.tmp"):  # shares and the review being kept (assets/merge.py)
+        if f.is_dir():
+            shutil.rmtree(f, ignore_errors=True)
+        else:
+            f.unlink(missing_ok=True)
     now = time.time()
     if p.outputs.is_dir():
         for d in list(p.outputs.iterdir()):

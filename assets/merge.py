@@ -12,6 +12,7 @@ kept: that is what idempotence needs.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 from collections import defaultdict
@@ -25,7 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from stiplan.assets.cache import Digest
-from stiplan.assets.candidates import find_candidates
+from stiplan.assets.candidates import find_candidates, find_candidates_between
 from stiplan.assets.database import fsync_dir, fsync_file
 from stiplan.assets.faults import checkpoint
 from stiplan.assets.identity import assign_ids, province_key, split_budget
@@ -191,28 +192,82 @@ def _store_share(folder: Path, tables: dict[str, pa.Table]) -> None:
         raise
 
 
+class Share(dict):
+    """One agency-year share's tables, with the name it is kept under."""
+
+    name: str = ""
+
+
 def plan_shares(root: Path | None, chains: dict[tuple[str, int], list[str]],
                 load_parsed: Callable[[list[str]], dict[str, ParsedSubmission]]
-                ) -> dict[tuple[str, int], dict[str, pa.Table]]:
+                ) -> dict[tuple[str, int], Share]:
     """Every chain's share: kept ones read back, the others built (from the parsed
     submissions `load_parsed` gives) and kept. With `root` None nothing is kept."""
-    out: dict[tuple[str, int], dict[str, pa.Table]] = {}
-    used = set()
+    out: dict[tuple[str, int], Share] = {}
     for (agency, year), chain in sorted(chains.items()):
-        folder = _share_dir(root, agency, year, chain) if root else None
-        share = _load_share(folder) if folder else None
-        if share is None:
-            share = chain_tables(agency, year, chain, load_parsed(chain))
-            if folder:
-                _store_share(folder, share)
-        if folder:
-            used.add(folder.name)
-        out[(agency, year)] = share
+        folder = _share_dir(root or Path("."), agency, year, chain)
+        tables = _load_share(folder) if root else None
+        if tables is None:
+            tables = chain_tables(agency, year, chain, load_parsed(chain))
+            if root:
+                _store_share(folder, tables)
+        share = out[(agency, year)] = Share(tables)
+        share.name = folder.name
     if root and root.is_dir():  # shares of chains no longer in the plan
+        used = {s.name for s in out.values()} | {_CANDIDATES}
         for old in root.iterdir():
             if not old.name.startswith(".") and old.name not in used:
                 shutil.rmtree(old, ignore_errors=True)
     return out
+
+
+# ----------------------------------------------------------------- the duplicate review
+
+_CANDIDATES = "candidates.json"  # the last review: its pairs and the shares it read
+
+
+def review(root: Path | None, shares: dict[tuple[str, int], Share]) -> list[dict]:
+    """The cross-agency duplicate candidates of the plan. A pair depends only on its
+    two projects, so pairs between shares the last review read stand as they were;
+    only pairs touching a new or changed share are searched."""
+    last = _load_review(root) if root else None
+    if last is None:
+        pairs = find_candidates(_review_rows(list(shares.values())))
+    else:
+        kept_names, kept_pairs = last
+        same = [s for s in shares.values() if s.name in kept_names]
+        changed = [s for s in shares.values() if s.name not in kept_names]
+        same_ids = set(pa.concat_tables([s["projects"] for s in same])
+                       .column("project_id").to_pylist()) if same else set()
+        pairs = [p for p in kept_pairs
+                 if p["project_id_a"] in same_ids and p["project_id_b"] in same_ids]
+        if changed:
+            pairs += find_candidates_between(_review_rows(changed), _review_rows(same))
+        pairs.sort(key=lambda d: (d["project_id_a"], d["project_id_b"]))
+    if root:
+        _store_review(root, sorted(s.name for s in shares.values()), pairs)
+    return pairs
+
+
+def _load_review(root: Path) -> tuple[set[str], list[dict]] | None:
+    try:
+        data = json.loads((root / _CANDIDATES).read_text("utf-8"))
+        return set(data["shares"]), list(data["pairs"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _store_review(root: Path, names: list[str], pairs: list[dict]) -> None:
+    root.mkdir(parents=True, exist_ok=True)
+    path = root / _CANDIDATES
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # see lock.sweep
+    try:
+        tmp.write_text(json.dumps({"version": MERGE_VERSION, "shares": names, "pairs": pairs},
+                                  ensure_ascii=False), "utf-8")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 # ----------------------------------------------------------------- the whole plan
@@ -227,7 +282,7 @@ def build_tables(files: list[dict], arrivals: list[dict], digests: dict[str, Dig
     tables: dict[str, pa.Table | list[dict]] = {
         t: pa.concat_tables([s[t] for s in shares.values()]) if shares
         else _schema(t).empty_table() for t in SHARE_TABLES}
-    tables["duplicate_candidates"] = find_candidates(_review_rows(tables["projects"]))
+    tables["duplicate_candidates"] = review(keep, shares)
     tables["projects"] = tables["projects"].drop_columns([_PROVINCE_CODES[0]])
     tables.update({
         "agencies": [{"code": a.code, "abbr_th": a.abbr_th or None, "name_th": a.name_th,
@@ -243,10 +298,10 @@ def build_tables(files: list[dict], arrivals: list[dict], digests: dict[str, Dig
     return tables
 
 
-def _review_rows(projects: pa.Table) -> list[dict]:
+def _review_rows(shares: list[Share]) -> list[dict]:
     cols = ["project_id", "agency_code", "fiscal_year", "project_name", "nationwide",
             _PROVINCE_CODES[0]]
-    rows = projects.select(cols).to_pylist()
+    rows = [r for s in shares for r in s["projects"].select(cols).to_pylist()]
     for r in rows:
         r["province_codes"] = tuple(r["province_codes"])
     return rows

@@ -136,3 +136,31 @@ def test_a_damaged_kept_share_is_built_again(tmp_path, damage):
     assert _written(_build(files, parsed, keep=keep, loaded=loaded),
                     tmp_path / "b.duckdb") == expected
     assert loaded == ["dss1".ljust(64, "0")]
+
+
+def test_the_review_after_one_agency_resubmits_searches_only_its_pairs(tmp_path, monkeypatch):
+    import stiplan.assets.merge as merge
+
+    files, parsed = _corpus()
+    keep = tmp_path / "merged"
+    _build(files, parsed, keep=keep)
+    searched: list[tuple[int, int]] = []
+    real = merge.find_candidates_between
+
+    def spy(changed, others):
+        changed, others = list(changed), list(others)
+        searched.append((len(changed), len(others)))
+        return real(changed, others)
+
+    monkeypatch.setattr(merge, "find_candidates_between", spy)
+    monkeypatch.setattr(merge, "find_candidates", lambda rows: pytest.fail("searched all"))
+    files2, parsed2 = _corpus(version=2)
+    # DSS renames its part of the joint project: its two pairs go, NSTDA-TISTR stays
+    parsed2["dss2".ljust(64, "0")].rows[6].project_name = "โครงการศูนย์ข้อมูลน้ำบาดาล"
+    parsed2["dss2".ljust(64, "0")].rows[6].name_key = "โครงการศูนย์ข้อมูลน้ำบาดาล"
+    incremental = _build(files2, parsed2, keep=keep)["duplicate_candidates"]
+    assert searched == [(8, 16)]  # DSS's projects against the two unchanged agencies'
+    monkeypatch.undo()
+    fresh = _build(files2, parsed2)["duplicate_candidates"]
+    assert incremental == fresh
+    assert {(c["agency_code_a"], c["agency_code_b"]) for c in fresh} == {("NSTDA", "TISTR")}
