@@ -10,6 +10,7 @@ A name that merely starts with รวม (`รวมพลังวิทยา�
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from stiplan.assets.provinces import parse_provinces
 from stiplan.assets.text import clean_text, header_key
@@ -37,6 +38,18 @@ def total_label(value: object, headings: list[str] = ()) -> bool:
     """The cell is a totals or subtotals label (see the module's docstring). `headings`
     are the section headings seen above it on the sheet, so `รวม` + a heading's name
     counts too; so does รวม + an agency's or a province's name (`รวม สวทช.`)."""
+    try:  # a sheet repeats its cells (every row's province cell is asked)
+        return _total_label_cached(value, tuple(headings))
+    except TypeError:  # an unhashable cell
+        return _total_label(value, headings)
+
+
+@lru_cache(maxsize=65536)
+def _total_label_cached(value: object, headings: tuple[str, ...]) -> bool:
+    return _total_label(value, headings)
+
+
+def _total_label(value: object, headings) -> bool:
     try:
         text = clean_text(value).strip(" :：.-–*")
     except Exception:  # noqa: BLE001

@@ -129,6 +129,9 @@ def _strip_units(text: str, units: list[int]) -> str:
     return text
 
 
+_PLAIN_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+
+
 def _amount_text(text: str) -> tuple[Decimal | None, int | None, str | None]:
     """(number as typed, unit from the cell or None, problem)."""
     units: list[int] = []
@@ -164,7 +167,9 @@ def _parse_amount(value: object, multiplier: int) -> AmountResult:
         return AmountResult(None, _MISSING)
     if isinstance(value, bool) or type(value).__name__ == "bool_":  # True is not 1 baht
         return AmountResult(None, _NOT_NUMBER)
-    if isinstance(value, str):
+    if isinstance(value, str) and _PLAIN_NUMBER.fullmatch(value):
+        number = Decimal(value)  # what the reader gives for a number cell: no cleaning
+    elif isinstance(value, str):
         number, unit, problem = _amount_text(value)
         if problem:
             return AmountResult(None, problem)

@@ -6,6 +6,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from stiplan.assets.values import (
     AmountResult,
@@ -639,3 +641,19 @@ def test_pandas_and_numpy_scalars():
         assert parse_date(missing) == DateResult(None, None)
     assert fiscal_year_value(np.int64(2555)) == 2555
     assert fiscal_year_value(np.float64(2012.0)) == 2555
+
+
+@settings(max_examples=400, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.from_regex(r"-?[0-9]{1,19}(\.[0-9]{1,6})?", fullmatch=True),
+       multiplier=st.sampled_from([1, 1000, 1_000_000, 1_000_000_000]))
+def test_a_plain_number_cell_skips_cleaning_and_means_the_same(text, multiplier, monkeypatch):
+    import re
+
+    import stiplan.assets.values as values
+
+    fast = values.parse_amount(text, multiplier)
+    monkeypatch.setattr(values, "_PLAIN_NUMBER", re.compile(r"(?!)"))  # the general path
+    slow = values.parse_amount(text, multiplier)
+    assert (fast.value, fast.problem) == (slow.value, slow.problem)
+    assert str(fast.value) == str(slow.value)
