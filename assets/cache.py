@@ -21,7 +21,6 @@ from decimal import Decimal
 from pathlib import Path
 
 from stiplan.assets.faults import checkpoint
-from stiplan.assets.identify import Identity
 from stiplan.assets.isolation import Crashed, run_isolated
 from stiplan.assets.submission import PARSER_VERSION, ParsedSubmission, read_submission
 
@@ -114,6 +113,8 @@ def _store_digest(cache_dir: Path, submission_id: str, digest: Digest) -> None:
 
 
 def _crashed(detail: str) -> ParsedSubmission:
+    from stiplan.assets.identify import Identity
+
     return ParsedSubmission(Identity(reason_code="reader_crashed", detail=detail))
 
 

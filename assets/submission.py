@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from stiplan.assets.identify import ROUTING_ROWS, Identity, identify
-from stiplan.assets.parse import find_table, rows_below
-from stiplan.assets.validate import Problem, Row, classify_rows, mark_duplicates
-from stiplan.assets.workbook import UnreadableFile, read_workbook
+if TYPE_CHECKING:  # the readers are imported where they run: routing needs none of them
+    from stiplan.assets.identify import Identity
+    from stiplan.assets.validate import Problem, Row
 
 PARSER_VERSION = "6"  # bump when parsing changes, so cached results are rebuilt
 
@@ -40,6 +40,9 @@ def _is_example(sheet) -> bool:
 
 
 def route_file(path: Path, file_name: str) -> Identity:
+    from stiplan.assets.identify import ROUTING_ROWS, Identity, identify
+    from stiplan.assets.workbook import UnreadableFile, read_workbook
+
     try:
         sheets = read_workbook(path, max_rows=ROUTING_ROWS)
     except UnreadableFile as exc:
@@ -48,6 +51,11 @@ def route_file(path: Path, file_name: str) -> Identity:
 
 
 def read_submission(path: Path, file_name: str) -> ParsedSubmission:
+    from stiplan.assets.identify import Identity, identify
+    from stiplan.assets.parse import find_table
+    from stiplan.assets.validate import Problem
+    from stiplan.assets.workbook import UnreadableFile, read_workbook
+
     try:
         sheets = read_workbook(path)
     except UnreadableFile as exc:
@@ -78,8 +86,17 @@ def read_submission(path: Path, file_name: str) -> ParsedSubmission:
             result.problems.append(Problem(sheet.name, table.header_row_number,
                                            table.letter("budget"), table.headers["budget"],
                                            "budget_unit_assumed"))
-        rows, problems = classify_rows(table, rows_below(table), multiplier)
+        rows, problems = _classify(table, multiplier)
         result.rows += rows
         result.problems += problems
+    from stiplan.assets.validate import mark_duplicates
+
     mark_duplicates(result.rows)
     return result
+
+
+def _classify(table, multiplier: int):
+    from stiplan.assets.parse import rows_below
+    from stiplan.assets.validate import classify_rows
+
+    return classify_rows(table, rows_below(table), multiplier)
