@@ -26,6 +26,7 @@ search is indexed and exact (tests pin it to brute force):
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
 
 import numpy as np
@@ -59,7 +60,92 @@ def find_candidates_between(changed: Iterable[dict], others: Iterable[dict]) -> 
     changed = list(changed)
     ids = {p["project_id"] for p in changed}
     rest = [p for p in others if p["project_id"] not in ids]
-    return _search(changed + rest, len(changed))
+    return _search_between(changed + rest, len(changed))
+
+
+def _length_runs(members: list[int], narrow: list[str], spread: float = 1.1,
+                 most: int = 512) -> list[list[int]]:
+    """`members` (sorted by length) in runs of similar length, so that each run's length
+    window stays narrow."""
+    runs: list[list[int]] = []
+    for j in members:
+        if runs and len(narrow[j]) <= len(narrow[runs[-1][0]]) * spread and len(runs[-1]) < most:
+            runs[-1].append(j)
+        else:
+            runs.append([j])
+    return runs
+
+
+def _keys(p: dict, keyed: dict) -> tuple[str, tuple[str, ...]]:
+    """(compact key, numbers) of a project's name: given with it (`name_keys`, kept by
+    the merge with each share) or computed once per distinct name."""
+    given = p.get("name_keys")
+    if given is not None:
+        return given
+    name = p["project_name"]
+    try:
+        return keyed[name]
+    except KeyError:
+        keyed[name] = name_keys(name)
+        return keyed[name]
+    except TypeError:  # an unhashable name: not worth caching
+        return name_keys(name)
+
+
+def _search_between(projects: list[dict], n_changed: int) -> list[dict]:
+    """Pairs touching the first n_changed projects: each changed project scored against
+    the projects of its (year, numbers, province) blocks within the length window.
+    Few projects change at a time, so this grows with their number times a
+    province's, never with the square of the plan."""
+    keyed: dict = {}
+    wanted = {(p["fiscal_year"], code) for p in projects[:n_changed] if not p["nationwide"]
+              for code in p["province_codes"]}
+    members, keys, narrow = [], [], []
+    queries: dict[tuple, list[int]] = {}
+    choices: dict[tuple, list[int]] = {}
+    for i, p in enumerate(projects):
+        if p["nationwide"] or not p["province_codes"]:
+            continue
+        year = p["fiscal_year"]
+        codes = [c for c in set(p["province_codes"]) if (year, c) in wanted]
+        if not codes:
+            continue  # shares no block with a changed project
+        key, nums = _keys(p, keyed)
+        if not key:
+            continue
+        j = len(members)
+        members.append(i)
+        keys.append(key)
+        narrow.append(key.translate(_NARROW))
+        for code in codes:
+            block = (year, nums, code)
+            choices.setdefault(block, []).append(j)
+            if i < n_changed:
+                queries.setdefault(block, []).append(j)
+    agency_ids: dict = {}
+    agency = np.array([agency_ids.setdefault(projects[i]["agency_code"], len(agency_ids))
+                       for i in members], dtype=np.int64)
+    found: dict[tuple[str, str], dict] = {}
+    for block, qs in queries.items():
+        cs = np.array(sorted(choices[block], key=lambda j: len(narrow[j])), dtype=np.int64)
+        lengths = [len(narrow[j]) for j in cs]
+        qs = sorted(qs, key=lambda j: len(narrow[j]))
+        for bucket in _length_runs(qs, narrow):
+            # |la − lb| <= (la + lb) / 20: lb within [19/21, 21/19] of la
+            lo = bisect.bisect_left(lengths, len(narrow[bucket[0]]) * 19 // 21 - 1)
+            hi = bisect.bisect_right(lengths, len(narrow[bucket[-1]]) * 21 // 19 + 1)
+            window = cs[lo:hi]
+            if not len(window):
+                continue
+            scores = process.cdist([narrow[q] for q in bucket], [narrow[c] for c in window],
+                                   scorer=fuzz.ratio, score_cutoff=SIMILARITY_CUTOFF - 1,
+                                   dtype=np.float64, workers=-1)
+            hit = ((scores >= SIMILARITY_CUTOFF)
+                   & (agency[np.array(bucket)][:, None] != agency[window][None, :]))
+            for r, c in zip(*np.nonzero(hit), strict=True):
+                _add_pair(found, projects, keys, members, bucket[r], int(window[c]),
+                          float(scores[r, c]))
+    return sorted(found.values(), key=lambda d: (d["project_id_a"], d["project_id_b"]))
 
 
 def _search(projects: list[dict], n_changed: int | None,
@@ -75,13 +161,7 @@ def _search(projects: list[dict], n_changed: int | None,
     block_of: list[int] = []  # flattened (project, province) block ids
     n_blocks: list[int] = []
     for i, p in enumerate(projects):
-        name = p["project_name"]
-        try:
-            key, nums = keyed[name]
-        except KeyError:
-            key, nums = keyed[name] = name_keys(name)
-        except TypeError:  # an unhashable name: not worth caching
-            key, nums = name_keys(name)
+        key, nums = _keys(p, keyed)
         if p["nationwide"] or not key or not p["province_codes"]:
             continue  # a nationwide project shares no province
         members.append(i)

@@ -32,19 +32,22 @@ from stiplan.assets.faults import checkpoint
 from stiplan.assets.identity import assign_ids, province_key, split_budget
 from stiplan.assets.routing import UNOPENABLE
 from stiplan.assets.submission import PARSER_VERSION, ParsedSubmission
+from stiplan.assets.text import name_keys
 from stiplan.schemas.reasons import REASONS, describe
 from stiplan.schemas.reference import AGENCIES, PROVINCES
 from stiplan.schemas.warehouse import SUMMARIES, TABLES
 
-MERGE_VERSION = "1"  # bump when a share's contents change, so kept shares are rebuilt
+MERGE_VERSION = "2"  # bump when a share's contents change, so kept shares are rebuilt
 SATANG = Decimal("0.01")
 # The tables each agency-year share holds; the rest are the plan's own.
 SHARE_TABLES = ("source_rows", "row_problems", "projects", "project_provinces",
                 "submission_changes")
 _ARROW = {"VARCHAR": pa.string(), "INTEGER": pa.int32(), "BOOLEAN": pa.bool_(),
           "DATE": pa.date32(), "DOUBLE": pa.float64(), "DECIMAL(18,2)": pa.decimal128(18, 2)}
-# the projects of a share carry their provinces, for the duplicate review
-_PROVINCE_CODES = ("province_codes", pa.list_(pa.string()))
+# the projects of a share carry, for the duplicate review, their provinces and their
+# name's keys (computed once, when the share is built)
+_REVIEW_FIELDS = (("province_codes", pa.list_(pa.string())), ("compact_key", pa.string()),
+                  ("name_numbers", pa.list_(pa.string())))
 
 
 def _satang(d: Decimal) -> int:
@@ -59,7 +62,7 @@ def _money(satang: int) -> Decimal:
 def _schema(table: str) -> pa.Schema:
     fields = [pa.field(c, _ARROW[t]) for c, t in TABLES[table]]
     if table == "projects":
-        fields.append(pa.field(*_PROVINCE_CODES))
+        fields += [pa.field(*f) for f in _REVIEW_FIELDS]
     return pa.schema(fields)
 
 
@@ -124,7 +127,7 @@ def chain_tables(agency: str, year: int, chain: list[str],
                              t.get("strategy"), t.get("target_group"), r.start_date,
                              r.end_date, t.get("contact_name"), t.get("contact_phone"),
                              t.get("remarks"), sid, r.sheet, r.row_number,
-                             list(r.province_codes))
+                             list(r.province_codes), *_name_keys(r.project_name))
                 if not r.nationwide:
                     for code_, share in split_budget(satang, list(r.province_codes)):
                         shares.add(pid, code_, _money(share))
@@ -135,6 +138,11 @@ def chain_tables(agency: str, year: int, chain: list[str],
     return {"source_rows": source_rows.table(), "row_problems": problems.table(),
             "projects": projects.table(), "project_provinces": shares.table(),
             "submission_changes": changes.table()}
+
+
+def _name_keys(name: str) -> tuple[str, list[str]]:
+    key, numbers = name_keys(name)
+    return key, list(numbers)
 
 
 def _changes(out: _Columns, prev_sid: str, sid: str, before: dict, after: dict) -> None:
@@ -283,7 +291,7 @@ def build_tables(files: list[dict], arrivals: list[dict], digests: dict[str, Dig
         t: pa.concat_tables([s[t] for s in shares.values()]) if shares
         else _schema(t).empty_table() for t in SHARE_TABLES}
     tables["duplicate_candidates"] = review(keep, shares)
-    tables["projects"] = tables["projects"].drop_columns([_PROVINCE_CODES[0]])
+    tables["projects"] = tables["projects"].drop_columns([f for f, _ in _REVIEW_FIELDS])
     tables.update({
         "agencies": [{"code": a.code, "abbr_th": a.abbr_th or None, "name_th": a.name_th,
                       "name_en": a.name_en} for a in AGENCIES],
@@ -300,10 +308,11 @@ def build_tables(files: list[dict], arrivals: list[dict], digests: dict[str, Dig
 
 def _review_rows(shares: list[Share]) -> list[dict]:
     cols = ["project_id", "agency_code", "fiscal_year", "project_name", "nationwide",
-            _PROVINCE_CODES[0]]
+            *(f for f, _ in _REVIEW_FIELDS)]
     rows = [r for s in shares for r in s["projects"].select(cols).to_pylist()]
     for r in rows:
         r["province_codes"] = tuple(r["province_codes"])
+        r["name_keys"] = (r.pop("compact_key"), tuple(r.pop("name_numbers")))
     return rows
 
 
