@@ -1,9 +1,9 @@
 """Province extracts: one workbook per province per fiscal year, for the deputy
 governor's Area Based planning.
 
-`write_province_extracts(plan, out_dir)` writes `<out_dir>/<BE year>/<ISO code>_<Thai
-name>.xlsx` for all 77 provinces of the reference and every fiscal year of the plan,
-even when a province has no project that year. Each holds:
+`write_province_extracts(plan, out_dir, previous=None)` writes `<out_dir>/<BE year>/<ISO
+code>_<Thai name>.xlsx` for all 77 provinces of the reference and every fiscal year of
+the plan, even when a province has no project that year. Each holds:
 
 - สรุป — the headline for the province (projects, its estimated share in ล้านบาท, the
   full budget of those projects, nationwide projects as context) and its totals per
@@ -18,40 +18,63 @@ even when a province has no project that year. Each holds:
 
 Province figures are estimates (ประมาณการ): a multi-province project's budget is split
 evenly over its provinces (`project_provinces.budget_share_baht`).
+
+An extract shows only its own data: its "data as of" is the latest file received among
+those its projects (the province's, its cluster's, the nationwide ones) came from, so a
+file from an agency with no project there changes nothing in it, and an extract whose
+fingerprint did not change since `previous` is linked from there, not written again.
+Big plans are written by two processes, each a batch of provinces at a time, each
+reading only its provinces' rows from the plan.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import hashlib
+import itertools
+from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 
-from openpyxl import Workbook
-
+from stiplan.assets import xlsx_files
 from stiplan.assets.planbook import (
     ESTIMATE_BUDGET,
     ESTIMATE_NOTE,
     ESTIMATE_TH,
+    HEADER_ROW,
+    NATIONWIDE_TH,  # noqa: F401  (the extracts' vocabulary, with the plan book's)
     NO_CLUSTER_TH,
+    ORDER_SQL,
     TOTAL_TH,
     Plan,
-    Project,
     Province,
+    _later,
+    _mb,
+    _ordered_sql,
+    cached_plan,
+    connect,
     data_note,
-    read_plan,
-    save,
     sheet_title,
+    worker_connection,
+)
+from stiplan.assets.xlsx_stream import (
+    Deflated,
+    Table,
+    TableColumn,
+    deflate_part,
+    finish,
+    rows_sql,
 )
 from stiplan.assets.xlsx_style import (
     COUNT,
     MILLION_BAHT,
     PERCENT,
+    Book,
     Column,
-    million,
     page_setup,
     paragraph,
     put,
-    thai_date,
+    table_keys,
     write_table,
 )
 
@@ -59,23 +82,127 @@ SHEET_SUMMARY = "สรุป"
 SHEET_PROJECTS = "โครงการในจังหวัด"
 SHEET_CLUSTER = "กลุ่มจังหวัด"
 SHEET_NATIONWIDE = "โครงการทั่วประเทศ"
+PARALLEL_ROWS = 20_000  # province rows above which worker processes write the extracts
+BATCHES_PER_WORKER = 8  # batches of provinces per year and worker (a worker's task)
 
 
 def extract_name(fiscal_year: int, province: Province) -> str:
     return f"{fiscal_year}/{province.code}_{province.name_th}.xlsx"
 
 
-def _share(p: Project, code: str) -> Decimal:
-    return next(s for c, s in p.shares if c == code)
+# --------------------------------------------------------------------------- reading
+
+# The projects of some provinces as the rows of their โครงการในจังหวัด sheets (columns
+# v0…, `k` the row's place in its province's list): one query for a batch of provinces.
+_PROVINCE_LIST_SQL = f"""
+    SELECT pp.province_code AS code,
+           row_number() OVER (PARTITION BY pp.province_code ORDER BY {ORDER_SQL}) AS k,
+           k + $head AS r, k AS v0, o.label AS v1, o.project_name AS v2, o.strategy AS v3,
+           o.mb AS v4,
+           (pp.budget_share_baht * 100)::BIGINT::DOUBLE / 100000000::DOUBLE AS v5,
+           pl.n AS v6,
+           coalesce(nullif(array_to_string(list_filter(pl.names, lambda x: x <> pr.name),
+                                           ', '), ''), '-') AS v7,
+           o.start_th AS v8, o.end_th AS v9, o.contact_name AS v10, o.contact_phone AS v11,
+           o.file_name AS v12, o.sheet AS v13, o.row_number AS v14
+    FROM project_provinces pp JOIN prank pr ON pr.code = pp.province_code
+         JOIN o USING (project_id) JOIN pl USING (project_id)
+    WHERE list_contains($codes, pp.province_code)"""
+_IN_PROVINCES = ("project_id IN (SELECT project_id FROM project_provinces "
+                 "WHERE list_contains($codes, province_code))")
+# their totals per agency, for the สรุป sheets
+_PER_AGENCY_SQL = """
+    SELECT pp.province_code, o.agency_code, count(*),
+           sum((pp.budget_share_baht * 100)::HUGEINT), sum(o.satang::HUGEINT)
+    FROM project_provinces pp JOIN o USING (project_id)
+    WHERE list_contains($codes, pp.province_code)
+    GROUP BY pp.province_code, o.agency_code, o.agency_rank
+    ORDER BY pp.province_code, o.agency_rank, o.agency_code"""
+_NATIONWIDE_LIST_SQL = f"""
+    SELECT row_number() OVER (ORDER BY {ORDER_SQL}) AS k, k + $head AS r, k AS v0,
+           o.label AS v1, o.project_name AS v2, o.strategy AS v3, o.mb AS v4,
+           o.file_name AS v5, o.sheet AS v6, o.row_number AS v7
+    FROM o WHERE o.nationwide"""
+_NATIONWIDE = ("project_id IN (SELECT project_id FROM projects "
+               "WHERE nationwide AND fiscal_year = $year)")
 
 
-def _summary(wb: Workbook, plan: Plan, year: int, prov: Province,
-             mine: list[Project], nationwide: list[Project]) -> None:
-    ws = wb.create_sheet(SHEET_SUMMARY)
-    share = sum((_share(p, prov.code) for p in mine), Decimal(0))
-    full = sum((p.budget_baht for p in mine), Decimal(0))
-    nation = sum((p.budget_baht for p in nationwide), Decimal(0))
-    agencies = list(dict.fromkeys(p.agency_code for p in mine))  # mine is in agency order
+@dataclass
+class Rendered:
+    """A list rendered by DuckDB: its rows' XML, how many, and for a province its
+    totals per agency (code -> projects, share and full budget in satang), in the
+    ministry's order. `part` is the XML compressed once, for a list every extract of
+    a year holds (the nationwide one)."""
+
+    xml: bytes = b""
+    rows: int = 0
+    per_agency: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+    part: Deflated | None = None
+    _digest: str | None = None
+
+    def digest(self) -> str:
+        if self._digest is None:
+            self._digest = hashlib.sha256(self.xml).hexdigest()
+        return self._digest
+
+    def body(self, columns: list[TableColumn]) -> Table:
+        """The table to write it as (`write_table(body=…)`)."""
+        return Table(columns, None, HEADER_ROW + 1, inline=True, nrows=self.rows,
+                     parts=[self.part or self.xml], known_digest=self.digest())
+
+
+def province_lists(con, plan: Plan, year: int, codes: list[str],
+                   columns: list[TableColumn]) -> dict[str, Rendered]:
+    got = {c: Rendered() for c in codes}
+    params = {"year": year, "codes": codes}
+    ctes = _ordered_sql(plan, _IN_PROVINCES, numbered=False)
+    rows = con.execute(
+        f"SELECT * FROM ({rows_sql(f'{ctes} {_PROVINCE_LIST_SQL}', columns, keep=['code', 'k'])}) "
+        "ORDER BY code, k", {**params, "head": HEADER_ROW}).fetchall()
+    for code, group in itertools.groupby(rows, key=lambda r: r[0]):
+        mine = [r[2:] for r in group]
+        got[code].xml, got[code].rows = finish(mine, columns), len(mine)
+    for code, agency, n, share, full in con.execute(f"{ctes} {_PER_AGENCY_SQL}",
+                                                    params).fetchall():
+        got[code].per_agency[agency] = (n, int(share), int(full))
+    return got
+
+
+def nationwide_list(con, plan: Plan, year: int, columns: list[TableColumn]) -> Rendered:
+    ctes = _ordered_sql(plan, _NATIONWIDE, numbered=False)
+    rows = con.execute(
+        f"SELECT * EXCLUDE (k) FROM ({rows_sql(f'{ctes} {_NATIONWIDE_LIST_SQL}', columns, keep=['k'])}) "
+        "ORDER BY k", {"year": year, "head": HEADER_ROW}).fetchall()
+    return Rendered(finish(rows, columns), len(rows))
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _as_of(plan: Plan, year: int, prov: Province):
+    """When the latest file among those this extract's projects came from arrived."""
+    fig = plan.year(year)
+    when = fig.nationwide_received
+    for p in _members(plan, prov):
+        area = fig.areas.get(p.code)
+        when = _later(when, area.received if area else None)
+    return when
+
+
+def _members(plan: Plan, prov: Province) -> list[Province]:
+    """The provinces of `prov`'s cluster (Thai order); just `prov` when it is in none."""
+    if not prov.cluster_th:
+        return [prov]
+    return [p for p in plan.provinces.values() if p.cluster_th == prov.cluster_th]
+
+
+def _summary(book: Book, plan: Plan, year: int, prov: Province, mine: Rendered,
+             note: str) -> None:
+    ws = book.add_sheet(SHEET_SUMMARY)
+    fig = plan.year(year)
+    per_agency = mine.per_agency
+    share = sum(s for _, s, _ in per_agency.values())
+    full = sum(b for _, _, b in per_agency.values())
     cols = [
         Column("ลำดับ", COUNT, 7), Column("ชื่อย่อ", None, 12), Column("หน่วยงาน", None, 58, wrap=True),
         Column("จำนวนโครงการ", COUNT, 14),
@@ -85,17 +212,18 @@ def _summary(wb: Workbook, plan: Plan, year: int, prov: Province,
                 f"ปีงบประมาณ พ.ศ. {year} · {prov.region_th} · "
                 f"{prov.cluster_th or NO_CLUSTER_TH} · รหัส {prov.code}", ESTIMATE_NOTE, cols)
     facts = [
-        ("จำนวนโครงการในจังหวัด", len(mine), COUNT, "โครงการ"),
-        (f"งบประมาณส่วนของจังหวัด ({ESTIMATE_TH})", million(share), MILLION_BAHT, "ล้านบาท"),
-        ("งบประมาณทั้งโครงการของโครงการเหล่านี้", million(full), MILLION_BAHT,
+        ("จำนวนโครงการในจังหวัด", mine.rows, COUNT, "โครงการ"),
+        (f"งบประมาณส่วนของจังหวัด ({ESTIMATE_TH})", _mb(share), MILLION_BAHT, "ล้านบาท"),
+        ("งบประมาณทั้งโครงการของโครงการเหล่านี้", _mb(full), MILLION_BAHT,
          "ล้านบาท (รวมส่วนของจังหวัดอื่น)"),
-        ("จำนวนหน่วยงาน", len(agencies), COUNT, "หน่วยงาน"),
-        ("โครงการทั่วประเทศ (ไม่นับรวมในยอดของจังหวัด)", len(nationwide), COUNT, "โครงการ"),
-        ("งบประมาณโครงการทั่วประเทศ (ไม่นับรวม)", million(nation), MILLION_BAHT, "ล้านบาท"),
+        ("จำนวนหน่วยงาน", len(per_agency), COUNT, "หน่วยงาน"),
+        ("โครงการทั่วประเทศ (ไม่นับรวมในยอดของจังหวัด)", fig.nationwide, COUNT, "โครงการ"),
+        ("งบประมาณโครงการทั่วประเทศ (ไม่นับรวม)", _mb(fig.nationwide_satang), MILLION_BAHT,
+         "ล้านบาท"),
     ]
     r = 5
     for label, value, fmt, unit in facts:
-        ws.merge_cells(start_row=r, start_column=2, end_row=r, end_column=3)
+        ws.merge(r, 2, r, 3)
         put(ws, r, 2, label, bold=True)
         put(ws, r, 4, value, fmt, bold=True, size=16)
         put(ws, r, 5, f"  {unit}")
@@ -103,18 +231,14 @@ def _summary(wb: Workbook, plan: Plan, year: int, prov: Province,
     r += 1
     put(ws, r, 1, "งบประมาณตามหน่วยงาน (หน่วย: ล้านบาท)", bold=True, size=16)
     r += 1
-    rows = []
-    for i, code in enumerate(agencies, start=1):
-        ps = [p for p in mine if p.agency_code == code]
-        rows.append((i, plan.agency_label(code), plan.agency_name(code), len(ps),
-                     million(sum((_share(p, prov.code) for p in ps), Decimal(0))),
-                     million(sum((p.budget_baht for p in ps), Decimal(0)))))
+    rows = [(i, plan.agency_label(code), plan.agency_name(code), n, _mb(s), _mb(b))
+            for i, (code, (n, s, b)) in enumerate(per_agency.items(), start=1)]
     last = write_table(ws, r, cols, rows, freeze=False,
-                       total=(None, None, TOTAL_TH, len(mine), million(share), million(full)))
-    if not mine:
+                       total=(None, None, TOTAL_TH, mine.rows, _mb(share), _mb(full)))
+    if not mine.rows:
         put(ws, last + 1, 3, "ไม่มีโครงการในจังหวัดนี้ในปีงบประมาณนี้", italic=True)
         last += 1
-    put(ws, last + 2, 1, data_note(plan), italic=True, size=12)
+    put(ws, last + 2, 1, note, italic=True, size=12)
     page_setup(ws)
 
 
@@ -129,30 +253,21 @@ PROJECT_COLUMNS = [
     Column("ไฟล์ต้นฉบับ", None, 24), Column("แผ่นงาน", None, 12), Column("แถว", COUNT, 7)]
 
 
-def _projects(wb: Workbook, plan: Plan, year: int, prov: Province,
-              mine: list[Project]) -> None:
-    ws = wb.create_sheet(SHEET_PROJECTS)
+def _projects(book: Book, year: int, prov: Province, mine: Rendered) -> None:
+    ws = book.add_sheet(SHEET_PROJECTS)
     head = sheet_title(ws, f"โครงการในจังหวัด{prov.name_th}",
-                       f"ปีงบประมาณ พ.ศ. {year} · {len(mine):,} โครงการ · หน่วย: ล้านบาท",
+                       f"ปีงบประมาณ พ.ศ. {year} · {mine.rows:,} โครงการ · หน่วย: ล้านบาท",
                        ESTIMATE_NOTE, PROJECT_COLUMNS)
-    body = []
-    for i, p in enumerate(mine, start=1):
-        others = plan.province_names(c for c, _ in p.shares if c != prov.code)
-        body.append((i, plan.agency_label(p.agency_code), p.project_name, p.strategy,
-                     million(p.budget_baht), million(_share(p, prov.code)), len(p.shares),
-                     ", ".join(others) or "-", thai_date(p.start_date), thai_date(p.end_date),
-                     p.contact_name, p.contact_phone, p.file_name, p.sheet, p.row_number))
-    share = sum((_share(p, prov.code) for p in mine), Decimal(0))
-    full = sum((p.budget_baht for p in mine), Decimal(0))
-    write_table(ws, head, PROJECT_COLUMNS, body,
-                total=(None, None, TOTAL_TH, None, million(full), million(share),
-                       *([None] * 9)))
+    share = sum(s for _, s, _ in mine.per_agency.values())
+    full = sum(b for _, _, b in mine.per_agency.values())
+    write_table(ws, head, PROJECT_COLUMNS, None, body=mine.body(_numbering()[0]),
+                total=(None, None, TOTAL_TH, None, _mb(full), _mb(share), *([None] * 9)))
     page_setup(ws, a3=True)
 
 
-def _cluster(wb: Workbook, plan: Plan, year: int, prov: Province,
-             in_province: dict[str, list[Project]]) -> None:
-    ws = wb.create_sheet(SHEET_CLUSTER)
+def _cluster(book: Book, plan: Plan, year: int, prov: Province) -> None:
+    ws = book.add_sheet(SHEET_CLUSTER)
+    fig = plan.year(year)
     name = prov.cluster_th or NO_CLUSTER_TH
     cols = [
         Column("ลำดับ", COUNT, 7), Column("จังหวัด", None, 24), Column("รหัส", None, 9),
@@ -162,25 +277,18 @@ def _cluster(wb: Workbook, plan: Plan, year: int, prov: Province,
     head = sheet_title(ws, f"{name} ({ESTIMATE_TH})",
                        f"ปีงบประมาณ พ.ศ. {year} · หน่วย: ล้านบาท · ข้อมูลประกอบ",
                        ESTIMATE_NOTE, cols)
-    members = [p for p in plan.provinces.values()  # Thai order
-               if (p.cluster_th or NO_CLUSTER_TH) == name and
-               (prov.cluster_th or p.code == prov.code)]
-    figures = []
-    for p in members:
-        ps = in_province.get(p.code, [])
-        figures.append((p, len(ps), sum((_share(q, p.code) for q in ps), Decimal(0))))
-    total = sum((b for *_, b in figures), Decimal(0))
-    distinct = len({q.project_id for p in members for q in in_province.get(p.code, [])})
+    members = _members(plan, prov)
+    figures = [(p, fig.areas.get(p.code)) for p in members]
+    figures = [(p, a.projects if a else 0, a.share_satang if a else 0) for p, a in figures]
+    total = sum(b for *_, b in figures)
+    distinct = (fig.cluster_projects.get(prov.cluster_th, 0) if prov.cluster_th
+                else figures[0][1])
     last = write_table(ws, head, cols, [
-        (i, p.name_th, p.code, n, million(b), float(100 * b / total) if total else 0.0)
-        for i, (p, n, b) in enumerate(figures, start=1)],
-        total=(None, TOTAL_TH, None, distinct, million(total), 100 if total else 0))
-    for i, (p, *_) in enumerate(figures, start=1):
-        if p.code == prov.code:  # this workbook's province stands out
-            for c in range(1, len(cols) + 1):
-                cell = ws.cell(row=head + i, column=c)
-                put(ws, head + i, c, cell.value, cols[c - 1].fmt, bold=True, border=True,
-                    fill="FFF2CC")
+        (i, p.name_th, p.code, n, _mb(b), float(Decimal(100 * b) / Decimal(total)) if total
+         else 0.0) for i, (p, n, b) in enumerate(figures, start=1)],
+        total=(None, TOTAL_TH, None, distinct, _mb(total), 100 if total else 0),
+        bold_rows=[i for i, (p, *_) in enumerate(figures) if p.code == prov.code],
+        fill_rows="FFF2CC")  # this workbook's province stands out
     notes = ["บรรทัดรวมทั้งสิ้นนับโครงการที่ดำเนินการหลายจังหวัดในกลุ่มเพียงครั้งเดียว"]
     if not prov.cluster_th:
         notes.insert(0, f"จังหวัด{prov.name_th}ไม่อยู่ในกลุ่มจังหวัดใด")
@@ -189,54 +297,113 @@ def _cluster(wb: Workbook, plan: Plan, year: int, prov: Province,
     page_setup(ws, landscape=False)
 
 
-def _nationwide(wb: Workbook, plan: Plan, year: int, nationwide: list[Project]) -> None:
-    ws = wb.create_sheet(SHEET_NATIONWIDE)
-    total = sum((p.budget_baht for p in nationwide), Decimal(0))
-    cols = [
-        Column("ลำดับ", COUNT, 7), Column("หน่วยงาน", None, 11),
-        Column("ชื่อโครงการ", None, 50, wrap=True), Column("ยุทธศาสตร์", None, 18, wrap=True),
-        Column("งบประมาณ (ล้านบาท)", MILLION_BAHT, 22), Column("ไฟล์ต้นฉบับ", None, 24),
-        Column("แผ่นงาน", None, 12), Column("แถว", COUNT, 7)]
+NATIONWIDE_COLUMNS = [
+    Column("ลำดับ", COUNT, 7), Column("หน่วยงาน", None, 11),
+    Column("ชื่อโครงการ", None, 50, wrap=True), Column("ยุทธศาสตร์", None, 18, wrap=True),
+    Column("งบประมาณ (ล้านบาท)", MILLION_BAHT, 22), Column("ไฟล์ต้นฉบับ", None, 24),
+    Column("แผ่นงาน", None, 12), Column("แถว", COUNT, 7)]
+
+
+@lru_cache(maxsize=1)
+def _numbering() -> tuple[list[TableColumn], list[TableColumn]]:
+    """The styles of the two lists, as every extract numbers them (the project list's
+    first, then the nationwide one's: the order `extract` writes them in)."""
+    book = Book("")
+    return (book.columns(table_keys(PROJECT_COLUMNS)),
+            book.columns(table_keys(NATIONWIDE_COLUMNS)))
+
+
+def _nationwide(book: Book, plan: Plan, year: int, nationwide: Rendered) -> None:
+    ws = book.add_sheet(SHEET_NATIONWIDE)
     head = sheet_title(ws, "โครงการที่ดำเนินการทั่วประเทศ (ข้อมูลประกอบ)",
                        f"ปีงบประมาณ พ.ศ. {year} · หน่วย: ล้านบาท",
                        "ไม่นับรวมในยอดงบประมาณของจังหวัด: โครงการทั่วประเทศไม่ได้แบ่งงบประมาณ"
-                       "รายจังหวัด", cols)
-    write_table(ws, head, cols, [
-        (i, plan.agency_label(p.agency_code), p.project_name, p.strategy,
-         million(p.budget_baht), p.file_name, p.sheet, p.row_number)
-        for i, p in enumerate(nationwide, start=1)],
-        total=(None, None, TOTAL_TH, None, million(total), None, None, None))
+                       "รายจังหวัด", NATIONWIDE_COLUMNS)
+    write_table(ws, head, NATIONWIDE_COLUMNS, None, body=nationwide.body(_numbering()[1]),
+                total=(None, None, TOTAL_TH, None, _mb(plan.year(year).nationwide_satang),
+                       None, None, None))
     page_setup(ws)
 
 
-def write_province_extract(plan: Plan, year: int, prov: Province, path: Path,
-                           in_province: dict[str, list[Project]],
-                           nationwide: list[Project]) -> Path:
-    mine = in_province.get(prov.code, [])
-    wb = Workbook()
-    wb.remove(wb.active)
-    _summary(wb, plan, year, prov, mine, nationwide)
-    _projects(wb, plan, year, prov, mine)
-    _cluster(wb, plan, year, prov, in_province)
-    _nationwide(wb, plan, year, nationwide)
-    return save(wb, path, plan.generated_at)
+def extract(plan: Plan, year: int, prov: Province, mine: Rendered,
+            nationwide: Rendered) -> Book:
+    """The extract of `prov` for `year`, described."""
+    when = _as_of(plan, year, prov)
+    book = Book(Path(extract_name(year, prov)).stem, when)
+    _summary(book, plan, year, prov, mine, data_note(when, "ของโครงการในไฟล์นี้"))
+    _projects(book, year, prov, mine)
+    _cluster(book, plan, year, prov)
+    _nationwide(book, plan, year, nationwide)
+    return book
 
 
-def write_province_extracts(plan: Path, out_dir: Path) -> list[Path]:
+def _write_one(plan: Plan, year: int, prov: Province, mine: Rendered, nationwide: Rendered,
+               out_dir: Path, manifest: xlsx_files.Manifest) -> tuple[str, str]:
+    """Write (or link) one extract: its relative path and fingerprint."""
+    rel = extract_name(year, prov)
+    book = extract(plan, year, prov, mine, nationwide)
+    fingerprint = book.fingerprint()
+    if not manifest.reuse(rel, fingerprint, out_dir / rel):
+        book.save(out_dir / rel)
+    return rel, fingerprint
+
+
+def _batches(plan: Plan, year: int, k: int) -> list[list[str]]:
+    """The provinces in `k` runs of about as many rows (Thai order kept)."""
+    areas = plan.year(year).areas
+    sizes = {c: (areas[c].projects if c in areas else 0) + 1 for c in plan.provinces}
+    per = sum(sizes.values()) / k
+    out: list[list[str]] = [[]]
+    acc = 0
+    for c, n in sizes.items():
+        if acc >= per * len(out) and len(out) < k:
+            out.append([])
+        out[-1].append(c)
+        acc += n
+    return [b for b in out if b]
+
+
+def write_province_extracts(plan: Path, out_dir: Path,
+                            previous: Path | None = None) -> list[Path]:
     """Write every province's extract for every fiscal year of `plan` into `out_dir`
     (`<BE year>/<ISO code>_<Thai name>.xlsx`); return the paths, by year then in Thai
-    order of the province names."""
-    data = read_plan(Path(plan))
+    order of the province names. An extract the folder `previous` holds, unchanged,
+    is linked from there.
+
+    A big plan is shared by worker processes, a batch of provinces at a time: each
+    renders the batch's lists with DuckDB, then writes their workbooks."""
+    data = cached_plan(Path(plan))
     out_dir = Path(out_dir)
-    written = []
-    for year in data.years:
-        projects = data.projects.get(year, [])
-        in_province: dict[str, list[Project]] = defaultdict(list)
-        for p in projects:  # agency then lineage order
-            for code, _ in p.shares:
-                in_province[code].append(p)
-        nationwide = [p for p in projects if p.nationwide]
-        for prov in data.provinces.values():
-            written.append(write_province_extract(
-                data, year, prov, out_dir / extract_name(year, prov), in_province, nationwide))
-    return written
+    manifest = xlsx_files.Manifest(Path(previous) if previous else None)
+    rows = sum(a.projects for y in data.years for a in data.year(y).areas.values())
+    k = xlsx_files.workers() if rows > PARALLEL_ROWS else 1
+    tasks = []
+    con = connect(data.path)
+    try:
+        for year in data.years:
+            (out_dir / str(year)).mkdir(parents=True, exist_ok=True)
+            nationwide = nationwide_list(con, data, year, _numbering()[1])
+            nationwide.part = deflate_part(nationwide.xml)  # once for all 77
+            nationwide.digest()
+            nationwide.xml = b""  # its part and digest are all the workbooks need
+            tasks += [(data, year, codes, nationwide, out_dir, manifest)
+                      for codes in _batches(data, year, k * BATCHES_PER_WORKER)]
+        if k == 1:
+            done = [w for t in tasks for w in _write_batch(t, con)]
+        else:
+            con.close()  # DuckDB keeps memory while a connection is open
+            done = [w for ws in xlsx_files.run(_write_batch, tasks, k) for w in ws]
+    finally:
+        con.close()
+    xlsx_files.Manifest.write(out_dir, dict(done))
+    return [out_dir / rel for rel, _ in done]
+
+
+def _write_batch(task: tuple, con=None) -> list[tuple[str, str]]:
+    """Render the lists of a batch of provinces, then write (or link) their extracts;
+    in a worker process unless `con` is given."""
+    plan, year, codes, nationwide, out_dir, manifest = task
+    con = con or worker_connection(plan)[0]
+    lists = province_lists(con, plan, year, codes, _numbering()[0])
+    return [_write_one(plan, year, plan.provinces[c], lists[c], nationwide, out_dir, manifest)
+            for c in codes]

@@ -7,6 +7,10 @@ the plan it was written from (`warehouse/.work/outputs/<folder>.sha256`, written
 last). A folder whose stamp is not the published plan's was interrupted (a kill,
 a full disk) or written from an older plan, and the next `stiplan run` writes it
 again.
+
+The plan books and extracts are given the current folder to reuse from: a workbook
+whose content did not change (its fingerprint is in the folder's `.manifest.json`)
+is hard-linked into the new folder rather than written again.
 """
 
 import hashlib
@@ -124,7 +128,9 @@ def _listing(folder: Path, files: list[Path], limit: int = 30) -> dg.MetadataVal
 
 
 def _output_asset(name: str, folder_name: str, description: str, write) -> dg.AssetsDefinition:
-    """An asset that rewrites one folder of outputs/ from the published plan."""
+    """An asset that rewrites one folder of outputs/ from the published plan;
+    `write(plan, paths, out, previous)` may reuse unchanged files of `previous`, the
+    folder as it is (read while it is being replaced: see xlsx_files)."""
 
     @dg.asset(name=name, deps=[published_plan], group_name="outputs", kinds={"excel"},
               automation_condition=AFTER_PUBLISH, description=description)
@@ -133,7 +139,7 @@ def _output_asset(name: str, folder_name: str, description: str, write) -> dg.As
         folder = p.outputs / folder_name
         try:
             files, fingerprint, swapped = _rebuild(
-                p, folder, lambda plan, out: write(plan, p, out),
+                p, folder, lambda plan, out: write(plan, p, out, folder),
                 who=f"Dagster run {context.run_id[:8]} ({name})",
                 on_wait=lambda who: context.log.info(f"waiting for {who}"))
         except OSError as exc:  # a full disk, a refused permission: the machine's
@@ -152,15 +158,15 @@ def _output_asset(name: str, folder_name: str, description: str, write) -> dg.As
 
 plan_books = _output_asset(
     "plan_books", "planbook", "outputs/planbook/: the plan book of each fiscal year (.xlsx).",
-    lambda plan, p, out: write_planbooks(plan, out))
+    lambda plan, p, out, previous: write_planbooks(plan, out, previous))
 agency_feedback = _output_asset(
     "agency_feedback", "feedback",
     "outputs/feedback/<AGENCY>/ (and unrouted/): what each submitter must fix.",
-    lambda plan, p, out: write_feedback(plan, p.archive, out))
+    lambda plan, p, out, previous: write_feedback(plan, p.archive, out))
 province_extracts = _output_asset(
     "province_extracts", "provinces",
     "outputs/provinces/<year>/: one workbook per province for Area Based planning.",
-    lambda plan, p, out: write_province_extracts(plan, out))
+    lambda plan, p, out, previous: write_province_extracts(plan, out, previous))
 
 OUTPUT_ASSETS = [plan_books, agency_feedback, province_extracts]
 OUTPUT_FOLDERS = {"plan_books": "planbook", "agency_feedback": "feedback",

@@ -5,6 +5,8 @@ the real pipeline."""
 
 from __future__ import annotations
 
+import datetime as dt
+import stat
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -244,8 +246,8 @@ def test_writing_twice_gives_identical_workbooks(plan, out, tmp_path):
         with zipfile.ZipFile(a) as za, zipfile.ZipFile(b) as zb:
             assert za.namelist() == zb.namelist()
             for n in za.namelist():
-                if n != "docProps/core.xml":  # the save time
-                    assert za.read(n) == zb.read(n), (a.name, n)
+                assert za.read(n) == zb.read(n), (a.name, n)
+        assert a.read_bytes() == b.read_bytes()  # the dates are the plan's
     # and the cell values, read back
     wa = openpyxl.load_workbook(paths[0])
     wb = openpyxl.load_workbook(again[0])
@@ -253,3 +255,39 @@ def test_writing_twice_gives_identical_workbooks(plan, out, tmp_path):
         assert list(ws.iter_rows(values_only=True)) == list(
             wb[ws.title].iter_rows(values_only=True))
     assert TOTAL in [c for r in wa["สรุป"].iter_rows(values_only=True) for c in r]
+
+
+def test_only_changed_extracts_are_written_again(plan, out, tmp_path):
+    from test_planbook import changed_plan
+
+    root, paths = out
+    same = write_province_extracts(plan, tmp_path / "same", previous=root)
+    for a, b in zip(paths, same, strict=True):  # unchanged: links to the files before
+        assert a.stat().st_ino == b.stat().st_ino
+        assert stat.S_IMODE(b.stat().st_mode) == 0o644
+    changed = write_province_extracts(changed_plan(plan, tmp_path), tmp_path / "changed",
+                                      previous=tmp_path / "same")
+    rewritten = [b.relative_to(tmp_path / "changed").as_posix()
+                 for a, b in zip(same, changed, strict=True)
+                 if a.stat().st_ino != b.stat().st_ino]
+    assert rewritten == ["2556/TH-63_ตาก.xlsx"]  # the one extract with 2556's project
+    _, body, _ = table(openpyxl.load_workbook(tmp_path / "changed" / rewritten[0])[
+        "โครงการในจังหวัด"])
+    assert [d["ชื่อโครงการ"] for d in body] == ["โครงการปีหน้า (แก้ไข)"]
+
+
+def test_an_extract_is_as_of_the_files_its_projects_came_from(out, plan):
+    root, _ = out
+    (tak,) = query(plan, "SELECT max(received_at) FROM submissions WHERE fiscal_year = 2556")[0]
+    local = tak.astimezone(dt.timezone(dt.timedelta(hours=7)))
+
+    def note(path: Path) -> str:
+        ws = openpyxl.load_workbook(path)["สรุป"]
+        return next(c for r in ws.iter_rows(values_only=True) for c in r
+                    if isinstance(c, str) and c.startswith("ข้อมูล ณ"))
+
+    assert note(root / "2556" / "TH-63_ตาก.xlsx").startswith(
+        f"ข้อมูล ณ {thai_date(local, time=True)}")
+    # no project of any file in it (nor in its cluster, nor nationwide): no date, so a
+    # file arriving for another province never changes it
+    assert note(root / "2556" / "TH-81_กระบี่.xlsx").startswith("ข้อมูล ณ -")

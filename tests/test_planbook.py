@@ -238,8 +238,10 @@ def test_cover_headline(book, truth, plan):
             f"จาก {len(sent)} หน่วยงาน") in text
     for code in sent:
         assert truth.agencies[code][1] in text
-    # generated-from: the plan's latest received_at in Bangkok time, never "now"
-    (latest,) = query(plan, "SELECT max(received_at) FROM submissions")[0]
+    # generated-from: the latest received_at of the year's files in Bangkok time, never
+    # "now" (so a file for another year leaves this book as it is)
+    (latest,) = query(plan, "SELECT max(received_at) FROM submissions "
+                            "WHERE fiscal_year = 2555")[0]
     local = latest.astimezone(dt.timezone(dt.timedelta(hours=7)))
     months = ["ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.",
               "ต.ค.", "พ.ย.", "ธ.ค."]
@@ -475,8 +477,41 @@ def test_writing_twice_gives_identical_workbooks(plan, books, tmp_path):
                 [c for c in r] for r in b[ws.title].iter_rows(values_only=True)]
         with zipfile.ZipFile(path) as za, zipfile.ZipFile(again[year]) as zb:
             for name in za.namelist():
-                if name != "docProps/core.xml":  # holds the save time
-                    assert za.read(name) == zb.read(name), name
+                assert za.read(name) == zb.read(name), name
+        assert path.read_bytes() == again[year].read_bytes()  # the dates are the plan's
+
+
+def changed_plan(plan: Path, tmp_path: Path) -> Path:
+    """The plan with the one project of 2556 renamed (nothing else changes)."""
+    import shutil
+
+    copy = tmp_path / "changed.duckdb"
+    shutil.copyfile(plan, copy)
+    con = duckdb.connect(str(copy))
+    try:
+        con.execute("UPDATE projects SET project_name = project_name || ' (แก้ไข)' "
+                    "WHERE fiscal_year = 2556")
+    finally:
+        con.close()
+    return copy
+
+
+def test_only_a_changed_book_is_written_again(plan, books, tmp_path):
+    import stat
+
+    first = books[2555].parent
+    again = write_planbooks(plan, tmp_path / "same", previous=first)
+    for path in again:  # nothing changed: every book is a link to the one before
+        assert path.stat().st_ino == (first / path.name).stat().st_ino
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    changed = write_planbooks(changed_plan(plan, tmp_path), tmp_path / "changed",
+                              previous=tmp_path / "same")
+    inode = {p.name: p.stat().st_ino for p in changed}
+    assert inode[books[2555].name] == books[2555].stat().st_ino
+    assert inode[books[2556].name] != books[2556].stat().st_ino
+    _, body, _ = table(openpyxl.load_workbook(changed[1])["รายการโครงการ"])
+    assert [d["ชื่อโครงการ"] for d in body] == ["โครงการปีหน้า (แก้ไข)"]
+    assert oct(changed[1].stat().st_mode & 0o777) == "0o644"
 
 
 def test_thai_sort_order():

@@ -1,0 +1,230 @@
+"""Writing a folder of workbooks: only what changed, on both cores.
+
+- `Manifest` — `<folder>/.manifest.json`: each workbook's fingerprint (`Book.fingerprint`:
+  what it shows and the writer's version) and the identity of its file (inode, size,
+  mtime). It is written into the folder being built, so it is swapped in with the
+  files it describes, never apart from them.
+- `Manifest.reuse(rel, fingerprint, dest)` — when the previous folder holds `rel` with
+  this fingerprint, and the file is still the one the manifest describes (nobody
+  edited or replaced it), hard-link it to `dest` (copy where links are refused)
+  instead of writing it again.
+- `run(fn, tasks, n)` — the tasks in `n` fresh worker processes (`Workers`), each
+  dying with its parent; in this process when `n` is 1.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import importlib
+import json
+import os
+import pickle
+import selectors
+import shutil
+import stat
+import struct
+import subprocess
+import sys
+import traceback
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from stiplan.assets.xlsx_style import FILE_MODE, WRITER_VERSION
+
+MANIFEST = ".manifest.json"
+WORKERS_ENV = "STIPLAN_OUTPUT_WORKERS"
+
+
+def _identity(st: os.stat_result) -> list[int]:
+    return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns]
+
+
+class Manifest:
+    """The workbooks of one output folder and their fingerprints."""
+
+    def __init__(self, folder: Path | None = None):
+        self.folder = folder
+        self.files: dict[str, dict[str, Any]] = {}
+        if folder is None:
+            return
+        try:
+            data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        if isinstance(data, dict) and data.get("writer") == WRITER_VERSION:
+            self.files = data.get("files") or {}
+
+    def reuse(self, rel: str, fingerprint: str, dest: Path) -> bool:
+        """Link (or copy) the previous folder's `rel` to `dest` if it is what a workbook
+        of this fingerprint would be. False when it must be written."""
+        entry = self.files.get(rel)
+        if self.folder is None or not entry or entry.get("fingerprint") != fingerprint:
+            return False
+        src = self.folder / rel
+        try:
+            st = os.stat(src)
+        except OSError:
+            return False
+        if _identity(st) != entry.get("file") or stat.S_IMODE(st.st_mode) != FILE_MODE:
+            return False  # edited, replaced, or written with the wrong mode
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(src, dest)
+            linked = os.stat(dest)
+            if _identity(linked) == entry["file"]:
+                return True
+            dest.unlink()  # the folder was swapped meanwhile: not the file described
+            return False
+        except FileNotFoundError:
+            return False
+        except OSError:
+            pass
+        try:  # a file system without hard links
+            shutil.copy2(src, dest)
+            os.chmod(dest, FILE_MODE)
+            if _identity(os.stat(src)) == entry["file"]:
+                return True
+        except OSError:
+            pass
+        dest.unlink(missing_ok=True)
+        return False
+
+    @staticmethod
+    def write(folder: Path, fingerprints: dict[str, str]) -> Path:
+        """Record the files of `folder` (relative path -> fingerprint)."""
+        files = {}
+        for rel, fingerprint in sorted(fingerprints.items()):
+            files[rel] = {"fingerprint": fingerprint,
+                          "file": _identity(os.stat(folder / rel))}
+        path = folder / MANIFEST
+        path.write_text(json.dumps({"writer": WRITER_VERSION, "files": files},
+                                   ensure_ascii=False, indent=0), encoding="utf-8")
+        os.chmod(path, FILE_MODE)
+        return path
+
+
+def workers() -> int:
+    """Processes that write outputs: STIPLAN_OUTPUT_WORKERS, else one per core (at most
+    two: the machine stiplan runs on has two, and each holds a slice of the rows)."""
+    try:
+        return max(1, int(os.environ[WORKERS_ENV]))
+    except (KeyError, ValueError):
+        return max(1, min(2, os.cpu_count() or 1))
+
+
+class Workers:
+    """`n` worker processes running `fn(task)` for module-level functions: fresh
+    interpreters (`python -m stiplan.assets.xlsx_files`) that import only the writers,
+    not the program running this one (Dagster, pytest), and die with it.
+
+    multiprocessing's pools were not used: every worker they start runs the parent's
+    main module again, and a forked one counts the whole parent's memory as its own."""
+
+    def __init__(self, n: int):
+        self.procs = [subprocess.Popen([sys.executable, "-m", "stiplan.assets.xlsx_files"],
+                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+                      for _ in range(n)]
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for p in self.procs:
+            with contextlib.suppress(OSError):
+                p.stdin.close()
+        for p in self.procs:
+            try:
+                p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+
+    def map(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> list[Any]:
+        """`[fn(t) for t in tasks]`, each task to the next free worker. A task's
+        exception is raised here (an OSError stays one: a full disk is reported as
+        such)."""
+        todo = list(enumerate(tasks))[::-1]
+        results: dict[int, Any] = {}
+        busy: dict[int, int] = {}  # worker -> task index
+        sel = selectors.DefaultSelector()
+        for w, p in enumerate(self.procs):
+            sel.register(p.stdout, selectors.EVENT_READ, w)
+        try:
+            for w in range(len(self.procs)):
+                if todo:
+                    busy[w] = self._send(w, fn, todo.pop())
+            while busy:
+                for key, _ in sel.select():
+                    w = key.data
+                    ok, value = _read(self.procs[w].stdout)
+                    if not ok:
+                        raise value
+                    results[busy.pop(w)] = value
+                    if todo:
+                        busy[w] = self._send(w, fn, todo.pop())
+        finally:
+            sel.close()
+        return [results[i] for i in range(len(results))]
+
+    def _send(self, w: int, fn, item: tuple[int, Any]) -> int:
+        i, task = item
+        _write(self.procs[w].stdin, (fn.__module__, fn.__qualname__, task))
+        return i
+
+
+def run(fn: Callable[[Any], Any], tasks: list[Any], n: int) -> list[Any]:
+    """`[fn(t) for t in tasks]` in `n` worker processes (in this one when `n` is 1)."""
+    if n <= 1 or len(tasks) <= 1:
+        return [fn(t) for t in tasks]
+    with Workers(min(n, len(tasks))) as w:
+        return w.map(fn, tasks)
+
+
+def _write(fh, obj) -> None:
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    fh.write(struct.pack("<Q", len(data)) + data)
+    fh.flush()
+
+
+def _read(fh):
+    head = fh.read(8)
+    if len(head) < 8:
+        return False, RuntimeError("an output worker died (its error is above)")
+    (size,) = struct.unpack("<Q", head)
+    return pickle.loads(fh.read(size))
+
+
+def _serve() -> None:
+    """A worker: run tasks from stdin until it closes, answer on stdout."""
+    try:  # killed by the kernel when the run dies: a kill -9 leaves no worker writing
+        ctypes.CDLL(None, use_errno=True).prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() == 1:
+        return
+    inp, out = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr  # a stray print must not garble the answers
+    while True:
+        head = inp.read(8)
+        if len(head) < 8:
+            return
+        (size,) = struct.unpack("<Q", head)
+        module, name, task = pickle.loads(inp.read(size))
+        try:
+            answer = (True, getattr(importlib.import_module(module), name)(task))
+        except Exception as exc:  # raised again in the run
+            exc.add_note("in an output worker:\n" + "".join(traceback.format_exception(exc)))
+            answer = (False, exc)
+        try:
+            _write(out, answer)
+        except Exception as exc:  # an answer that does not pickle
+            _write(out, (False, RuntimeError(f"{type(exc).__name__}: {exc}")))
+
+
+if __name__ == "__main__":
+    _serve()
