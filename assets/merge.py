@@ -26,18 +26,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from stiplan.assets.cache import Digest
-from stiplan.assets.candidates import find_candidates, find_candidates_between
+from stiplan.assets.candidates import find_candidates, find_candidates_between, review_keys
 from stiplan.assets.database import fsync_dir, fsync_file
 from stiplan.assets.faults import checkpoint
 from stiplan.assets.identity import assign_ids, province_key, split_budget
 from stiplan.assets.routing import UNOPENABLE
 from stiplan.assets.submission import PARSER_VERSION, ParsedSubmission
-from stiplan.assets.text import name_keys
 from stiplan.schemas.reasons import REASONS, describe
 from stiplan.schemas.reference import AGENCIES, PROVINCES
 from stiplan.schemas.warehouse import SUMMARIES, TABLES
 
-MERGE_VERSION = "2"  # bump when a share's contents change, so kept shares are rebuilt
+MERGE_VERSION = "3"  # bump when a share's contents change, so kept shares are rebuilt
 SATANG = Decimal("0.01")
 # The tables each agency-year share holds; the rest are the plan's own.
 SHARE_TABLES = ("source_rows", "row_problems", "projects", "project_provinces",
@@ -46,7 +45,7 @@ _ARROW = {"VARCHAR": pa.string(), "INTEGER": pa.int32(), "BOOLEAN": pa.bool_(),
           "DATE": pa.date32(), "DOUBLE": pa.float64(), "DECIMAL(18,2)": pa.decimal128(18, 2)}
 # the projects of a share carry, for the duplicate review, their provinces and their
 # name's keys (computed once, when the share is built)
-_REVIEW_FIELDS = (("province_codes", pa.list_(pa.string())), ("compact_key", pa.string()),
+_REVIEW_FIELDS = (("province_codes", pa.list_(pa.string())), ("review_key", pa.string()),
                   ("name_numbers", pa.list_(pa.string())))
 
 
@@ -141,7 +140,7 @@ def chain_tables(agency: str, year: int, chain: list[str],
 
 
 def _name_keys(name: str) -> tuple[str, list[str]]:
-    key, numbers = name_keys(name)
+    key, numbers = review_keys(name)
     return key, list(numbers)
 
 
@@ -312,7 +311,7 @@ def _review_rows(shares: list[Share]) -> list[dict]:
     rows = [r for s in shares for r in s["projects"].select(cols).to_pylist()]
     for r in rows:
         r["province_codes"] = tuple(r["province_codes"])
-        r["name_keys"] = (r.pop("compact_key"), tuple(r.pop("name_numbers")))
+        r["review_keys"] = (r.pop("review_key"), tuple(r.pop("name_numbers")))
     return rows
 
 

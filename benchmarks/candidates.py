@@ -164,16 +164,17 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=2555)
     args = ap.parse_args()
     ok = True
-    print(f"{'projects':>10} {'method':>8} {'seconds':>8} {'pairs':>8} {'scored':>14}")
+    print(f"{'projects':>10} {'method':>8} {'seconds':>8} {'pairs':>8} {'scored':>14} "
+          f"{'count-filtered':>15}")
     for size in (int(s) for s in args.sizes.split(",")):
         projects = corpus(size, args.seed)
         stats: dict = {}
         t0 = time.perf_counter()
-        new = candidates._search(projects, None, stats)
+        new = candidates._search(projects, len(projects), stats)
         seconds = time.perf_counter() - t0
         new_pairs = {(c["project_id_a"], c["project_id_b"]) for c in new}
-        print(f"{len(projects):>10,} {'indexed':>8} {seconds:>8.2f} {len(new_pairs):>8,} "
-              f"{stats['scored']:>14,}", flush=True)
+        print(f"{len(projects):>10,} {'stiplan':>8} {seconds:>8.2f} {len(new_pairs):>8,} "
+              f"{stats['scored']:>14,} {stats['filtered']:>15,}", flush=True)
         if size <= args.old_max:
             old_stats: dict = {}
             t0 = time.perf_counter()

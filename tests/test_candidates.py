@@ -4,14 +4,19 @@ comparing every pair would find."""
 from __future__ import annotations
 
 import random
-from collections import Counter
 
+import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
-from stiplan.assets.candidates import Q, _required, find_candidates, find_candidates_between
+from stiplan.assets.candidates import (
+    _COARSE,
+    _histograms,
+    find_candidates,
+    find_candidates_between,
+)
 from stiplan.assets.text import compact_key, numbers_in
 
 WORDS = ["โครงการ", "พัฒนา", "เกษตร", "อัจฉริยะ", "น้ำ", "ชุมชน", "วิทยาศาสตร์", "เทคโนโลยี",
@@ -212,21 +217,22 @@ def test_index_equals_brute_force_on_small_random_corpora(data):
 
 
 @settings(max_examples=300, deadline=None, database=None)
-@given(st.text("กขab", min_size=1, max_size=60), st.data())
-def test_qgram_bound_holds(a, data):
-    """The count bound the index relies on: names with ratio >= 95 share at least
-    _required(la, lb) q-grams (as multisets), whatever the edits."""
+@given(st.text("กขคab1", min_size=1, max_size=60), st.data())
+def test_count_bound_holds(a, data):
+    """The filter the search relies on: the Indel distance is at least the L1
+    distance of the binned character counts, coarse or fine, whatever the edits."""
     b = a
-    for _ in range(data.draw(st.integers(0, 6))):
+    for _ in range(data.draw(st.integers(0, 8))):
         i = data.draw(st.integers(0, len(b)))
-        ch = data.draw(st.sampled_from("กขab"))
+        ch = data.draw(st.sampled_from("กขคab1ง"))
         b = data.draw(st.sampled_from([b[:i] + ch + b[i:], b[:i] + b[i + 1:]]))
-    grams = [Counter(s[i:i + Q] for i in range(len(s) - Q + 1)) for s in (a, b)]
-    shared = sum((grams[0] & grams[1]).values())
-    d = Indel.distance(a, b)  # the lemma itself, for any distance
-    assert 2 * shared >= 2 * (max(len(a), len(b)) - Q + 1) - abs(len(a) - len(b)) - (2 * Q - 1) * d
-    if b and fuzz.ratio(a, b) >= 95:
-        assert shared >= _required(len(a), len(b))
+    narrow = [a, b or "x"]
+    length = np.array([len(s) for s in narrow])
+    hist = _histograms(narrow, length)
+    coarse = hist.reshape(2, _COARSE, -1).sum(2)
+    d = Indel.distance(*narrow)
+    assert int(np.abs(hist[0] - hist[1]).sum()) <= d
+    assert int(np.abs(coarse[0] - coarse[1]).sum()) <= d
 
 
 def test_between_equals_brute_force_touching_the_changed_projects():
