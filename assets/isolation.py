@@ -46,7 +46,7 @@ def _context():
     # first (assets/warmup.py), so no child pays the reader's start-up costs.
     ctx = mp.get_context("forkserver")
     ctx.set_forkserver_preload(["stiplan.assets.submission", "stiplan.assets.cache",
-                                "stiplan.assets.warmup"])
+                                "stiplan.assets.merge", "stiplan.assets.warmup"])
     return ctx
 
 

@@ -205,16 +205,39 @@ class Share(dict):
     name: str = ""
 
 
+def build_share(agency: str, year: int, chain: list[str], parsed_dir: Path,
+                folder: Path) -> bool:
+    """In a child process: build and keep one share from the parsed submissions kept in
+    `parsed_dir`; False when one is not there (the run then builds it itself)."""
+    from stiplan.assets.cache import load
+
+    parsed = {sid: load(parsed_dir, sid) for sid in chain}
+    if any(v is None for v in parsed.values()):
+        return False
+    _store_share(folder, chain_tables(agency, year, chain, parsed))
+    return True
+
+
 def plan_shares(root: Path | None, chains: dict[tuple[str, int], list[str]],
-                load_parsed: Callable[[list[str]], dict[str, ParsedSubmission]]
-                ) -> dict[tuple[str, int], Share]:
+                load_parsed: Callable[[list[str]], dict[str, ParsedSubmission]],
+                parsed_dir: Path | None = None) -> dict[tuple[str, int], Share]:
     """Every chain's share: kept ones read back, the others built (from the parsed
-    submissions `load_parsed` gives) and kept. With `root` None nothing is kept."""
+    submissions `load_parsed` gives) and kept. With `root` None nothing is kept. With
+    `parsed_dir` (the parse cache), several missing shares are built two at a time in
+    child processes."""
     out: dict[tuple[str, int], Share] = {}
+    folders = {key: _share_dir(root or Path("."), *key, chain) for key, chain in chains.items()}
+    if root and parsed_dir is not None:
+        missing = [key for key, folder in folders.items() if not folder.is_dir()]
+        if len(missing) > 1:
+            from stiplan.assets.isolation import run_isolated
+
+            run_isolated(build_share, [(*key, chains[key], parsed_dir, folders[key])
+                                       for key in sorted(missing)])
     for (agency, year), chain in sorted(chains.items()):
-        folder = _share_dir(root or Path("."), agency, year, chain)
+        folder = folders[(agency, year)]
         tables = _load_share(folder) if root else None
-        if tables is None:
+        if tables is None:  # not kept, damaged, or its child failed: built here
             tables = chain_tables(agency, year, chain, load_parsed(chain))
             if root:
                 _store_share(folder, tables)
@@ -282,10 +305,11 @@ def _store_review(root: Path, names: list[str], pairs: list[dict]) -> None:
 
 def build_tables(files: list[dict], arrivals: list[dict], digests: dict[str, Digest],
                  load_parsed: Callable[[list[str]], dict[str, ParsedSubmission]],
-                 keep: Path | None = None) -> dict[str, pa.Table | list[dict]]:
+                 keep: Path | None = None, parsed_dir: Path | None = None
+                 ) -> dict[str, pa.Table | list[dict]]:
     """All contract tables: the plan's own as lists of records, the shares' as Arrow."""
     submissions, chains = _submissions(files, digests)
-    shares = plan_shares(keep, chains, load_parsed)
+    shares = plan_shares(keep, chains, load_parsed, parsed_dir)
     tables: dict[str, pa.Table | list[dict]] = {
         t: pa.concat_tables([s[t] for s in shares.values()]) if shares
         else _schema(t).empty_table() for t in SHARE_TABLES}

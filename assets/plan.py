@@ -81,7 +81,7 @@ def working_plan(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         by_id = {f["submission_id"]: f for f in routed}
         digests = digest_registered(p, registry, routed)
         tables = build_tables(
-            files, registry.arrivals(), digests, keep=p.merged,
+            files, registry.arrivals(), digests, keep=p.merged, parsed_dir=p.parsed,
             load_parsed=lambda sids: parse_registered(p, registry, [by_id[s] for s in sids]))
         write_database(p.working_plan, tables)
         checkpoint("merged")

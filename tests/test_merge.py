@@ -164,3 +164,21 @@ def test_the_review_after_one_agency_resubmits_searches_only_its_pairs(tmp_path,
     fresh = _build(files2, parsed2)["duplicate_candidates"]
     assert incremental == fresh
     assert {(c["agency_code_a"], c["agency_code_b"]) for c in fresh} == {("NSTDA", "TISTR")}
+
+
+def test_missing_shares_are_built_in_child_processes_from_the_parse_cache(tmp_path):
+    from stiplan.assets.cache import store
+
+    files, parsed = _corpus(version=2)
+    cache = tmp_path / "parsed"
+    for sid, p in parsed.items():
+        if not sid.startswith("tistr"):  # TISTR's is not kept: built by the run itself
+            store(cache, sid, p)
+    loaded: list[str] = []
+    digests = {sid: digest_of(p) for sid, p in parsed.items()}
+    tables = build_tables(files, [], digests, lambda sids: loaded.extend(sids) or
+                          {s: parsed[s] for s in sids}, keep=tmp_path / "merged",
+                          parsed_dir=cache)
+    assert loaded == ["tistr1".ljust(64, "0")]
+    assert _written(tables, tmp_path / "a.duckdb") == _written(
+        _build(files, parsed), tmp_path / "fresh.duckdb")
