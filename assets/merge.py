@@ -66,20 +66,17 @@ def _schema(table: str) -> pa.Schema:
 
 
 class _Columns:
-    """A table built column by column (no dict per row)."""
+    """A table collected row by row as tuples, turned into columns at the end."""
 
     def __init__(self, table: str):
         self.schema = _schema(table)
-        self.cols: list[list] = [[] for _ in self.schema.names]
-
-    def add(self, *values) -> None:
-        for col, v in zip(self.cols, values, strict=True):
-            col.append(v)
+        self.rows: list[tuple] = []
+        self.add = lambda *values: self.rows.append(values)
 
     def table(self) -> pa.Table:
+        cols = list(zip(*self.rows, strict=True)) or [() for _ in self.schema.names]
         return pa.Table.from_arrays([pa.array(c, type=f.type) for c, f in
-                                     zip(self.cols, self.schema, strict=True)],
-                                    schema=self.schema)
+                                     zip(cols, self.schema, strict=True)], schema=self.schema)
 
 
 # ----------------------------------------------------------------- one agency-year share
