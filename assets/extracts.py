@@ -51,9 +51,12 @@ from stiplan.assets.planbook import (
     _later,
     _mb,
     _ordered_sql,
+    _shared_joins,
     cached_plan,
     connect,
     data_note,
+    number_projects,
+    shared_strings,
     sheet_title,
     worker_connection,
 )
@@ -94,7 +97,13 @@ def extract_name(fiscal_year: int, province: Province) -> str:
 
 # The projects of some provinces as the rows of their โครงการในจังหวัด sheets (columns
 # v0…, `k` the row's place in its province's list): one query for a batch of provinces.
-_PROVINCE_LIST_SQL = f"""
+PROJECT_SHARED = {1: "o.label", 3: "o.strategy", 8: "o.start_th", 9: "o.end_th",
+                  10: "o.contact_name", 12: "o.file_name", 13: "o.sheet"}
+
+
+def _province_list_sql(sst: str) -> str:
+    shared, joins = _shared_joins(PROJECT_SHARED, sst)
+    return f"""
     SELECT pp.province_code AS code,
            row_number() OVER (PARTITION BY pp.province_code ORDER BY {ORDER_SQL}) AS k,
            k + $head AS r, k AS v0, o.label AS v1, o.project_name AS v2, o.strategy AS v3,
@@ -104,10 +113,12 @@ _PROVINCE_LIST_SQL = f"""
            coalesce(nullif(array_to_string(list_filter(pl.names, lambda x: x <> pr.name),
                                            ', '), ''), '-') AS v7,
            o.start_th AS v8, o.end_th AS v9, o.contact_name AS v10, o.contact_phone AS v11,
-           o.file_name AS v12, o.sheet AS v13, o.row_number AS v14
+           o.file_name AS v12, o.sheet AS v13, o.row_number AS v14, {shared}
     FROM project_provinces pp JOIN prank pr ON pr.code = pp.province_code
-         JOIN o USING (project_id) JOIN pl USING (project_id)
+         JOIN o USING (project_id) JOIN pl USING (project_id) {joins}
     WHERE list_contains($codes, pp.province_code)"""
+
+
 _IN_PROVINCES = ("project_id IN (SELECT project_id FROM project_provinces "
                  "WHERE list_contains($codes, province_code))")
 # their totals per agency, for the สรุป sheets
@@ -152,12 +163,12 @@ class Rendered:
 
 
 def province_lists(con, plan: Plan, year: int, codes: list[str],
-                   columns: list[TableColumn]) -> dict[str, Rendered]:
+                   columns: list[TableColumn], sst: str) -> dict[str, Rendered]:
     got = {c: Rendered() for c in codes}
     params = {"year": year, "codes": codes}
     ctes = _ordered_sql(plan, _IN_PROVINCES, numbered=False)
     rows = con.execute(
-        f"SELECT * FROM ({rows_sql(f'{ctes} {_PROVINCE_LIST_SQL}', columns, keep=['code', 'k'])}) "
+        f"SELECT * FROM ({rows_sql(f'{ctes} {_province_list_sql(sst)}', columns, keep=['code', 'k'])}) "
         "ORDER BY code, k", {**params, "head": HEADER_ROW}).fetchall()
     for code, group in itertools.groupby(rows, key=lambda r: r[0]):
         mine = [r[2:] for r in group]
@@ -309,7 +320,7 @@ def _numbering() -> tuple[list[TableColumn], list[TableColumn]]:
     """The styles of the two lists, as every extract numbers them (the project list's
     first, then the nationwide one's: the order `extract` writes them in)."""
     book = Book("")
-    return (book.columns(table_keys(PROJECT_COLUMNS)),
+    return (book.columns(table_keys(PROJECT_COLUMNS), PROJECT_SHARED),
             book.columns(table_keys(NATIONWIDE_COLUMNS)))
 
 
@@ -326,10 +337,12 @@ def _nationwide(book: Book, plan: Plan, year: int, nationwide: Rendered) -> None
 
 
 def extract(plan: Plan, year: int, prov: Province, mine: Rendered,
-            nationwide: Rendered) -> Book:
-    """The extract of `prov` for `year`, described."""
+            nationwide: Rendered, strings: list[str]) -> Book:
+    """The extract of `prov` for `year`, described; `strings` are the year's shared
+    strings (its list refers to them)."""
     when = _as_of(plan, year, prov)
     book = Book(Path(extract_name(year, prov)).stem, when)
+    book.share(strings)
     _summary(book, plan, year, prov, mine, data_note(when, "ของโครงการในไฟล์นี้"))
     _projects(book, year, prov, mine)
     _cluster(book, plan, year, prov)
@@ -338,10 +351,11 @@ def extract(plan: Plan, year: int, prov: Province, mine: Rendered,
 
 
 def _write_one(plan: Plan, year: int, prov: Province, mine: Rendered, nationwide: Rendered,
-               out_dir: Path, manifest: xlsx_files.Manifest) -> tuple[str, str]:
+               strings: list[str], out_dir: Path,
+               manifest: xlsx_files.Manifest) -> tuple[str, str]:
     """Write (or link) one extract: its relative path and fingerprint."""
     rel = extract_name(year, prov)
-    book = extract(plan, year, prov, mine, nationwide)
+    book = extract(plan, year, prov, mine, nationwide, strings)
     fingerprint = book.fingerprint()
     if not manifest.reuse(rel, fingerprint, out_dir / rel):
         book.save(out_dir / rel)
@@ -386,7 +400,8 @@ def write_province_extracts(plan: Path, out_dir: Path,
             nationwide.part = deflate_part(nationwide.xml)  # once for all 77
             nationwide.digest()
             nationwide.xml = b""  # its part and digest are all the workbooks need
-            tasks += [(data, year, codes, nationwide, out_dir, manifest)
+            strings = shared_strings(con, number_projects(con, data, year)[1])
+            tasks += [(data, year, codes, nationwide, strings, out_dir, manifest)
                       for codes in _batches(data, year, k * BATCHES_PER_WORKER)]
         if k == 1:
             done = [w for t in tasks for w in _write_batch(t, con)]
@@ -401,9 +416,12 @@ def write_province_extracts(plan: Path, out_dir: Path,
 
 def _write_batch(task: tuple, con=None) -> list[tuple[str, str]]:
     """Render the lists of a batch of provinces, then write (or link) their extracts;
-    in a worker process unless `con` is given."""
-    plan, year, codes, nationwide, out_dir, manifest = task
-    con = con or worker_connection(plan)[0]
-    lists = province_lists(con, plan, year, codes, _numbering()[0])
-    return [_write_one(plan, year, plan.provinces[c], lists[c], nationwide, out_dir, manifest)
-            for c in codes]
+    in a worker process unless `con` (numbered: `number_projects`) is given."""
+    plan, year, codes, nationwide, strings, out_dir, manifest = task
+    if con is None:
+        con, (_, sst) = worker_connection(plan, year, strings)
+    else:
+        sst = f"sst_{year}"
+    lists = province_lists(con, plan, year, codes, _numbering()[0], sst)
+    return [_write_one(plan, year, plan.provinces[c], lists[c], nationwide, strings, out_dir,
+                       manifest) for c in codes]

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import os
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -40,7 +41,14 @@ from typing import Any
 import duckdb
 
 from stiplan.assets import xlsx_files
-from stiplan.assets.xlsx_stream import Deflated, Table, deflate_part, finish, rows_sql
+from stiplan.assets.xlsx_stream import (
+    Deflated,
+    Table,
+    deflate_part,
+    finish,
+    rows_sql,
+    shared_strings_sql,
+)
 from stiplan.assets.xlsx_style import (
     BAHT,
     CHUNK_ROWS,
@@ -55,6 +63,7 @@ from stiplan.assets.xlsx_style import (
     page_setup,
     paragraph,
     put,
+    table_keys,
     thai_date,
     thai_sorted,
     write_table,
@@ -318,8 +327,21 @@ def _ordered_sql(plan: Plan, selected: str = "", numbered: bool = True,
                    LEFT JOIN arank ar ON ar.code = p.agency_code)"""
 
 
-# the project list of the plan book as its columns v0… (ลำดับ first), `r` its sheet row
-PROJECT_LIST_SQL = f"""
+# the project list of the plan book as its columns v0… (ลำดับ first), `r` its sheet row,
+# and `s{j}`: the shared-string index of the columns whose values repeat
+PROJECT_SHARED = {1: "o.label", 4: "o.strategy", 5: "o.target_group", 8: "o.start_th",
+                  9: "o.end_th", 10: "o.contact_name", 13: "o.file_name", 14: "o.sheet"}
+
+
+def _shared_joins(shared: dict[int, str], sst: str) -> tuple[str, str]:
+    """The columns `s{j}` and the joins that give them, from the shared strings `sst`."""
+    return (", ".join(f"s{j}.i AS s{j}" for j in shared),
+            " ".join(f"LEFT JOIN {sst} s{j} ON s{j}.s = {e}" for j, e in shared.items()))
+
+
+def _project_list_sql(sst: str) -> str:
+    shared, joins = _shared_joins(PROJECT_SHARED, sst)
+    return f"""
     SELECT o.idx, o.idx + $first_row AS r, o.idx + 1 AS v0, o.label AS v1,
            o.project_name AS v2,
            CASE WHEN o.nationwide THEN '{NATIONWIDE_TH}'
@@ -327,25 +349,53 @@ PROJECT_LIST_SQL = f"""
            o.strategy AS v4, o.target_group AS v5, o.baht AS v6, o.mb AS v7,
            o.start_th AS v8, o.end_th AS v9, o.contact_name AS v10, o.contact_phone AS v11,
            o.remarks AS v12, o.file_name AS v13, o.sheet AS v14, o.row_number AS v15,
-           o.project_id AS v16
-    FROM o LEFT JOIN pl USING (project_id)"""
+           o.project_id AS v16, {shared}
+    FROM o LEFT JOIN pl USING (project_id) {joins}"""
 
 
-def number_projects(con, plan: Plan, year: int) -> str:
-    """Number the year's projects once (a temporary table of the connection): each
-    slice of the list is then cheap to find."""
-    name = f"ord_{year}"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {_ordered_sql(plan)} "
+# the texts of a year that go to the shared strings (plan book and extracts alike): the
+# distinct values of the columns in PROJECT_SHARED, each found apart (cheap)
+SHARED_TEXTS_SQL = f"""
+    WITH p AS (SELECT * FROM projects WHERE fiscal_year = $year)
+    SELECT DISTINCT coalesce(nullif(a.abbr_th, ''), p.agency_code) AS s
+        FROM p LEFT JOIN agencies a ON a.code = p.agency_code
+    UNION ALL SELECT DISTINCT strategy FROM p
+    UNION ALL SELECT DISTINCT target_group FROM p
+    UNION ALL SELECT DISTINCT contact_name FROM p
+    UNION ALL SELECT DISTINCT sheet FROM p
+    UNION ALL SELECT DISTINCT s.file_name FROM p JOIN submissions s USING (submission_id)
+    UNION ALL SELECT {_thai_date_sql('d')} FROM (SELECT DISTINCT start_date AS d FROM p
+                                                UNION SELECT DISTINCT end_date FROM p)"""
+
+
+def number_projects(con, plan: Plan, year: int,
+                    strings: list[str] | None = None) -> tuple[str, str]:
+    """Number the year's projects once, and its shared strings (temporary tables of
+    the connection; `strings` when already known): each slice of the list is then
+    cheap to find and render."""
+    ord_table, sst = f"ord_{year}", f"sst_{year}"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {ord_table} AS {_ordered_sql(plan)} "
                 "SELECT * FROM ord", {"year": year})
-    return name
+    if strings is None:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {sst} AS "
+                    + shared_strings_sql(SHARED_TEXTS_SQL), {"year": year})
+    else:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {sst} AS SELECT unnest($s) AS s, "
+                    "(generate_subscripts($s, 1) - 1)::INTEGER AS i", {"s": strings})
+    return ord_table, sst
+
+
+def shared_strings(con, sst: str) -> list[str]:
+    return [s for (s,) in con.execute(f"SELECT s FROM {sst} ORDER BY i").fetchall()]
 
 
 def project_list_xml(con, plan: Plan, body: Table, start: int, stop: int,
-                     ord_table: str) -> bytes:
+                     tables: tuple[str, str]) -> bytes:
     """The `<row>` elements of projects `start`..`stop` of the year's list (UTF-8),
-    rendered by DuckDB (`xlsx_stream.rows_sql`)."""
+    rendered by DuckDB (`xlsx_stream.rows_sql`); `tables` from `number_projects`."""
+    ord_table, sst = tables
     relation = (f"{_ordered_sql(plan, 'idx >= $start AND idx < $stop', ord_table=ord_table)} "
-                f"{PROJECT_LIST_SQL}")
+                f"{_project_list_sql(sst)}")
     rows = con.execute(
         f"SELECT * EXCLUDE (idx) FROM ({rows_sql(relation, body.columns, keep=['idx'])}) "
         "ORDER BY idx", {"start": start, "stop": stop, "first_row": body.first_row}).fetchall()
@@ -684,32 +734,30 @@ def planbook(plan: Plan, year: int, body: Table) -> Book:
 PARALLEL_ROWS = 20_000  # a list longer than this is rendered by worker processes
 
 
-def fill_project_list(con, plan: Plan, year: int, body: Table) -> None:
+def fill_project_list(con, plan: Plan, year: int, body: Table, tables: tuple[str, str]) -> None:
     """Render the year's project list into `body`, compressed a slice at a time (only
     a slice is ever held): by worker processes for a long list (DuckDB makes the XML,
     Python and zlib finish it; processes, as threads would wait on each other for
-    the GIL), in this process for a short one."""
+    the GIL), in this process for a short one (`tables` from `number_projects`)."""
     n = plan.year(year).projects
     spans = [(a, min(n, a + CHUNK_ROWS)) for a in range(0, n, CHUNK_ROWS)]
     k = xlsx_files.workers() if n > PARALLEL_ROWS else 1
     if k > 1:
+        strings = shared_strings(con, tables[1])
+        con.close()  # DuckDB keeps memory while a connection is open
         body.parts = xlsx_files.run(_project_part, [
-            (plan, year, a, b, body.columns, body.first_row) for a, b in spans], k)
+            (plan, year, a, b, body.columns, body.first_row, strings) for a, b in spans], k)
         return
-    ord_table = number_projects(con, plan, year)
-    try:
-        body.parts = [deflate_part(project_list_xml(con, plan, body, a, b, ord_table))
-                      for a, b in spans]
-    finally:
-        con.execute(f"DROP TABLE IF EXISTS {ord_table}")
+    body.parts = [deflate_part(project_list_xml(con, plan, body, a, b, tables))
+                  for a, b in spans]
 
 
-_WORKER: dict[tuple, tuple[duckdb.DuckDBPyConnection, str | None]] = {}
+_WORKER: dict[tuple, tuple[duckdb.DuckDBPyConnection, tuple[str, str] | None]] = {}
 
 
-def worker_connection(plan: Plan, year: int | None = None):
+def worker_connection(plan: Plan, year: int | None = None, strings: list[str] | None = None):
     """A worker process's connection to the plan (one DuckDB thread: the other core
-    runs the other worker), and the year's numbering when `year` is given."""
+    runs the other worker), and the year's `number_projects` when `year` is given."""
     key = (plan.path, year)
     got = _WORKER.get(key)
     if got is None:
@@ -719,21 +767,28 @@ def worker_connection(plan: Plan, year: int | None = None):
                 old.close()
             _WORKER.clear()
             con = duckdb.connect(str(plan.path), read_only=True, config={"threads": 1})
-        got = _WORKER[key] = (con, number_projects(con, plan, year) if year else None)
+        got = _WORKER[key] = (con, number_projects(con, plan, year, strings) if year else None)
     return got
 
 
 def _project_part(task: tuple) -> Deflated:
     """In a worker: projects `start`..`stop` of a year's list, rendered and compressed
     as a part of its sheet (`xlsx_stream.join_deflated`)."""
-    plan, year, start, stop, columns, first_row = task
-    con, ord_table = worker_connection(plan, year)
+    plan, year, start, stop, columns, first_row, strings = task
+    con, tables = worker_connection(plan, year, strings)
     body = Table(columns, None, first_row)
-    return deflate_part(project_list_xml(con, plan, body, start, stop, ord_table))
+    return deflate_part(project_list_xml(con, plan, body, start, stop, tables))
+
+
+@functools.lru_cache(maxsize=1)
+def _numbering() -> list:
+    """The styles of the project list as every plan book numbers them."""
+    return Book("").columns(table_keys(PROJECT_COLUMNS), PROJECT_SHARED)
 
 
 def _body(con, plan: Plan, year: int) -> Table:
-    return Table([], None, HEADER_ROW + 1, inline=True, nrows=plan.year(year).projects,
+    return Table(_numbering(), None, HEADER_ROW + 1, inline=True,
+                 nrows=plan.year(year).projects,
                  known_digest=project_list_digest(con, plan, year))
 
 
@@ -743,7 +798,9 @@ def write_planbook(plan_data: Plan, year: int, path: Path) -> Path:
     try:
         body = _body(con, plan_data, year)
         book = planbook(plan_data, year, body)
-        fill_project_list(con, plan_data, year, body)
+        tables = number_projects(con, plan_data, year)
+        book.share(shared_strings(con, tables[1]))
+        fill_project_list(con, plan_data, year, body, tables)
         return book.save(path)
     finally:
         con.close()
@@ -781,11 +838,11 @@ def write_planbooks(plan: Path, out_dir: Path, previous: Path | None = None) -> 
         try:
             body = _body(con, data, year)
             book = planbook(data, year, body)
+            tables = number_projects(con, data, year)
+            book.share(shared_strings(con, tables[1]))
             prints[name] = fingerprint = book.fingerprint()
             if not manifest.reuse(name, fingerprint, out_dir / name):
-                if data.year(year).projects > PARALLEL_ROWS:
-                    con.close()
-                fill_project_list(con, data, year, body)
+                fill_project_list(con, data, year, body, tables)
                 book.save(out_dir / name)
         finally:
             con.close()

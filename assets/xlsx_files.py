@@ -178,9 +178,12 @@ class Workers:
 
 
 def run(fn: Callable[[Any], Any], tasks: list[Any], n: int) -> list[Any]:
-    """`[fn(t) for t in tasks]` in `n` worker processes (in this one when `n` is 1)."""
-    if n <= 1 or len(tasks) <= 1:
+    """`[fn(t) for t in tasks]` in `n` worker processes (in this one when `n` is 1:
+    `fn` may then keep nothing, as a worker's connections, in this process)."""
+    if n <= 1:
         return [fn(t) for t in tasks]
+    if not tasks:
+        return []
     with Workers(min(n, len(tasks))) as w:
         return w.map(fn, tasks)
 

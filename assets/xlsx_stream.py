@@ -132,6 +132,7 @@ class TableColumn:
     wrap_width: float | None = None  # column width when long text wraps
     size: float = BASE_SIZE
     text: bool = True  # holds text (a number column's rows are one line high)
+    shared: bool = False  # its text goes to the shared strings (values repeat)
 
 
 @dataclass(eq=False)
@@ -271,7 +272,7 @@ def render(table: Table, shared: dict[str, int], start: int = 0, stop: int | Non
     if stop <= start:
         return ""
     if not table._fragments:
-        table._fragments[:] = [_Fragments(c, {} if table.inline else shared)
+        table._fragments[:] = [_Fragments(c, shared if c.shared or not table.inline else {})
                                for c in table.columns]
         table._lines[:] = [_Lines(c) for c in table.columns]
     frags, lines = [], []
@@ -279,7 +280,7 @@ def render(table: Table, shared: dict[str, int], start: int = 0, stop: int | Non
         part = col[start:stop]
         column, cache = table.columns[j], table._fragments[j]
         unique = 2 * len(set(part)) > len(part)
-        if not unique:
+        if not unique or column.shared:
             # a fragment per cell: one dict lookup each (C speed) once a value was seen
             frags.append(list(map(cache.__getitem__, part)))
         elif column.text:
@@ -414,17 +415,37 @@ def rows_sql(relation: str, columns: Sequence[TableColumn], keep: Sequence[str] 
                    f"'(_x[0-9A-Fa-f]{{4}}_)', '_x005F\\1', 'g') ELSE {escaped} END")
         spaced = (f"{t} <> '' AND (strpos({_q(_SPACES)}, left({t}, 1)) > 0 "
                   f"OR strpos({_q(_SPACES)}, right({t}, 1)) > 0)")
-        pieces.append(f"""CASE WHEN {t} IS NULL OR {t} = '' THEN {empty} ELSE concat('" s="',
-            CASE WHEN left({t}, 1) IN ('=', '+', '-', '@') THEN '{c.quote_style}'
-                 ELSE '{c.style}' END,
+        quote = (f"CASE WHEN left({t}, 1) IN ('=', '+', '-', '@') THEN '{c.quote_style}' "
+                 f"ELSE '{c.style}' END")
+        inline = f"""concat('" s="', {quote},
             CASE WHEN {spaced} THEN '" t="inlineStr"><is><t xml:space="preserve">'
                  ELSE '" t="inlineStr"><is><t>' END,
-            {escaped}, '</t></is></c>') END""")
+            {escaped}, '</t></is></c>')"""
+        if c.shared:  # the relation gives its index in the shared strings, `s{j}`
+            inner.append(f"s{j}")
+            inline = (f"""CASE WHEN s{j} IS NULL THEN {inline} ELSE concat('" s="', {quote},
+                      '" t="s"><v>', CAST(s{j} AS VARCHAR), '</v></c>') END""")
+        pieces.append(f"CASE WHEN {t} IS NULL OR {t} = '' THEN {empty} ELSE {inline} END")
     row = (f"""encode(concat('<row r="', rs, '"{_HEIGHT_MARK.decode()} customHeight="1">', """
            + ", ".join(pieces) + ", '</row>'))")
     most = f"greatest({', '.join(lines)})" if lines else "1"
     return (f"SELECT {', '.join([*keep, row + ' AS xml', most + ' AS lines', *wraps])} "
             f"FROM (SELECT {', '.join(inner)} FROM ({relation}))")
+
+
+_SQL_ILLEGAL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{FFFE}\x{FFFF}]"
+
+
+def shared_strings_sql(texts: str) -> str:
+    """SQL selecting `s`, `i`: the distinct texts `texts` selects (as `s`) that can be
+    shared strings as they are (nothing to drop, not rich-text-looking), numbered
+    from 0 in binary order. Seed a workbook's shared strings with them in that order
+    (`Book.share`) and give a shared column's `s{j}` from them."""
+    return (f"SELECT s, (row_number() OVER (ORDER BY s) - 1)::INTEGER AS i "
+            f"FROM (SELECT DISTINCT s FROM ({texts})) "
+            f"WHERE s IS NOT NULL AND s <> '' AND length(s) <= {MAX_TEXT} "
+            f"AND NOT regexp_matches(s, {_q(_SQL_ILLEGAL)}) "
+            "AND NOT (starts_with(s, '<r>') AND ends_with(s, '</r>'))")
 
 
 def finish(rows: Sequence[tuple], columns: Sequence[TableColumn]) -> bytes:

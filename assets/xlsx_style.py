@@ -64,6 +64,7 @@ from stiplan.assets.xlsx_stream import (
     rich_looking,
     row_height,
     text_width,
+    values_digest,
 )
 
 __all__ = ["BAHT", "COUNT", "FONT_NAME", "FONT_SIZE", "MILLION_BAHT", "PERCENT", "Book",
@@ -201,17 +202,24 @@ class Book:
         self.title, self.created = title, created
         self.sheets: list[Sheet] = []
         self.xf: dict[StyleKey, int] = {}  # styles of tables rendered elsewhere
+        self.strings: Sequence[str] = ()  # the first shared strings
 
-    def columns(self, keys: Sequence[tuple[StyleKey, float | None]]) -> list[TableColumn]:
+    def share(self, strings: Sequence[str]) -> None:
+        """Make `strings` the workbook's first shared strings, numbered from 0 (tables
+        rendered elsewhere refer to them: `xlsx_stream.shared_strings_sql`)."""
+        self.strings = strings
+
+    def columns(self, keys: Sequence[tuple[StyleKey, float | None]],
+                shared: Iterable[int] = ()) -> list[TableColumn]:
         """Number the styles of a table rendered elsewhere (`xlsx_stream.rows_sql`):
         each column's style, then its quoted one, in order of first use from 1 (xf 0
         is Excel's default). They are the workbook's first styles, so any book that
         numbers the same keys in the same order gets the same numbers."""
-        out = []
-        for key, wrap in keys:
+        out, shared = [], set(shared)
+        for j, (key, wrap) in enumerate(keys):
             plain = self.xf.setdefault(key, 1 + len(self.xf))
             quote = self.xf.setdefault(quoted(key), 1 + len(self.xf))
-            out.append(TableColumn(plain, quote, wrap, key[2], key[0] is None))
+            out.append(TableColumn(plain, quote, wrap, key[2], key[0] is None, j in shared))
         return out
 
     def add_sheet(self, name: str) -> Sheet:
@@ -223,6 +231,7 @@ class Book:
     def fingerprint(self) -> str:
         """SHA-256 of everything the workbook shows, and of the writer's version."""
         h = hashlib.sha256(repr((WRITER_VERSION, self.title, self._created())).encode())
+        h.update(values_digest([self.strings]).encode())
         for s in self.sheets:
             h.update(repr((s.name, s.ops, sorted(s.widths.items()),
                            sorted(s.heights.items()), [k for _, k in s.tables]))
@@ -293,6 +302,9 @@ class _Writer:
     def write(self, fh) -> None:
         wb, book = self.wb, self.book
         sheets = [wb.add_worksheet(s.name) for s in book.sheets]
+        for i, text in enumerate(book.strings):  # first: tables rendered elsewhere use them
+            if wb.str_table._get_shared_string_index(text) != i:
+                raise ValueError(f"shared string {i} is not unique: {text!r}")
         for key, xf in book.xf.items():  # first: tables rendered elsewhere use them
             if self.fmt(key)._get_xf_index() != xf:
                 raise RuntimeError(f"style {key} numbered {xf} by the book, not by xlsxwriter")
@@ -564,7 +576,7 @@ def write_table(ws: Sheet, row: int, columns: Sequence[Column],
             fill=_HEADER_FILL)
     keys = table_keys(columns)
     if body is not None:
-        numbered = ws.book.columns(keys)
+        numbered = ws.book.columns(keys, [j for j, c in enumerate(body.columns) if c.shared])
         if body.columns and list(body.columns) != numbered:
             raise ValueError("a table rendered with other styles than the book's")
         body.columns, body.first_row = numbered, row + 1

@@ -291,3 +291,17 @@ def test_an_extract_is_as_of_the_files_its_projects_came_from(out, plan):
     # no project of any file in it (nor in its cluster, nor nationwide): no date, so a
     # file arriving for another province never changes it
     assert note(root / "2556" / "TH-81_กระบี่.xlsx").startswith("ข้อมูล ณ -")
+
+
+def test_worker_processes_write_the_same_bytes(plan, out, tmp_path, monkeypatch):
+    """A big plan is written by two worker processes: the files are the ones one
+    process writes."""
+    from stiplan.assets import extracts
+
+    root, paths = out
+    monkeypatch.setattr(extracts, "PARALLEL_ROWS", 0)
+    monkeypatch.setenv("STIPLAN_OUTPUT_WORKERS", "2")
+    again = write_province_extracts(plan, tmp_path)
+    assert [p.relative_to(tmp_path) for p in again] == [p.relative_to(root) for p in paths]
+    for a, b in zip(paths, again, strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name

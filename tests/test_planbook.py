@@ -533,3 +533,21 @@ def test_thai_dates():
     assert thai_date(dt.date(2012, 9, 30)) == "30 ก.ย. 2555"
     assert thai_date(dt.datetime(2026, 1, 5, 9, 7), time=True) == "5 ม.ค. 2569 09:07 น."
     assert thai_date(None) is None
+
+
+def test_worker_processes_write_the_same_bytes(plan, books, tmp_path, monkeypatch):
+    """A long project list is rendered by two worker processes, a slice each at a time
+    (the slices are joined into one compressed sheet): the same workbook as in one."""
+    from stiplan.assets import planbook, xlsx_style
+
+    monkeypatch.setattr(planbook, "PARALLEL_ROWS", 0)
+    monkeypatch.setattr(planbook, "CHUNK_ROWS", 3)  # several slices even here
+    monkeypatch.setattr(xlsx_style, "CHUNK_ROWS", 3)
+    monkeypatch.setenv("STIPLAN_OUTPUT_WORKERS", "2")
+    for path in write_planbooks(plan, tmp_path):
+        one = books[int(path.stem.rsplit("_", 1)[1])]
+        with zipfile.ZipFile(path) as za, zipfile.ZipFile(one) as zb:
+            assert za.testzip() is None
+            assert za.namelist() == zb.namelist()
+            for name in za.namelist():  # compressed in other slices: the same content
+                assert za.read(name) == zb.read(name), name
