@@ -149,7 +149,7 @@ class Rendered:
     rows: int = 0
     per_agency: dict[str, tuple[int, int, int]] = field(default_factory=dict)
     part: Deflated | None = None
-    _digest: str | None = None
+    _digest: str | None = None  # what the rows are made from (`province_digests`)
 
     def digest(self) -> str:
         if self._digest is None:
@@ -162,21 +162,55 @@ class Rendered:
                      parts=[self.part or self.xml], known_digest=self.digest())
 
 
-def province_lists(con, plan: Plan, year: int, codes: list[str],
-                   columns: list[TableColumn], sst: str) -> dict[str, Rendered]:
+# A digest of what each province's list is made from (its projects, their shares and
+# provinces): DuckDB's row hashes, summed and XORed per province. An extract whose
+# fingerprint, with it, is unchanged is linked without its list being rendered.
+_PROVINCE_DIGEST_SQL = """
+    WITH p AS (SELECT * FROM projects WHERE fiscal_year = $year),
+    plist AS (SELECT project_id, list(province_code ORDER BY province_code) AS codes
+              FROM project_provinces JOIN p USING (project_id) GROUP BY project_id),
+    h AS (SELECT pp.province_code AS code,
+                 hash(pp.project_id, pp.budget_share_baht, p.agency_code, p.project_name,
+                      p.budget_baht, p.nationwide, p.strategy, p.target_group, p.start_date,
+                      p.end_date, p.contact_name, p.contact_phone, p.remarks, s.file_name,
+                      p.sheet, p.row_number, plist.codes) AS h
+          FROM project_provinces pp JOIN p USING (project_id) JOIN plist USING (project_id)
+               LEFT JOIN submissions s USING (submission_id))
+    SELECT code, concat_ws(':', count(*), sum(h::HUGEINT), bit_xor(h)) FROM h GROUP BY code"""
+
+
+def province_digests(con, plan: Plan, year: int) -> dict[str, str]:
+    """Each province's digest (with the reference's names and labels, which its list
+    shows too)."""
+    reference = hashlib.sha256(repr((sorted(plan.agencies.items()),
+                                     list(plan.provinces.values()))).encode()).hexdigest()
+    got = dict(con.execute(_PROVINCE_DIGEST_SQL, {"year": year}).fetchall())
+    return {c: f"{reference}:{got.get(c, '0')}" for c in plan.provinces}
+
+
+def per_agency(con, plan: Plan, year: int, codes: list[str]) -> dict[str, Rendered]:
+    """The provinces' totals per agency (a list not rendered yet)."""
     got = {c: Rendered() for c in codes}
-    params = {"year": year, "codes": codes}
+    ctes = _ordered_sql(plan, _IN_PROVINCES, numbered=False)
+    for code, agency, n, share, full in con.execute(f"{ctes} {_PER_AGENCY_SQL}",
+                                                    {"year": year, "codes": codes}).fetchall():
+        got[code].per_agency[agency] = (n, int(share), int(full))
+        got[code].rows += n
+    return got
+
+
+def render_lists(con, plan: Plan, year: int, lists: dict[str, Rendered],
+                 columns: list[TableColumn], sst: str) -> None:
+    """Render the lists of `lists`' provinces into them."""
+    codes = list(lists)
+    if not codes:
+        return
     ctes = _ordered_sql(plan, _IN_PROVINCES, numbered=False)
     rows = con.execute(
         f"SELECT * FROM ({rows_sql(f'{ctes} {_province_list_sql(sst)}', columns, keep=['code', 'k'])}) "
-        "ORDER BY code, k", {**params, "head": HEADER_ROW}).fetchall()
+        "ORDER BY code, k", {"year": year, "codes": codes, "head": HEADER_ROW}).fetchall()
     for code, group in itertools.groupby(rows, key=lambda r: r[0]):
-        mine = [r[2:] for r in group]
-        got[code].xml, got[code].rows = finish(mine, columns), len(mine)
-    for code, agency, n, share, full in con.execute(f"{ctes} {_PER_AGENCY_SQL}",
-                                                    params).fetchall():
-        got[code].per_agency[agency] = (n, int(share), int(full))
-    return got
+        lists[code].xml = finish([r[2:] for r in group], columns)
 
 
 def nationwide_list(con, plan: Plan, year: int, columns: list[TableColumn]) -> Rendered:
@@ -350,18 +384,6 @@ def extract(plan: Plan, year: int, prov: Province, mine: Rendered,
     return book
 
 
-def _write_one(plan: Plan, year: int, prov: Province, mine: Rendered, nationwide: Rendered,
-               strings: list[str], out_dir: Path,
-               manifest: xlsx_files.Manifest) -> tuple[str, str]:
-    """Write (or link) one extract: its relative path and fingerprint."""
-    rel = extract_name(year, prov)
-    book = extract(plan, year, prov, mine, nationwide, strings)
-    fingerprint = book.fingerprint()
-    if not manifest.reuse(rel, fingerprint, out_dir / rel):
-        book.save(out_dir / rel)
-    return rel, fingerprint
-
-
 def _batches(plan: Plan, year: int, k: int) -> list[list[str]]:
     """The provinces in `k` runs of about as many rows (Thai order kept)."""
     areas = plan.year(year).areas
@@ -401,7 +423,8 @@ def write_province_extracts(plan: Path, out_dir: Path,
             nationwide.digest()
             nationwide.xml = b""  # its part and digest are all the workbooks need
             strings = shared_strings(con, number_projects(con, data, year)[1])
-            tasks += [(data, year, codes, nationwide, strings, out_dir, manifest)
+            digests = province_digests(con, data, year)
+            tasks += [(data, year, codes, nationwide, strings, digests, out_dir, manifest)
                       for codes in _batches(data, year, k * BATCHES_PER_WORKER)]
         if k == 1:
             done = [w for t in tasks for w in _write_batch(t, con)]
@@ -415,13 +438,26 @@ def write_province_extracts(plan: Path, out_dir: Path,
 
 
 def _write_batch(task: tuple, con=None) -> list[tuple[str, str]]:
-    """Render the lists of a batch of provinces, then write (or link) their extracts;
-    in a worker process unless `con` (numbered: `number_projects`) is given."""
-    plan, year, codes, nationwide, strings, out_dir, manifest = task
+    """Write (or link) the extracts of a batch of provinces, rendering the lists of
+    those that changed only; in a worker process unless `con` (numbered:
+    `number_projects`) is given. (Relative path, fingerprint) of each."""
+    plan, year, codes, nationwide, strings, digests, out_dir, manifest = task
     if con is None:
         con, (_, sst) = worker_connection(plan, year, strings)
     else:
         sst = f"sst_{year}"
-    lists = province_lists(con, plan, year, codes, _numbering()[0], sst)
-    return [_write_one(plan, year, plan.provinces[c], lists[c], nationwide, strings, out_dir,
-                       manifest) for c in codes]
+    lists = per_agency(con, plan, year, codes)
+    done, todo = [], {}
+    for code in codes:
+        prov = plan.provinces[code]
+        rel = extract_name(year, prov)
+        lists[code]._digest = digests[code]
+        book = extract(plan, year, prov, lists[code], nationwide, strings)
+        done.append((rel, book.fingerprint()))
+        if not manifest.reuse(rel, done[-1][1], out_dir / rel):
+            todo[code] = (book, rel)
+    render_lists(con, plan, year, {c: lists[c] for c in todo}, _numbering()[0], sst)
+    for code, (book, rel) in todo.items():
+        book.sheets[1].tables[0][0].parts = [lists[code].xml]  # โครงการในจังหวัด
+        book.save(out_dir / rel)
+    return done

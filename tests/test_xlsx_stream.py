@@ -160,3 +160,27 @@ def test_an_unchanged_workbook_is_linked_a_changed_or_edited_one_is_not(tmp_path
     assert not manifest.reuse("z.xlsx", book.fingerprint(), new / "z.xlsx")
     assert not (new / "y.xlsx").exists() and not (new / "z.xlsx").exists()
     assert not Manifest(tmp_path / "none").reuse("x.xlsx", book.fingerprint(), new / "q")
+
+
+def test_shared_string_columns_render_alike_in_duckdb_and_python():
+    from stiplan.assets.xlsx_stream import shared_strings_sql
+
+    columns = [TableColumn(1, 2, None, 14, True, shared=True),
+               TableColumn(3, 4, 12.0, 14, True, shared=True)]
+    texts = ["ก", "=1+1", "ok\x01", "ก", None, "<r>x</r>", "", " sp", "ยาว" * 20, "ข"]
+    values = [texts, texts[::-1]]
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (r INT, v0 VARCHAR, v1 VARCHAR)")
+    con.executemany("INSERT INTO t VALUES (?, ?, ?)",
+                    [[5 + i, values[0][i], values[1][i]] for i in range(len(texts))])
+    con.execute("CREATE TABLE sst AS " + shared_strings_sql(
+        "SELECT v0 AS s FROM t UNION ALL SELECT v1 FROM t"))
+    shared = dict(con.execute("SELECT s, i FROM sst").fetchall())
+    assert "ok\x01" not in shared and "<r>x</r>" not in shared and "" not in shared
+    relation = ("SELECT t.*, a.i AS s0, b.i AS s1 FROM t LEFT JOIN sst a ON a.s = t.v0 "
+                "LEFT JOIN sst b ON b.s = t.v1")
+    rows = con.execute(f"SELECT * EXCLUDE (k) FROM ({rows_sql(f'SELECT r AS k, * FROM ({relation})', columns, keep=['k'])}) "
+                       "ORDER BY k").fetchall()
+    python = render(Table(columns, values, 5), shared)
+    assert finish(rows, columns).decode() == python
+    assert f'<c r="A5" s="1" t="s"><v>{shared["ก"]}</v></c>' in python
