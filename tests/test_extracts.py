@@ -305,3 +305,29 @@ def test_worker_processes_write_the_same_bytes(plan, out, tmp_path, monkeypatch)
     assert [p.relative_to(tmp_path) for p in again] == [p.relative_to(root) for p in paths]
     for a, b in zip(paths, again, strict=True):
         assert a.read_bytes() == b.read_bytes(), a.name
+
+
+def test_a_rebuild_of_the_folder_links_what_did_not_change(plan, tmp_path):
+    """The outputs asset's swap (build privately, swap in whole, stamp) given the
+    current folder to reuse from: a second rebuild from the same plan writes nothing,
+    every file of the new folder is the old one."""
+    import shutil
+
+    from stiplan.assets.outputs import _rebuild, _stamped, plan_fingerprint
+    from stiplan.settings import Paths
+
+    p = Paths(tmp_path / "inbox", tmp_path / "warehouse")
+    p.warehouse.mkdir()
+    shutil.copyfile(plan, p.plan)
+    folder = p.outputs / "provinces"
+
+    def write(snap, out):
+        return write_province_extracts(snap, out, folder)
+
+    first, _, swapped = _rebuild(p, folder, write, "a", None)
+    assert swapped and _stamped(p, "provinces") == plan_fingerprint(p.plan)
+    inodes = {f.relative_to(folder): f.stat().st_ino for f in first}
+    second, _, swapped = _rebuild(p, folder, write, "b", None)
+    assert swapped and len(second) == len(first) == 154
+    assert {f.relative_to(folder): f.stat().st_ino for f in second} == inodes
+    assert sorted(f.name for f in folder.iterdir() if f.is_file()) == [".manifest.json"]
