@@ -400,17 +400,17 @@ def _batches(plan: Plan, year: int, k: int) -> list[list[str]]:
 
 
 def write_province_extracts(plan: Path, out_dir: Path,
-                            previous: Path | None = None) -> list[Path]:
+                            previous: xlsx_files.Manifest | None = None) -> xlsx_files.Written:
     """Write every province's extract for every fiscal year of `plan` into `out_dir`
     (`<BE year>/<ISO code>_<Thai name>.xlsx`); return the paths, by year then in Thai
-    order of the province names. An extract the folder `previous` holds, unchanged,
-    is linked from there.
+    order of the province names (and the extracts' fingerprints). An extract the
+    folder of `previous` holds, unchanged, is linked from there.
 
     A big plan is shared by worker processes, a batch of provinces at a time: each
     renders the batch's lists with DuckDB, then writes their workbooks."""
     data = cached_plan(Path(plan))
     out_dir = Path(out_dir)
-    manifest = xlsx_files.Manifest(Path(previous) if previous else None)
+    manifest = previous or xlsx_files.Manifest()
     rows = sum(a.projects for y in data.years for a in data.year(y).areas.values())
     k = xlsx_files.workers() if rows > PARALLEL_ROWS else 1
     tasks = []
@@ -433,8 +433,7 @@ def write_province_extracts(plan: Path, out_dir: Path,
             done = [w for ws in xlsx_files.run(_write_batch, tasks, k) for w in ws]
     finally:
         con.close()
-    xlsx_files.Manifest.write(out_dir, dict(done))
-    return [out_dir / rel for rel, _ in done]
+    return xlsx_files.Written([out_dir / rel for rel, _ in done], dict(done))
 
 
 def _write_batch(task: tuple, con=None) -> list[tuple[str, str]]:

@@ -9,8 +9,9 @@ a full disk) or written from an older plan, and the next `stiplan run` writes it
 again.
 
 The plan books and extracts are given the current folder to reuse from: a workbook
-whose content did not change (its fingerprint is in the folder's `.manifest.json`)
-is hard-linked into the new folder rather than written again.
+whose content did not change (its fingerprint is in the folder's manifest,
+`warehouse/.work/outputs/<folder>.manifest.json`, saved with the swap) is
+hard-linked into the new folder rather than written again.
 """
 
 import hashlib
@@ -26,6 +27,7 @@ from stiplan.assets.feedback import write_feedback
 from stiplan.assets.lock import restore_folder, writer_lock
 from stiplan.assets.plan import published_plan
 from stiplan.assets.planbook import write_planbooks
+from stiplan.assets.xlsx_files import Manifest
 from stiplan.settings import Paths, paths
 
 AFTER_PUBLISH = dg.AutomationCondition.eager()
@@ -39,6 +41,10 @@ def plan_fingerprint(plan: Path) -> str:
 
 def _stamp(p: Paths, folder_name: str) -> Path:
     return p.work / "outputs" / f"{folder_name}.sha256"
+
+
+def _manifest(p: Paths, folder_name: str) -> Path:
+    return p.work / "outputs" / f"{folder_name}.manifest.json"
 
 
 def _write_stamp(p: Paths, folder_name: str, fingerprint: str) -> None:
@@ -106,6 +112,10 @@ def _rebuild(p: Paths, folder: Path, write, who: str, on_wait) -> tuple[list[Pat
             current = plan_fingerprint(p.plan)
             if current != fingerprint and folder.is_dir() and _stamped(p, folder.name) == current:
                 return [], fingerprint, False  # a newer plan's outputs are already there
+            if getattr(written, "fingerprints", None) is not None:
+                # saved before the swap: if a kill comes between, the files it
+                # describes are not the folder's, and nothing is taken from it
+                Manifest.of(tmp, written).save(_manifest(p, folder.name))
             old = folder.with_name(f".{folder.name}.old")
             if folder.exists():
                 folder.rename(old)
@@ -129,8 +139,8 @@ def _listing(folder: Path, files: list[Path], limit: int = 30) -> dg.MetadataVal
 
 def _output_asset(name: str, folder_name: str, description: str, write) -> dg.AssetsDefinition:
     """An asset that rewrites one folder of outputs/ from the published plan;
-    `write(plan, paths, out, previous)` may reuse unchanged files of `previous`, the
-    folder as it is (read while it is being replaced: see xlsx_files)."""
+    `write(plan, paths, out, previous)` may reuse the unchanged files of the folder as
+    it is (`previous`, its manifest: see xlsx_files)."""
 
     @dg.asset(name=name, deps=[published_plan], group_name="outputs", kinds={"excel"},
               automation_condition=AFTER_PUBLISH, description=description)
@@ -139,7 +149,8 @@ def _output_asset(name: str, folder_name: str, description: str, write) -> dg.As
         folder = p.outputs / folder_name
         try:
             files, fingerprint, swapped = _rebuild(
-                p, folder, lambda plan, out: write(plan, p, out, folder),
+                p, folder, lambda plan, out: write(
+                    plan, p, out, Manifest.load(_manifest(p, folder_name), folder)),
                 who=f"Dagster run {context.run_id[:8]} ({name})",
                 on_wait=lambda who: context.log.info(f"waiting for {who}"))
         except OSError as exc:  # a full disk, a refused permission: the machine's

@@ -823,14 +823,16 @@ def cached_plan(plan: Path) -> Plan:
     return dataclasses.replace(got, path=Path(plan))
 
 
-def write_planbooks(plan: Path, out_dir: Path, previous: Path | None = None) -> list[Path]:
-    """Write one plan book per fiscal year of `plan` into `out_dir`; return the paths.
-    A book the folder `previous` already holds, unchanged, is linked from there (its
-    fingerprint is known before its project list is rendered)."""
+def write_planbooks(plan: Path, out_dir: Path,
+                    previous: xlsx_files.Manifest | None = None) -> xlsx_files.Written:
+    """Write one plan book per fiscal year of `plan` into `out_dir`; return the paths
+    (and the books' fingerprints). A book the folder of `previous` holds, unchanged,
+    is linked from there (its fingerprint is known before its project list is
+    rendered)."""
     data = cached_plan(Path(plan))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    manifest = xlsx_files.Manifest(Path(previous) if previous else None)
+    manifest = previous or xlsx_files.Manifest()
     written, prints = [], {}
     for year in data.years:
         name = planbook_name(year)
@@ -847,5 +849,4 @@ def write_planbooks(plan: Path, out_dir: Path, previous: Path | None = None) -> 
         finally:
             con.close()
         written.append(out_dir / name)
-    xlsx_files.Manifest.write(out_dir, prints)
-    return written
+    return xlsx_files.Written(written, prints)

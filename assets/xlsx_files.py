@@ -1,13 +1,15 @@
 """Writing a folder of workbooks: only what changed, on both cores.
 
-- `Manifest` — `<folder>/.manifest.json`: each workbook's fingerprint (`Book.fingerprint`:
-  what it shows and the writer's version) and the identity of its file (inode, size,
-  mtime). It is written into the folder being built, so it is swapped in with the
-  files it describes, never apart from them.
-- `Manifest.reuse(rel, fingerprint, dest)` — when the previous folder holds `rel` with
-  this fingerprint, and the file is still the one the manifest describes (nobody
-  edited or replaced it), hard-link it to `dest` (copy where links are refused)
-  instead of writing it again.
+- `Written` — what a writer returns: the paths it wrote, and each workbook's
+  fingerprint (`Book.fingerprint`: what it shows and the writer's version).
+- `Manifest` — a folder's workbooks: their fingerprints and the identity of their
+  files (device, inode, size, mtime), kept apart from the folder (outputs hold
+  nothing but the handouts: `warehouse/.work/outputs/<folder>.manifest.json`). A
+  file is trusted only while it is the very file described, so a manifest left
+  behind by a kill, or a file somebody edited, costs a rewrite, never a wrong file.
+- `Manifest.reuse(rel, fingerprint, dest)` — when the folder holds `rel` with this
+  fingerprint, hard-link it to `dest` (copy where links are refused) instead of
+  writing it again.
 - `run(fn, tasks, n)` — the tasks in `n` fresh worker processes (`Workers`), each
   dying with its parent; in this process when `n` is 1.
 """
@@ -33,7 +35,6 @@ from typing import Any
 
 from stiplan.assets.xlsx_style import FILE_MODE, WRITER_VERSION
 
-MANIFEST = ".manifest.json"
 WORKERS_ENV = "STIPLAN_OUTPUT_WORKERS"
 
 
@@ -41,24 +42,52 @@ def _identity(st: os.stat_result) -> list[int]:
     return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns]
 
 
+class Written(list):
+    """The paths a writer wrote (a list, as before) and `fingerprints`: relative path
+    -> fingerprint."""
+
+    def __init__(self, paths: Iterable[Path] = (), fingerprints: dict[str, str] | None = None):
+        super().__init__(paths)
+        self.fingerprints = dict(fingerprints or {})
+
+
 class Manifest:
     """The workbooks of one output folder and their fingerprints."""
 
-    def __init__(self, folder: Path | None = None):
+    def __init__(self, folder: Path | None = None, files: dict | None = None):
         self.folder = folder
-        self.files: dict[str, dict[str, Any]] = {}
-        if folder is None:
-            return
+        self.files: dict[str, dict[str, Any]] = files or {}
+
+    @classmethod
+    def load(cls, path: Path, folder: Path) -> Manifest:
+        """The manifest saved at `path` for `folder` (empty when there is none)."""
         try:
-            data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            return
-        if isinstance(data, dict) and data.get("writer") == WRITER_VERSION:
-            self.files = data.get("files") or {}
+            return cls(folder)
+        if not isinstance(data, dict) or data.get("writer") != WRITER_VERSION:
+            return cls(folder)
+        return cls(folder, data.get("files") or {})
+
+    @classmethod
+    def of(cls, folder: Path, written: Written) -> Manifest:
+        """The manifest of what a writer just wrote into `folder`."""
+        return cls(folder, {rel: {"fingerprint": fingerprint,
+                                  "file": _identity(os.stat(folder / rel))}
+                            for rel, fingerprint in sorted(written.fingerprints.items())})
+
+    def save(self, path: Path) -> None:
+        """Write it to `path` atomically."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # lock.sweep's pattern
+        tmp.write_text(json.dumps({"writer": WRITER_VERSION, "files": self.files},
+                                  ensure_ascii=False, indent=0), encoding="utf-8")
+        os.replace(tmp, path)
 
     def reuse(self, rel: str, fingerprint: str, dest: Path) -> bool:
-        """Link (or copy) the previous folder's `rel` to `dest` if it is what a workbook
-        of this fingerprint would be. False when it must be written."""
+        """Link (or copy) the folder's `rel` to `dest` if it is what a workbook of this
+        fingerprint would be. False when it must be written."""
         entry = self.files.get(rel)
         if self.folder is None or not entry or entry.get("fingerprint") != fingerprint:
             return False
@@ -72,8 +101,7 @@ class Manifest:
         dest.parent.mkdir(parents=True, exist_ok=True)
         try:
             os.link(src, dest)
-            linked = os.stat(dest)
-            if _identity(linked) == entry["file"]:
+            if _identity(os.stat(dest)) == entry["file"]:
                 return True
             dest.unlink()  # the folder was swapped meanwhile: not the file described
             return False
@@ -90,19 +118,6 @@ class Manifest:
             pass
         dest.unlink(missing_ok=True)
         return False
-
-    @staticmethod
-    def write(folder: Path, fingerprints: dict[str, str]) -> Path:
-        """Record the files of `folder` (relative path -> fingerprint)."""
-        files = {}
-        for rel, fingerprint in sorted(fingerprints.items()):
-            files[rel] = {"fingerprint": fingerprint,
-                          "file": _identity(os.stat(folder / rel))}
-        path = folder / MANIFEST
-        path.write_text(json.dumps({"writer": WRITER_VERSION, "files": files},
-                                   ensure_ascii=False, indent=0), encoding="utf-8")
-        os.chmod(path, FILE_MODE)
-        return path
 
 
 def workers() -> int:

@@ -106,10 +106,22 @@ def measure(which: str, plan: Path, out: Path, rev: str | None) -> None:
     write = write_planbooks if which.startswith("planbook") else write_province_extracts
     args = (plan, out)
     if which.endswith("-again"):  # the same plan again, with the folder just written
-        args = (plan, out, out.with_name(which.removesuffix("-again")))
+        from stiplan.assets.xlsx_files import Manifest
+
+        before = out.with_name(which.removesuffix("-again"))
+        args = (plan, out, Manifest.load(_manifest(before), before))
     started = time.perf_counter()
     files = write(*args)
-    print(json.dumps({"seconds": time.perf_counter() - started, "files": len(files)}))
+    seconds = time.perf_counter() - started
+    if getattr(files, "fingerprints", None) is not None:  # for the run "-again"
+        from stiplan.assets.xlsx_files import Manifest
+
+        Manifest.of(out, files).save(_manifest(out))
+    print(json.dumps({"seconds": seconds, "files": len(files)}))
+
+
+def _manifest(folder: Path) -> Path:
+    return folder.with_name(f"{folder.name}.manifest.json")
 
 
 # ------------------------------------------------------------------ the parent

@@ -260,13 +260,15 @@ def test_writing_twice_gives_identical_workbooks(plan, out, tmp_path):
 def test_only_changed_extracts_are_written_again(plan, out, tmp_path):
     from test_planbook import changed_plan
 
+    from stiplan.assets.xlsx_files import Manifest
+
     root, paths = out
-    same = write_province_extracts(plan, tmp_path / "same", previous=root)
+    same = write_province_extracts(plan, tmp_path / "same", previous=Manifest.of(root, paths))
     for a, b in zip(paths, same, strict=True):  # unchanged: links to the files before
         assert a.stat().st_ino == b.stat().st_ino
         assert stat.S_IMODE(b.stat().st_mode) == 0o644
     changed = write_province_extracts(changed_plan(plan, tmp_path), tmp_path / "changed",
-                                      previous=tmp_path / "same")
+                                      previous=Manifest.of(tmp_path / "same", same))
     rewritten = [b.relative_to(tmp_path / "changed").as_posix()
                  for a, b in zip(same, changed, strict=True)
                  if a.stat().st_ino != b.stat().st_ino]
@@ -313,7 +315,8 @@ def test_a_rebuild_of_the_folder_links_what_did_not_change(plan, tmp_path):
     every file of the new folder is the old one."""
     import shutil
 
-    from stiplan.assets.outputs import _rebuild, _stamped, plan_fingerprint
+    from stiplan.assets.outputs import _manifest, _rebuild, _stamped, plan_fingerprint
+    from stiplan.assets.xlsx_files import Manifest
     from stiplan.settings import Paths
 
     p = Paths(tmp_path / "inbox", tmp_path / "warehouse")
@@ -321,8 +324,9 @@ def test_a_rebuild_of_the_folder_links_what_did_not_change(plan, tmp_path):
     shutil.copyfile(plan, p.plan)
     folder = p.outputs / "provinces"
 
-    def write(snap, out):
-        return write_province_extracts(snap, out, folder)
+    def write(snap, out):  # as the asset calls it
+        return write_province_extracts(snap, out, Manifest.load(_manifest(p, "provinces"),
+                                                                 folder))
 
     first, _, swapped = _rebuild(p, folder, write, "a", None)
     assert swapped and _stamped(p, "provinces") == plan_fingerprint(p.plan)
@@ -330,4 +334,5 @@ def test_a_rebuild_of_the_folder_links_what_did_not_change(plan, tmp_path):
     second, _, swapped = _rebuild(p, folder, write, "b", None)
     assert swapped and len(second) == len(first) == 154
     assert {f.relative_to(folder): f.stat().st_ino for f in second} == inodes
-    assert sorted(f.name for f in folder.iterdir() if f.is_file()) == [".manifest.json"]
+    assert not [f for f in folder.iterdir() if f.is_file()]  # nothing but the handouts
+    assert _manifest(p, "provinces").is_file()

@@ -496,19 +496,21 @@ def changed_plan(plan: Path, tmp_path: Path) -> Path:
     return copy
 
 
-def test_only_a_changed_book_is_written_again(plan, books, tmp_path):
+def test_only_a_changed_book_is_written_again(plan, tmp_path):
     import stat
 
-    first = books[2555].parent
-    again = write_planbooks(plan, tmp_path / "same", previous=first)
-    for path in again:  # nothing changed: every book is a link to the one before
-        assert path.stat().st_ino == (first / path.name).stat().st_ino
-        assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    from stiplan.assets.xlsx_files import Manifest
+
+    first = write_planbooks(plan, tmp_path / "first")
+    again = write_planbooks(plan, tmp_path / "same",
+                            previous=Manifest.of(tmp_path / "first", first))
+    for a, b in zip(first, again, strict=True):  # unchanged: links to the books before
+        assert a.stat().st_ino == b.stat().st_ino
+        assert stat.S_IMODE(b.stat().st_mode) == 0o644
     changed = write_planbooks(changed_plan(plan, tmp_path), tmp_path / "changed",
-                              previous=tmp_path / "same")
-    inode = {p.name: p.stat().st_ino for p in changed}
-    assert inode[books[2555].name] == books[2555].stat().st_ino
-    assert inode[books[2556].name] != books[2556].stat().st_ino
+                              previous=Manifest.of(tmp_path / "same", again))
+    assert changed[0].stat().st_ino == first[0].stat().st_ino  # 2555
+    assert changed[1].stat().st_ino != first[1].stat().st_ino  # 2556: its project renamed
     _, body, _ = table(openpyxl.load_workbook(changed[1])["รายการโครงการ"])
     assert [d["ชื่อโครงการ"] for d in body] == ["โครงการปีหน้า (แก้ไข)"]
     assert oct(changed[1].stat().st_mode & 0o777) == "0o644"

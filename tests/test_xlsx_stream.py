@@ -16,7 +16,7 @@ import duckdb
 import openpyxl
 import pytest
 
-from stiplan.assets.xlsx_files import Manifest
+from stiplan.assets.xlsx_files import Manifest, Written
 from stiplan.assets.xlsx_stream import (
     Table,
     TableColumn,
@@ -148,10 +148,10 @@ def test_the_same_book_gives_the_same_bytes_and_files_are_0644(tmp_path):
 def test_an_unchanged_workbook_is_linked_a_changed_or_edited_one_is_not(tmp_path):
     old, new = tmp_path / "old", tmp_path / "new"
     book = _book()
-    book.save(old / "x.xlsx")
-    book.save(old / "y.xlsx")
-    Manifest.write(old, {"x.xlsx": book.fingerprint(), "y.xlsx": book.fingerprint()})
-    manifest = Manifest(old)
+    written = Written([book.save(old / "x.xlsx"), book.save(old / "y.xlsx")],
+                      {"x.xlsx": book.fingerprint(), "y.xlsx": book.fingerprint()})
+    Manifest.of(old, written).save(tmp_path / "old.manifest.json")
+    manifest = Manifest.load(tmp_path / "old.manifest.json", old)
     assert manifest.reuse("x.xlsx", book.fingerprint(), new / "x.xlsx")
     assert (new / "x.xlsx").stat().st_ino == (old / "x.xlsx").stat().st_ino
     assert not manifest.reuse("x.xlsx", "another", new / "x2.xlsx")  # content changed
@@ -159,7 +159,11 @@ def test_an_unchanged_workbook_is_linked_a_changed_or_edited_one_is_not(tmp_path
     assert not manifest.reuse("y.xlsx", book.fingerprint(), new / "y.xlsx")
     assert not manifest.reuse("z.xlsx", book.fingerprint(), new / "z.xlsx")
     assert not (new / "y.xlsx").exists() and not (new / "z.xlsx").exists()
-    assert not Manifest(tmp_path / "none").reuse("x.xlsx", book.fingerprint(), new / "q")
+    book.save(old / "x.xlsx")  # replaced by another file: its manifest no longer holds
+    assert not manifest.reuse("x.xlsx", book.fingerprint(), new / "x3.xlsx")
+    missing = Manifest.load(tmp_path / "none.json", old)
+    assert not missing.reuse("y.xlsx", book.fingerprint(), new / "q")
+    assert not list(tmp_path.glob("*.tmp"))
 
 
 def test_shared_string_columns_render_alike_in_duckdb_and_python():
