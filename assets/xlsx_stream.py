@@ -467,7 +467,12 @@ def finish_rows(xml: bytes, lines: Sequence[int], wraps: Sequence[Sequence[str]]
     texts = iter(wraps)
     for c in columns:
         if c.text and c.wrap_width:
-            most = np.maximum(most, wrapped_lines(next(texts), c))
+            column = next(texts)
+            if c.shared:  # few distinct values: each measured once
+                n = list(map(_shared_lines(c).__getitem__, column))
+            else:
+                n = wrapped_lines(column, c)
+            most = np.maximum(most, n)
     size = max((c.size for c in columns), default=BASE_SIZE)
     most = np.minimum(most, MAX_LINES)
     height = {n: f' ht="{_height(n, size)}"'.encode() for n in np.unique(most).tolist()}
@@ -482,6 +487,11 @@ def finish_rows(xml: bytes, lines: Sequence[int], wraps: Sequence[Sequence[str]]
         if nonchar in out:
             out = out.replace(nonchar, b"")
     return out
+
+
+@lru_cache(maxsize=64)
+def _shared_lines(column: TableColumn) -> _Lines:
+    return _Lines(column)
 
 
 def wrapped_lines(texts: Sequence[str], column: TableColumn) -> np.ndarray:
