@@ -95,11 +95,12 @@ def name_keys(value: object) -> tuple[str, tuple[str, ...]]:
 
 
 def header_key(value: object) -> str:
-    """Header match key: a line break may fall inside a word, so drop all whitespace (and
-    clean again: the two halves of a decomposed sara am or accent may now be adjacent)."""
-    text = clean_text(value)
-    squeezed = _SPACES.sub("", text)
-    return (clean_text(squeezed) if squeezed != text else text).casefold()
+    """Header match key: a line break may fall inside a word, so all whitespace goes
+    first, before the halves of a decomposed sara am or accent are joined (joining
+    first would pair them differently depending on where the break fell)."""
+    if _is_missing(value):
+        return ""
+    return clean_text(_SPACES.sub("", str(value))).casefold()
 
 
 def thai_to_arabic_digits(s: str) -> str:
