@@ -72,13 +72,18 @@ _BINS = 32
 _COARSE = 8  # bins of bins: _BINS // _COARSE fine bins each
 
 
-def _histograms(narrow: list[str], length: np.ndarray) -> np.ndarray:
-    """Per name, its characters counted into _BINS bins (by code point)."""
+def _histograms(narrow: list[str], length: np.ndarray, chunk: int = 8192) -> np.ndarray:
+    """Per name, its characters counted into _BINS bins (by code point); a chunk of
+    names at a time, so the code points of a whole plan are never held at once."""
     n = len(narrow)
-    codes = np.frombuffer("".join(narrow).encode("utf-32-le"), dtype=np.uint32) % _BINS
-    owner = np.repeat(np.arange(n, dtype=np.int64), length)
-    counts = np.bincount(owner * _BINS + codes, minlength=n * _BINS)
-    return counts.reshape(n, _BINS).astype(np.int16)
+    out = np.zeros((n, _BINS), dtype=np.int16)
+    for start in range(0, n, chunk):
+        part = narrow[start:start + chunk]
+        codes = np.frombuffer("".join(part).encode("utf-32-le"), dtype=np.uint32) % _BINS
+        owner = np.repeat(np.arange(len(part), dtype=np.int32), length[start:start + chunk])
+        counts = np.bincount(owner * _BINS + codes.astype(np.int32), minlength=len(part) * _BINS)
+        out[start:start + len(part)] = counts.reshape(len(part), _BINS)
+    return out
 
 
 def review_keys(name: object) -> tuple[str, tuple[str, ...]]:
