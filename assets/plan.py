@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from decimal import Decimal
 
 import dagster as dg
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from stiplan.assets import audit
@@ -86,10 +87,14 @@ def working_plan(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         write_database(p.working_plan, tables)
         checkpoint("merged")
     total = pc.sum(tables["projects"]["budget_baht"]).as_py() or Decimal(0)
+    counts = (tables["projects"].num_rows, len(tables["submissions"]),
+              tables["source_rows"].num_rows)
+    del tables
+    pa.default_memory_pool().release_unused()  # the run goes on to write the outputs
     return dg.MaterializeResult(metadata={
-        "dagster/row_count": tables["projects"].num_rows,
-        "submissions": len(tables["submissions"]),
-        "rows_read": tables["source_rows"].num_rows,
+        "dagster/row_count": counts[0],
+        "submissions": counts[1],
+        "rows_read": counts[2],
         "budget_total_baht": float(total),
         "dagster/column_schema": dg.TableSchema(columns=[
             dg.TableColumn(c, t) for c, t in TABLES["projects"]]),
