@@ -327,12 +327,16 @@ def build_tables(files: list[dict], arrivals: list[dict], digests: dict[str, Dig
 
 
 def _review_rows(shares: list[Share]) -> list[dict]:
-    cols = ["project_id", "agency_code", "fiscal_year", "project_name", "nationwide",
-            *(f for f, _ in _REVIEW_FIELDS)]
-    rows = [r for s in shares for r in s["projects"].select(cols).to_pylist()]
-    for r in rows:
-        r["province_codes"] = tuple(r["province_codes"])
-        r["review_keys"] = (r.pop("review_key"), tuple(r.pop("name_numbers")))
+    rows = []
+    for s in shares:  # column by column: a table's to_pylist builds its dicts slowly
+        t = s["projects"]
+        cols = [t.column(c).to_pylist() for c in (
+            "project_id", "agency_code", "fiscal_year", "project_name", "nationwide",
+            *(f for f, _ in _REVIEW_FIELDS))]
+        rows += [{"project_id": pid, "agency_code": agency, "fiscal_year": year,
+                  "project_name": name, "nationwide": nationwide,
+                  "province_codes": tuple(codes), "review_keys": (key, tuple(numbers))}
+                 for pid, agency, year, name, nationwide, codes, key, numbers in zip(*cols, strict=True)]
     return rows
 
 
