@@ -14,7 +14,6 @@ whose content did not change (its fingerprint is in the folder's manifest,
 hard-linked into the new folder rather than written again.
 """
 
-import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -25,55 +24,20 @@ from stiplan.assets.extracts import write_province_extracts
 from stiplan.assets.faults import checkpoint
 from stiplan.assets.feedback import write_feedback
 from stiplan.assets.lock import restore_folder, writer_lock
+from stiplan.assets.output_stamps import (  # noqa: F401 - the stamps' API, used here and by runs
+    OUTPUT_FOLDERS,
+    _manifest,
+    _stamped,
+    _write_stamp,
+    plan_fingerprint,
+    stale_outputs,
+)
 from stiplan.assets.plan import published_plan
 from stiplan.assets.planbook import write_planbooks
 from stiplan.assets.xlsx_files import Manifest
 from stiplan.settings import Paths, paths
 
 AFTER_PUBLISH = dg.AutomationCondition.eager()
-
-
-def plan_fingerprint(plan: Path) -> str:
-    """SHA-256 of the published plan's bytes."""
-    with open(plan, "rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
-
-
-def _stamp(p: Paths, folder_name: str) -> Path:
-    return p.work / "outputs" / f"{folder_name}.sha256"
-
-
-def _manifest(p: Paths, folder_name: str) -> Path:
-    return p.work / "outputs" / f"{folder_name}.manifest.json"
-
-
-def _write_stamp(p: Paths, folder_name: str, fingerprint: str) -> None:
-    path = _stamp(p, folder_name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="ascii") as fh:
-        fh.write(fingerprint + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
-def _stamped(p: Paths, folder_name: str) -> str:
-    try:
-        return _stamp(p, folder_name).read_text(encoding="ascii").strip()
-    except OSError:
-        return ""
-
-
-def stale_outputs(p: Paths | None = None) -> list[str]:
-    """The output assets whose folder is missing or was not written from the published
-    plan as it is now (none when there is no published plan to write from)."""
-    p = p or paths()
-    if not p.plan.exists():
-        return []
-    fingerprint = plan_fingerprint(p.plan)
-    return [name for name, folder_name in OUTPUT_FOLDERS.items()
-            if _stamped(p, folder_name) != fingerprint or not (p.outputs / folder_name).is_dir()]
 
 
 def _token() -> str:
@@ -180,5 +144,4 @@ province_extracts = _output_asset(
     lambda plan, p, out, previous: write_province_extracts(plan, out, previous))
 
 OUTPUT_ASSETS = [plan_books, agency_feedback, province_extracts]
-OUTPUT_FOLDERS = {"plan_books": "planbook", "agency_feedback": "feedback",
-                  "province_extracts": "provinces"}
+assert set(OUTPUT_FOLDERS) == {a.key.path[-1] for a in OUTPUT_ASSETS}

@@ -18,8 +18,8 @@ import os
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import dagster as dg
 import duckdb
 
 from stiplan.assets.database import read_only
@@ -29,6 +29,9 @@ from stiplan.assets.registry import Registry
 from stiplan.assets.routing import scan_and_route
 from stiplan.schemas.reference import AGENCIES
 from stiplan.settings import Paths, paths
+
+if TYPE_CHECKING:  # Dagster is imported only when a run has work for it
+    import dagster as dg
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 CLI_TAGS = {"stiplan/cli": "1"}
@@ -53,6 +56,8 @@ class RunSummary:
 
 
 def _instance() -> dg.DagsterInstance:
+    import dagster as dg
+
     home = os.environ.get("DAGSTER_HOME")
     if home:
         Path(home).mkdir(parents=True, exist_ok=True)
@@ -68,8 +73,6 @@ def run_inbox(progress=None, force: bool = False, outputs: bool = True) -> RunSu
         if progress:
             progress(text)
 
-    from stiplan.definitions import defs  # heavy import, after the cheap checks
-
     p = paths()
     p.inbox.mkdir(parents=True, exist_ok=True)
 
@@ -78,10 +81,18 @@ def run_inbox(progress=None, force: bool = False, outputs: bool = True) -> RunSu
             f"({holder})…")
 
     with writer_lock(p, who="stiplan run", on_wait=waiting):
-        return _run(defs, p, say, force, outputs)
+        return _run(p, say, force, outputs)
 
 
-def _run(defs, p: Paths, say, force: bool, outputs: bool) -> RunSummary:
+def _definitions():
+    """The code location: imported only once there is work for Dagster (a run with
+    nothing new never pays for it)."""
+    from stiplan.definitions import defs
+
+    return defs
+
+
+def _run(p: Paths, say, force: bool, outputs: bool) -> RunSummary:
     registry = Registry(p.registry)
     say(f"Routing the files in {p.inbox}")
     files, routes = scan_and_route(p.inbox, registry)
@@ -105,18 +116,18 @@ def _run(defs, p: Paths, say, force: bool, outputs: bool) -> RunSummary:
             and published[0] == {f["submission_id"] for f in registered}
             and published[1] == len(registry.arrivals())):
         summary.nothing_new = True
-        from stiplan.assets.outputs import stale_outputs
+        from stiplan.assets.output_stamps import stale_outputs
 
         stale = stale_outputs(p)
         if stale and outputs:
             say("Writing the outputs that were not written from the published plan")
-            instance = _instance()
+            defs, instance = _definitions(), _instance()
             _forget_killed_runs(instance, p)
             _write_outputs(defs, instance, tags, summary, stale)
         else:
             summary.outputs_stale = stale
         return summary
-    instance = _instance()
+    defs, instance = _definitions(), _instance()
     _forget_killed_runs(instance, p)
     if touched:
         say(f"Reading {len(touched)} agenc{'y' if len(touched) == 1 else 'ies'}: "
@@ -141,7 +152,7 @@ def _run(defs, p: Paths, say, force: bool, outputs: bool) -> RunSummary:
             summary.failed_checks.append(ev.check_name)
     summary.published = not summary.failed_checks
     if summary.published:
-        from stiplan.assets.outputs import OUTPUT_FOLDERS, stale_outputs
+        from stiplan.assets.output_stamps import OUTPUT_FOLDERS, stale_outputs
 
         if outputs:
             say("Writing the plan books, feedback and province extracts")
@@ -154,6 +165,8 @@ def _run(defs, p: Paths, say, force: bool, outputs: bool) -> RunSummary:
 def _write_outputs(defs, instance, tags: dict, summary: RunSummary, names: list[str]) -> None:
     """Write these output assets; a failure (a full disk, a refused permission) is
     recorded, not raised: the plan is published whatever happens to its outputs."""
+    import dagster as dg
+
     result = defs.resolve_job_def("write_outputs").execute_in_process(
         instance=instance, raise_on_error=False, run_config=QUIET, tags=tags,
         asset_selection=[dg.AssetKey(n) for n in names])
@@ -183,6 +196,8 @@ def _forget_killed_runs(instance: dg.DagsterInstance, p: Paths) -> None:
     "started" in a kept run history (DAGSTER_HOME), which would keep the UI's
     automation waiting on them for ever. Holding the writer lock, no other
     `stiplan run` on this warehouse is alive: mark theirs failed."""
+    import dagster as dg
+
     if not os.environ.get("DAGSTER_HOME"):
         return  # an ephemeral instance keeps no history
     started = [dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING,
