@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from stiplan.assets.cache import Digest
@@ -217,11 +218,12 @@ def build_share(agency: str, year: int, chain: list[str], parsed_dir: Path,
 
 def plan_shares(root: Path | None, chains: dict[tuple[str, int], list[str]],
                 load_parsed: Callable[[list[str]], dict[str, ParsedSubmission]],
-                parsed_dir: Path | None = None) -> dict[tuple[str, int], Share]:
+                parsed_dir: Path | None = None, read: bool = True
+                ) -> dict[tuple[str, int], Share]:
     """Every chain's share: kept ones read back, the others built (from the parsed
     submissions `load_parsed` gives) and kept. With `root` None nothing is kept. With
     `parsed_dir` (the parse cache), several missing shares are built two at a time in
-    child processes."""
+    child processes. With `read` False, shares are only built and kept, not returned."""
     out: dict[tuple[str, int], Share] = {}
     folders = {key: _share_dir(root or Path("."), *key, chain) for key, chain in chains.items()}
     if root and parsed_dir is not None:
@@ -231,6 +233,12 @@ def plan_shares(root: Path | None, chains: dict[tuple[str, int], list[str]],
 
             run_isolated(build_share, [(*key, chains[key], parsed_dir, folders[key])
                                        for key in sorted(missing)])
+    if not read:
+        for (agency, year), chain in sorted(chains.items()):
+            if not folders[(agency, year)].is_dir():
+                _store_share(folders[(agency, year)],
+                             chain_tables(agency, year, chain, load_parsed(chain)))
+        return out
     for (agency, year), chain in sorted(chains.items()):
         folder = folders[(agency, year)]
         tables = _load_share(folder) if root else None
@@ -298,6 +306,34 @@ def _store_review(root: Path, names: list[str], pairs: list[dict]) -> None:
 
 
 # ----------------------------------------------------------------- the whole plan
+
+
+def prepare_shares(root: Path, files: list[dict], digests: dict[str, Digest],
+                   parsed_dir: Path | None,
+                   load_parsed: Callable[[list[str]], dict[str, ParsedSubmission]]) -> None:
+    """Build and keep every share the plan needs that is not kept yet, holding none."""
+    _, chains = _submissions(files, digests)
+    plan_shares(root, chains, load_parsed, parsed_dir, read=False)
+
+
+def write_working_plan(p, digests: dict[str, Digest], run_pid: int | None = None) -> dict:
+    """Merge every registered submission into the working database `p.working_plan`
+    and say what it holds. Run in a child of the run, so the run itself never holds
+    the plan (its memory would stay with it while the outputs are written)."""
+    from stiplan.assets.cache import parse_registered
+    from stiplan.assets.registry import Registry
+
+    registry = Registry(p.registry)
+    files = registry.files()
+    by_id = {f["submission_id"]: f for f in files}
+    tables = build_tables(
+        files, registry.arrivals(), digests, keep=p.merged,
+        load_parsed=lambda sids: parse_registered(p, registry, [by_id[s] for s in sids]))
+    write_database(p.working_plan, tables, run_pid)
+    projects = tables["projects"]
+    total = pc.sum(projects["budget_baht"]).as_py() if projects.num_rows else Decimal(0)
+    return {"projects": projects.num_rows, "submissions": len(tables["submissions"]),
+            "rows_read": tables["source_rows"].num_rows, "budget_total_baht": str(total)}
 
 
 def build_tables(files: list[dict], arrivals: list[dict], digests: dict[str, Digest],
@@ -401,7 +437,8 @@ def _text(value) -> str:
     return str(value)
 
 
-def write_database(path: Path, tables: dict[str, pa.Table | list[dict]]) -> None:
+def write_database(path: Path, tables: dict[str, pa.Table | list[dict]],
+                   run_pid: int | None = None) -> None:
     """Write all tables into a fresh DuckDB file, then swap it in whole: a kill at any
     moment leaves `path` as it was or complete. The temporary file (and its WAL) is
     removed on failure; one a kill left behind is removed by the next writer
@@ -422,7 +459,7 @@ def write_database(path: Path, tables: dict[str, pa.Table | list[dict]]) -> None
                 frame = data if isinstance(data, pa.Table) else _frame(data, name)  # noqa: F841
                 select = ", ".join(f'CAST("{c}" AS {t})' for c, t in columns)
                 con.execute(f"INSERT INTO {name} SELECT {select} FROM frame")
-                checkpoint("merge")
+                checkpoint("merge", run_pid)
             _summaries(con)
             con.execute("CHECKPOINT")
         finally:

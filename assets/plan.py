@@ -12,16 +12,15 @@ from contextlib import contextmanager
 from decimal import Decimal
 
 import dagster as dg
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from stiplan.assets import audit
 from stiplan.assets.cache import digest_registered, parse_registered
 from stiplan.assets.database import fsync_dir, fsync_file, read_only
 from stiplan.assets.faults import checkpoint
 from stiplan.assets.intake import unrouted_files
+from stiplan.assets.isolation import Crashed, run_isolated
 from stiplan.assets.lock import Busy, lock_wait, writer_lock
-from stiplan.assets.merge import build_tables, write_database
+from stiplan.assets.merge import prepare_shares, write_working_plan
 from stiplan.assets.parsed import agency_submissions
 from stiplan.assets.registry import Registry
 from stiplan.schemas.warehouse import TABLES
@@ -43,6 +42,7 @@ PUBLISH_WHEN = MERGE_WHEN & (
 # Dagster to retry it later, which frees its pool slot meanwhile: a `stiplan run`
 # that holds the lock and shares the Dagster instance may be waiting for that slot.
 POOL_LOCK_WAIT_S = 10.0
+MERGE_TIMEOUT_S = 4 * 3600.0  # the merge's child: a software failure, never a hostile file
 POOL_RETRY_AFTER_S = 5.0
 
 
@@ -81,25 +81,23 @@ def working_plan(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         routed = [f for f in files if f["agency_code"] is not None]
         by_id = {f["submission_id"]: f for f in routed}
         digests = digest_registered(p, registry, routed)
-        tables = build_tables(
-            files, registry.arrivals(), digests, keep=p.merged, parsed_dir=p.parsed,
-            load_parsed=lambda sids: parse_registered(p, registry, [by_id[s] for s in sids]))
-        write_database(p.working_plan, tables)
+        # Shares missing from the last merge are built here, two at a time in children;
+        # the plan is then put together in one child, so this process never holds it.
+        prepare_shares(p.merged, files, digests, p.parsed, lambda sids: parse_registered(
+            p, registry, [by_id[s] for s in sids]))
+        [merged] = run_isolated(write_working_plan, [(p, digests, os.getpid())],
+                                timeout=MERGE_TIMEOUT_S)
+        if isinstance(merged, Crashed):
+            raise RuntimeError(f"the merge failed: {merged.detail}")
         checkpoint("merged")
-    total = pc.sum(tables["projects"]["budget_baht"]).as_py() or Decimal(0)
-    counts = (tables["projects"].num_rows, len(tables["submissions"]),
-              tables["source_rows"].num_rows)
-    del tables
-    pa.default_memory_pool().release_unused()  # the run goes on to write the outputs
     return dg.MaterializeResult(metadata={
-        "dagster/row_count": counts[0],
-        "submissions": counts[1],
-        "rows_read": counts[2],
-        "budget_total_baht": float(total),
+        "dagster/row_count": merged["projects"],
+        "submissions": merged["submissions"],
+        "rows_read": merged["rows_read"],
+        "budget_total_baht": float(Decimal(merged["budget_total_baht"])),
         "dagster/column_schema": dg.TableSchema(columns=[
             dg.TableColumn(c, t) for c, t in TABLES["projects"]]),
     })
-
 
 
 def _make_check(name: str, fn):
