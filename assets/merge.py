@@ -203,12 +203,20 @@ class Share(dict):
     name: str = ""
 
 
+def _lean_arrow() -> None:
+    """Arrow's default allocator (mimalloc) keeps what the Parquet reader and the
+    DuckDB write free: about 200 MB more at the peak of a 160,000-project merge than
+    the system allocator. Called at the start of the merge's child processes."""
+    pa.set_memory_pool(pa.system_memory_pool())
+
+
 def build_share(agency: str, year: int, chain: list[str], parsed_dir: Path,
                 folder: Path) -> bool:
     """In a child process: build and keep one share from the parsed submissions kept in
     `parsed_dir`; False when one is not there (the run then builds it itself)."""
     from stiplan.assets.cache import load
 
+    _lean_arrow()
     parsed = {sid: load(parsed_dir, sid) for sid in chain}
     if any(v is None for v in parsed.values()):
         return False
@@ -323,6 +331,7 @@ def write_working_plan(p, digests: dict[str, Digest], run_pid: int | None = None
     from stiplan.assets.cache import parse_registered
     from stiplan.assets.registry import Registry
 
+    _lean_arrow()
     registry = Registry(p.registry)
     files = registry.files()
     by_id = {f["submission_id"]: f for f in files}
