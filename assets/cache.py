@@ -139,17 +139,22 @@ def _parse(cache_dir: Path, todo: list[tuple[str, Path, str]]) -> dict[str, Dige
     return out
 
 
-def parse_all(cache_dir: Path, jobs: list[tuple[str, Path, str]]) -> dict[str, ParsedSubmission]:
-    """(submission_id, archived path, file name) -> parsed, reading only what is not cached."""
-    out: dict[str, ParsedSubmission] = {}
-    todo = []
+def _through_cache(cache_dir: Path, jobs: list[tuple[str, Path, str]], cached):
+    """(what `cached(sid)` found for each job, the digests of the rest, read now)."""
+    found, todo = {}, []
     for sid, path, name in jobs:
-        cached = load(cache_dir, sid)
-        if cached is not None:
-            out[sid] = cached
+        hit = cached(sid)
+        if hit is not None:
+            found[sid] = hit
         else:
             todo.append((sid, path, name))
-    for sid, digest in _parse(cache_dir, todo).items():
+    return found, _parse(cache_dir, todo)
+
+
+def parse_all(cache_dir: Path, jobs: list[tuple[str, Path, str]]) -> dict[str, ParsedSubmission]:
+    """(submission_id, archived path, file name) -> parsed, reading only what is not cached."""
+    out, read = _through_cache(cache_dir, jobs, lambda sid: load(cache_dir, sid))
+    for sid, digest in read.items():
         parsed = load(cache_dir, sid)
         out[sid] = parsed if parsed is not None else _crashed(
             "the reader's result could not be kept" if digest.reason_code is None
@@ -159,18 +164,15 @@ def parse_all(cache_dir: Path, jobs: list[tuple[str, Path, str]]) -> dict[str, P
 
 def digest_all(cache_dir: Path, jobs: list[tuple[str, Path, str]]) -> dict[str, Digest]:
     """Like `parse_all`, but only the digests: a cached submission's rows are not loaded."""
-    out: dict[str, Digest] = {}
-    todo = []
-    for sid, path, name in jobs:
+    def cached(sid: str) -> Digest | None:
         digest = load_digest(cache_dir, sid)
         if digest is None and (parsed := load(cache_dir, sid)) is not None:
             digest = digest_of(parsed)  # an entry from before digests, or a kill between
             _store_digest(cache_dir, sid, digest)
-        if digest is not None:
-            out[sid] = digest
-        else:
-            todo.append((sid, path, name))
-    out.update(_parse(cache_dir, todo))
+        return digest
+
+    out, read = _through_cache(cache_dir, jobs, cached)
+    out.update(read)
     return out
 
 

@@ -23,6 +23,10 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
+# The invisible characters that only break matching, and the look before translating
+# (translate() is slow on Thai text): the same set as clean_text drops.
+from stiplan.assets.text import _HAS_INVISIBLE, _INVISIBLE
+
 __all__ = [
     "AmountResult",
     "DateResult",
@@ -50,10 +54,6 @@ class DateResult:
 
 # ---------------------------------------------------------------------------- text helpers
 
-# Invisible characters that only break matching (DESIGN.md "Normalised name", plus LRM/RLM).
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\ufeff\u2060\u00ad\u200e\u200f\u180e"))
-# translate() is slow on Thai text; almost no cell holds one of these, so look first.
-_HAS_INVISIBLE = re.compile("[" + "".join(map(chr, _INVISIBLE)) + "]")
 # Decomposed sara am (nikhahit + sara aa, a tone mark possibly typed in between).
 _SARA_AM = re.compile("\u0e4d([\u0e48-\u0e4b]?)\u0e32")
 _DASHES = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2015\u2212")  # "-" "–" "—" "−" ...
