@@ -38,6 +38,7 @@ from functools import lru_cache
 from typing import Any, BinaryIO
 
 import numpy as np
+from xlsxwriter.utility import xl_col_to_name
 
 MAX_TEXT = 32767  # Excel's limit for one cell
 FORMULA_START = ("=", "+", "-", "@")
@@ -254,14 +255,6 @@ class _Lines(dict):
         return n
 
 
-def _letters(col: int) -> str:
-    s = ""
-    while col:
-        col, r = divmod(col - 1, 26)
-        s = chr(65 + r) + s
-    return s
-
-
 _HEIGHTS: dict[tuple[int, float], str] = {}
 
 
@@ -298,7 +291,7 @@ def render(table: Table, shared: dict[str, int], start: int = 0, stop: int | Non
                                                            [1] * (stop - start))
     height = {n: _height(n, size) for n in set(most)}
     heights = list(map(height.__getitem__, most))
-    cells = "".join(f'<c r="{_letters(first_col + j)}{{0}}"{{{j + 2}}}'
+    cells = "".join(f'<c r="{xl_col_to_name(first_col + j - 1)}{{0}}"{{{j + 2}}}'
                     for j in range(len(table.columns)))
     template = f'<row r="{{0}}" ht="{{1}}" customHeight="1">{cells}</row>'
     first = table.first_row + start
@@ -394,7 +387,7 @@ def rows_sql(relation: str, columns: Sequence[TableColumn], keep: Sequence[str] 
     inner, pieces, lines, wraps = [*keep, "CAST(r AS VARCHAR) AS rs"], [], [], []
     for j, c in enumerate(columns):
         v, t = f"v{j}", f"t{j}"
-        pieces += [f"""'<c r="{_letters(first_col + j)}'""", "rs"]
+        pieces += [f"""'<c r="{xl_col_to_name(first_col + j - 1)}'""", "rs"]
         empty = f"""'" s="{c.style}"/>'"""
         if not c.text:
             inner.append(v)

@@ -52,6 +52,7 @@ from typing import Any, TypeVar
 
 import xlsxwriter
 from pythainlp.util import collate
+from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name
 
 from stiplan.assets.xlsx_stream import (
     FORMULA_START,
@@ -267,21 +268,6 @@ _SPLICE_ROW = re.compile(r'<row r="(\d+)"')
 _DIMENSION = re.compile(r'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"/>')
 
 
-def _col_letter(col: int) -> str:
-    s = ""
-    while col:
-        col, r = divmod(col - 1, 26)
-        s = chr(65 + r) + s
-    return s
-
-
-def _col_number(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
 class _Writer:
     def __init__(self, book: Book):
         self.book = book
@@ -476,13 +462,13 @@ def _widen_dimension(xml: str, tables) -> str:
     m = _DIMENSION.search(xml)
     if not m:
         return xml
-    c1, r1 = _col_number(m.group(1)), int(m.group(2))
-    c2, r2 = (_col_number(m.group(3)), int(m.group(4))) if m.group(3) else (c1, r1)
+    c1, r1 = xl_cell_to_rowcol(m.group(1) + "1")[1] + 1, int(m.group(2))
+    c2, r2 = (xl_cell_to_rowcol(m.group(3) + "1")[1] + 1, int(m.group(4))) if m.group(3) else (c1, r1)
     for t, cols in tables:
         if t.rows:
             r2 = max(r2, t.last_row)
             c2 = max(c2, len(cols))
-    ref = f"{_col_letter(c1)}{r1}:{_col_letter(c2)}{r2}"
+    ref = f"{xl_col_to_name(c1 - 1)}{r1}:{xl_col_to_name(c2 - 1)}{r2}"
     return xml[:m.start()] + f'<dimension ref="{ref}"/>' + xml[m.end():]
 
 
