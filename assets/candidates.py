@@ -56,7 +56,7 @@ def find_candidates_between(changed: Iterable[dict], others: Iterable[dict]) -> 
 
 
 def _length_runs(members: list[int], narrow: list[str], spread: float = 1.1,
-                 most: int = 512) -> list[list[int]]:
+                 most: int = 64) -> list[list[int]]:
     """`members` (sorted by length) in runs of similar length, so that each run's length
     window stays narrow."""
     runs: list[list[int]] = []
@@ -157,7 +157,7 @@ def _search(projects: list[dict], n_changed: int, stats: dict | None = None) -> 
         cs = np.array(sorted(choices[block], key=lambda j: len(narrow[j])), dtype=np.int64)
         lengths = length[cs]
         qs = sorted(qs, key=lambda j: len(narrow[j]))
-        for bucket in _length_runs(qs, narrow, most=64):
+        for bucket in _length_runs(qs, narrow):
             # |la − lb| <= (la + lb) / 20: lb within [19/21, 21/19] of la
             shortest = len(narrow[bucket[0]])
             lo = np.searchsorted(lengths, shortest if whole else shortest * 19 // 21 - 1,
