@@ -19,10 +19,14 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from stiplan.assets.faults import checkpoint
 from stiplan.assets.isolation import Crashed, run_isolated
 from stiplan.assets.submission import PARSER_VERSION, ParsedSubmission, read_submission
+
+if TYPE_CHECKING:
+    from stiplan.assets.identify import Identity
 
 PREVIEW_ROWS = 20  # rejected rows a digest keeps for the agency's metadata
 
@@ -123,6 +127,30 @@ def read_and_store(path: Path, file_name: str, cache_dir: Path, submission_id: s
     """In the reader's child: read the workbook and keep the result, handing back only
     its digest (a parsed workbook is never pickled across to the parent)."""
     return store(cache_dir, submission_id, read_submission(path, file_name), run_pid)
+
+
+def route_and_store(path: Path, file_name: str, cache_dir: Path, submission_id: str,
+                    run_pid: int) -> Identity:
+    """In the router's child, for a run that reads every routed file anyway: read the
+    workbook once, route it from the top of its sheets (as `route_file` would), and
+    keep the whole parse of a routed file for the intake. The parse is kept only if
+    the file still has the bytes its id was hashed from (it may be mid-copy)."""
+    from stiplan.assets.identify import Identity
+    from stiplan.assets.registry import sha256_file
+    from stiplan.assets.submission import parse_sheets, route_sheets
+    from stiplan.assets.workbook import UnreadableFile, read_workbook
+
+    try:
+        sheets = read_workbook(path)
+    except UnreadableFile as exc:
+        route = Identity(reason_code=exc.code, detail=exc.detail)
+        parsed = ParsedSubmission(route)
+    else:
+        route = route_sheets(file_name, sheets)
+        parsed = parse_sheets(file_name, sheets) if route.agency_code else None
+    if parsed is not None and sha256_file(path) == submission_id:
+        store(cache_dir, submission_id, parsed, run_pid)
+    return route
 
 
 def _parse(cache_dir: Path, todo: list[tuple[str, Path, str]]) -> dict[str, Digest]:

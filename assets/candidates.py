@@ -19,7 +19,7 @@ comparing every pair) and cheap per pair:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -35,15 +35,18 @@ _NARROW.update({cp: cp - 0x0E00 + 0x80 for cp in range(0x0E00, 0x0E80)})
 _NARROW.update({cp: cp - 0x80 + 0x0E00 for cp in range(0x80, 0x100)})
 
 
-def find_candidates(projects: list[dict]) -> list[dict]:
+def find_candidates(projects: list[dict], provinces: Collection[str] | None = None
+                    ) -> list[dict]:
     """projects: dicts with project_id, agency_code, fiscal_year, project_name,
     province_codes (tuple), nationwide. Every candidate pair once, as dicts sorted
-    by (project_id_a, project_id_b)."""
+    by (project_id_a, project_id_b). With `provinces`, only the pairs that share one
+    of those provinces (a part of the search another process may do the rest of)."""
     projects = list(projects)
-    return _search(projects, len(projects))
+    return _search(projects, len(projects), provinces=provinces)
 
 
-def find_candidates_between(changed: Iterable[dict], others: Iterable[dict]) -> list[dict]:
+def find_candidates_between(changed: Iterable[dict], others: Iterable[dict],
+                            provinces: Collection[str] | None = None) -> list[dict]:
     """The candidate pairs of find_candidates(changed + others) that involve at least
     one project of `changed` (pairs within `changed` included, pairs among `others`
     left out): what to redo when one agency's submission changed and the rest of the
@@ -52,7 +55,7 @@ def find_candidates_between(changed: Iterable[dict], others: Iterable[dict]) -> 
     changed = list(changed)
     ids = {p["project_id"] for p in changed}
     rest = [p for p in others if p["project_id"] not in ids]
-    return _search(changed + rest, len(changed))
+    return _search(changed + rest, len(changed), provinces=provinces)
 
 
 def _length_runs(members: list[int], narrow: list[str], spread: float = 1.1,
@@ -109,14 +112,15 @@ def _keys(p: dict, keyed: dict) -> tuple[str, tuple[str, ...]]:
         return review_keys(name)
 
 
-def _search(projects: list[dict], n_changed: int, stats: dict | None = None) -> list[dict]:
+def _search(projects: list[dict], n_changed: int, stats: dict | None = None,
+            provinces: Collection[str] | None = None) -> list[dict]:
     """Pairs touching the first n_changed projects (all of them for a whole review):
     each such project against the projects of its (year, numbers, province) blocks
     within the length window, through the count filter, then scored. `stats`
     (benchmarks) receives the number of pairs filtered and scored."""
     keyed: dict = {}
     wanted = {(p["fiscal_year"], code) for p in projects[:n_changed] if not p["nationwide"]
-              for code in p["province_codes"]}
+              for code in p["province_codes"] if provinces is None or code in provinces}
     members, narrow = [], []
     queries: dict[tuple, list[int]] = {}
     choices: dict[tuple, list[int]] = {}

@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from stiplan.assets.cache import Digest
-from stiplan.assets.candidates import find_candidates, find_candidates_between, review_keys
+from stiplan.assets.candidates import find_candidates_between, review_keys
 from stiplan.assets.database import fsync_dir, fsync_file
 from stiplan.assets.faults import checkpoint
 from stiplan.assets.identity import assign_ids, province_key, split_budget
@@ -273,23 +273,74 @@ def review(root: Path | None, shares: dict[tuple[str, int], Share]) -> list[dict
     """The cross-agency duplicate candidates of the plan. A pair depends only on its
     two projects, so pairs between shares the last review read stand as they were;
     only pairs touching a new or changed share are searched."""
-    last = _load_review(root) if root else None
-    if last is None:
-        pairs = find_candidates(_review_rows(list(shares.values())))
-    else:
-        kept_names, kept_pairs = last
-        same = [s for s in shares.values() if s.name in kept_names]
-        changed = [s for s in shares.values() if s.name not in kept_names]
-        same_ids = set(pa.concat_tables([s["projects"] for s in same])
-                       .column("project_id").to_pylist()) if same else set()
-        pairs = [p for p in kept_pairs
-                 if p["project_id_a"] in same_ids and p["project_id_b"] in same_ids]
-        if changed:
-            pairs += find_candidates_between(_review_rows(changed), _review_rows(same))
-        pairs.sort(key=lambda d: (d["project_id_a"], d["project_id_b"]))
+    pairs = _review_pairs(_load_review(root) if root else None, list(shares.values()))
     if root:
         _store_review(root, sorted(s.name for s in shares.values()), pairs)
     return pairs
+
+
+def _review_pairs(last: tuple[set[str], list[dict]] | None, shares: list[Share],
+                  provinces: frozenset[str] | None = None, kept: bool = True) -> list[dict]:
+    """The pairs of `shares`: those of the `last` review between shares it read (with
+    `kept`), and those searched now touching the others; with `provinces`, searched
+    among those provinces only."""
+    kept_names, kept_pairs = last if last is not None else (set(), [])
+    same = [s for s in shares if s.name in kept_names]
+    changed = [s for s in shares if s.name not in kept_names]
+    pairs = []
+    if kept and same:
+        same_ids = set(pa.concat_tables([s["projects"] for s in same])
+                       .column("project_id").to_pylist())
+        pairs = [p for p in kept_pairs
+                 if p["project_id_a"] in same_ids and p["project_id_b"] in same_ids]
+    if changed:
+        pairs += find_candidates_between(_review_rows(changed), _review_rows(same), provinces)
+    pairs.sort(key=lambda d: (d["project_id_a"], d["project_id_b"]))
+    return pairs
+
+
+# A review that searches at least this many projects of new or changed shares is
+# searched ahead of the merge in two children, half the provinces each.
+SPLIT_REVIEW_PROJECTS = 20_000
+_REVIEW_COLUMNS = ("project_id", "agency_code", "fiscal_year", "project_name", "nationwide",
+                   *(f for f, _ in _REVIEW_FIELDS))
+
+
+def prepare_review(root: Path, files: list[dict], digests: dict[str, Digest]) -> None:
+    """Search the duplicate review ahead of the merge when it is large, using both
+    cores, and keep it as the last review: the merge then finds every pair kept. The
+    shares must be kept already (`prepare_shares`). A failed part leaves the review
+    to the merge."""
+    from stiplan.assets.isolation import Crashed, run_isolated
+
+    _, chains = _submissions(files, digests)
+    names = sorted(_share_dir(root, *key, chain).name for key, chain in chains.items())
+    last = _load_review(root)
+    changed = [n for n in names if last is None or n not in last[0]]
+    try:
+        size = sum(pq.read_metadata(root / n / "projects.parquet").num_rows for n in changed)
+    except OSError:
+        return
+    if size < SPLIT_REVIEW_PROJECTS:
+        return
+    parts = run_isolated(_review_part, [(root, names, k, 2) for k in range(2)])
+    if any(isinstance(part, Crashed) for part in parts):
+        return
+    pairs = {(p["project_id_a"], p["project_id_b"]): p for part in parts for p in part}
+    _store_review(root, names, [pairs[k] for k in sorted(pairs)])
+
+
+def _review_part(root: Path, names: list[str], part: int, parts: int) -> list[dict]:
+    """In a child: the review's pairs among every `parts`-th province (the kept pairs
+    with the first part)."""
+    shares = []
+    for name in names:
+        share = Share({"projects": pq.read_table(root / name / "projects.parquet",
+                                                 columns=list(_REVIEW_COLUMNS))})
+        share.name = name
+        shares.append(share)
+    provinces = frozenset(p.code for i, p in enumerate(PROVINCES) if i % parts == part)
+    return _review_pairs(_load_review(root), shares, provinces, kept=part == 0)
 
 
 def _load_review(root: Path) -> tuple[set[str], list[dict]] | None:
@@ -375,9 +426,7 @@ def _review_rows(shares: list[Share]) -> list[dict]:
     rows = []
     for s in shares:  # column by column: a table's to_pylist builds its dicts slowly
         t = s["projects"]
-        cols = [t.column(c).to_pylist() for c in (
-            "project_id", "agency_code", "fiscal_year", "project_name", "nationwide",
-            *(f for f, _ in _REVIEW_FIELDS))]
+        cols = [t.column(c).to_pylist() for c in _REVIEW_COLUMNS]
         rows += [{"project_id": pid, "agency_code": agency, "fiscal_year": year,
                   "project_name": name, "nationwide": nationwide,
                   "province_codes": tuple(codes), "review_keys": (key, tuple(numbers))}

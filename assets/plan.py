@@ -20,7 +20,7 @@ from stiplan.assets.faults import checkpoint
 from stiplan.assets.intake import unrouted_files
 from stiplan.assets.isolation import Crashed, run_isolated
 from stiplan.assets.lock import Busy, lock_wait, writer_lock
-from stiplan.assets.merge import prepare_shares, write_working_plan
+from stiplan.assets.merge import prepare_review, prepare_shares, write_working_plan
 from stiplan.assets.parsed import agency_submissions
 from stiplan.assets.registry import Registry
 from stiplan.schemas.warehouse import TABLES
@@ -85,6 +85,7 @@ def working_plan(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         # the plan is then put together in one child, so this process never holds it.
         prepare_shares(p.merged, files, digests, p.parsed, lambda sids: parse_registered(
             p, registry, [by_id[s] for s in sids]))
+        prepare_review(p.merged, files, digests)
         [merged] = run_isolated(write_working_plan, [(p, digests, os.getpid())],
                                 timeout=MERGE_TIMEOUT_S)
         if isinstance(merged, Crashed):

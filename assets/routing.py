@@ -2,7 +2,9 @@
 
 Hash first: bytes already registered keep their route, whatever their new name.
 New bytes are identified in a child process (a hostile file cannot take the
-sensor or a run down), and the answer is cached by hash.
+sensor or a run down), and the answer is cached by hash. The sensor reads the top
+of each sheet only; `stiplan run`, which reads every routed file whole anyway, has
+the child read it once and keep the parse in the cache (`cache.route_and_store`).
 
 Routing reads the display form of the name (assets/names.py), so a name in
 code page 874 routes like its UTF-8 twin. A file that cannot be opened is still
@@ -12,6 +14,7 @@ routed by its name when the name names an agency and a fiscal year (DESIGN.md,
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -40,7 +43,10 @@ def by_name(name: str, route: Route) -> Route:
 
 
 def route_files(files: Iterable[InboxFile], registry: Registry,
-                timeout: float = DEFAULT_TIMEOUT_S) -> dict[str, Route]:
+                timeout: float = DEFAULT_TIMEOUT_S, cache_dir: Path | None = None
+                ) -> dict[str, Route]:
+    """The route of each file; with `cache_dir` (the parse cache), new files are read
+    whole and their parses kept there."""
     files = sorted(files, key=lambda f: (f.mtime_ns, f.name, f.raw))
     ids = list(dict.fromkeys(f.submission_id for f in files))
     routes = registry.known_routes(ids, PARSER_VERSION)
@@ -54,7 +60,14 @@ def route_files(files: Iterable[InboxFile], registry: Registry,
         else:
             todo[f.submission_id] = f
     # A name that is not UTF-8 is opened from its bytes by the reader (workbook._openable).
-    found = run_isolated(route_file, [(f.path, f.name) for f in todo.values()], timeout=timeout)
+    if cache_dir is None:
+        found = run_isolated(route_file, [(f.path, f.name) for f in todo.values()],
+                             timeout=timeout)
+    else:
+        from stiplan.assets.cache import route_and_store
+
+        found = run_isolated(route_and_store, [(f.path, f.name, cache_dir, sid, os.getpid())
+                                               for sid, f in todo.items()], timeout=timeout)
     fresh: dict[str, Route] = {}
     for (sid, f), ident in zip(todo.items(), found, strict=True):
         if isinstance(ident, Crashed):
@@ -70,12 +83,13 @@ def route_files(files: Iterable[InboxFile], registry: Registry,
     return routes
 
 
-def scan_and_route(inbox: Path, registry: Registry, settled_only: bool = False
-                   ) -> tuple[list[InboxFile], dict[str, Route]]:
+def scan_and_route(inbox: Path, registry: Registry, settled_only: bool = False,
+                   cache_dir: Path | None = None) -> tuple[list[InboxFile], dict[str, Route]]:
     """Every inbox file and its route; with settled_only, files still being written
-    are left for a later run. Files unchanged since they were last hashed cost a stat."""
+    are left for a later run. Files unchanged since they were last hashed cost a stat.
+    With `cache_dir`, see `route_files`."""
     files = registry.scan(inbox)
     if settled_only:
         now = time.time()
         files = [f for f in files if f.settled(now)]
-    return files, route_files(files, registry)
+    return files, route_files(files, registry, cache_dir=cache_dir)

@@ -1,19 +1,22 @@
 """One file in, one submission out: what a child process runs for each workbook.
 
 `route_file` reads only the top of each sheet (the sensor's light check);
-`read_submission` reads the whole file and gives every row its outcome.
+`read_submission` reads the whole file and gives every row its outcome. A run that
+will read the whole file anyway routes it from the top of the sheets it read
+(`route_sheets`), so no workbook is opened twice.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the readers are imported where they run: routing needs none of them
     from stiplan.assets.identify import Identity
     from stiplan.assets.validate import Problem, Row
+    from stiplan.assets.workbook import Sheet
 
 PARSER_VERSION = "6"  # bump when parsing changes, so cached results are rebuilt
 
@@ -40,26 +43,44 @@ def _is_example(sheet) -> bool:
 
 
 def route_file(path: Path, file_name: str) -> Identity:
-    from stiplan.assets.identify import ROUTING_ROWS, Identity, identify
+    from stiplan.assets.identify import ROUTING_ROWS, Identity
     from stiplan.assets.workbook import UnreadableFile, read_workbook
 
     try:
         sheets = read_workbook(path, max_rows=ROUTING_ROWS)
     except UnreadableFile as exc:
         return Identity(reason_code=exc.code, detail=exc.detail)
-    return identify(file_name, [s for s in sheets if not _is_example(s)])
+    return route_sheets(file_name, sheets)
+
+
+def route_sheets(file_name: str, sheets: list[Sheet]) -> Identity:
+    """The route of a workbook from the top of its sheets: what `route_file` finds,
+    whether the sheets were read whole or only their top rows."""
+    from stiplan.assets.identify import ROUTING_ROWS, identify
+
+    top = [replace(s, cells=[col[:ROUTING_ROWS] for col in s.cells],
+                   row_numbers=None if s.row_numbers is None else s.row_numbers[:ROUTING_ROWS])
+           for s in sheets if not _is_example(s)]
+    return identify(file_name, top)
 
 
 def read_submission(path: Path, file_name: str) -> ParsedSubmission:
-    from stiplan.assets.identify import Identity, identify
-    from stiplan.assets.parse import find_table
-    from stiplan.assets.validate import Problem
+    from stiplan.assets.identify import Identity
     from stiplan.assets.workbook import UnreadableFile, read_workbook
 
     try:
         sheets = read_workbook(path)
     except UnreadableFile as exc:
         return ParsedSubmission(Identity(reason_code=exc.code, detail=exc.detail))
+    return parse_sheets(file_name, sheets)
+
+
+def parse_sheets(file_name: str, sheets: list[Sheet]) -> ParsedSubmission:
+    """Every row of a workbook read whole (`read_workbook`) with its outcome."""
+    from stiplan.assets.identify import identify
+    from stiplan.assets.parse import find_table
+    from stiplan.assets.validate import Problem
+
     examples = [s for s in sheets if _is_example(s)]
     sheets = [s for s in sheets if not _is_example(s)]
     ident = identify(file_name, sheets)

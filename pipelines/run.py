@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,7 +27,7 @@ from stiplan.assets.database import read_only
 from stiplan.assets.faults import checkpoint
 from stiplan.assets.lock import Busy, pid_alive, writer_lock
 from stiplan.assets.registry import Registry
-from stiplan.assets.routing import scan_and_route
+from stiplan.assets.routing import route_files
 from stiplan.schemas.reference import AGENCIES
 from stiplan.settings import Paths, paths
 
@@ -95,9 +96,14 @@ def _definitions():
 def _run(p: Paths, say, force: bool, outputs: bool) -> RunSummary:
     registry = Registry(p.registry)
     say(f"Routing the files in {p.inbox}")
-    files, routes = scan_and_route(p.inbox, registry)
-    checkpoint("route")
+    files = registry.scan(p.inbox)
     new = [f for f in files if registry.is_new(f)]
+    if new:  # Dagster loads while the children read the new files
+        loading = threading.Thread(target=_definitions, daemon=True)
+        loading.start()
+    # Every routed file is read whole below: route it from that one read.
+    routes = route_files(files, registry, cache_dir=p.parsed)
+    checkpoint("route")
     published = _published(p)
     # Files registered but not in the published plan: a run killed after its intake
     # left them; their agencies are read again (from the parse cache) with the new.

@@ -214,6 +214,11 @@ def test_index_equals_brute_force_on_small_random_corpora(data):
                                 data.draw(st.sampled_from([2555, 2556])),
                                 data.draw(st.booleans()) and n % 7 == 0))
     assert find_candidates(projects) == brute_force_rows(projects)
+    # the review split by provinces between processes finds the same pairs
+    part = set(data.draw(st.lists(st.sampled_from(PROVINCES[:3]), unique=True)))
+    halves = {(c["project_id_a"], c["project_id_b"]): c for provinces in
+              (part, set(PROVINCES[:3]) - part) for c in find_candidates(projects, provinces)}
+    assert [halves[k] for k in sorted(halves)] == find_candidates(projects)
 
 
 @settings(max_examples=300, deadline=None, database=None)

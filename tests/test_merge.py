@@ -147,13 +147,12 @@ def test_the_review_after_one_agency_resubmits_searches_only_its_pairs(tmp_path,
     searched: list[tuple[int, int]] = []
     real = merge.find_candidates_between
 
-    def spy(changed, others):
+    def spy(changed, others, provinces=None):
         changed, others = list(changed), list(others)
         searched.append((len(changed), len(others)))
-        return real(changed, others)
+        return real(changed, others, provinces)
 
     monkeypatch.setattr(merge, "find_candidates_between", spy)
-    monkeypatch.setattr(merge, "find_candidates", lambda rows: pytest.fail("searched all"))
     files2, parsed2 = _corpus(version=2)
     # DSS renames its part of the joint project: its two pairs go, NSTDA-TISTR stays
     parsed2["dss2".ljust(64, "0")].rows[6].project_name = "โครงการศูนย์ข้อมูลน้ำบาดาล"
@@ -182,3 +181,25 @@ def test_missing_shares_are_built_in_child_processes_from_the_parse_cache(tmp_pa
     assert loaded == ["tistr1".ljust(64, "0")]
     assert _written(tables, tmp_path / "a.duckdb") == _written(
         _build(files, parsed), tmp_path / "fresh.duckdb")
+
+
+def test_a_large_review_searched_ahead_in_two_children_gives_the_same_pairs(tmp_path,
+                                                                            monkeypatch):
+    import stiplan.assets.merge as merge
+
+    files, parsed = _corpus(version=2)
+    keep = tmp_path / "merged"
+    digests = {sid: digest_of(p) for sid, p in parsed.items()}
+    merge.prepare_shares(keep, files, digests, None, lambda sids: {s: parsed[s] for s in sids})
+    monkeypatch.setattr(merge, "SPLIT_REVIEW_PROJECTS", 0)
+    merge.prepare_review(keep, files, digests)
+    assert (keep / "candidates.json").is_file()
+
+    def searched(*args, **kwargs):
+        raise AssertionError("the merge searched pairs the children had kept")
+
+    monkeypatch.setattr(merge, "find_candidates_between", searched)
+    ahead = _build(files, parsed, keep=keep)["duplicate_candidates"]
+    monkeypatch.undo()
+    assert ahead == _build(files, parsed)["duplicate_candidates"]
+    assert ahead  # the joint project of NSTDA and TISTR
