@@ -6,7 +6,7 @@ from stiplan.assets.intake import agency_intake, unrouted_files
 from stiplan.assets.outputs import OUTPUT_ASSETS
 from stiplan.assets.parsed import agency_submissions
 from stiplan.assets.partitions import AGENCY_PARTITIONS
-from stiplan.assets.plan import audit_checks, published_plan, warning_checks, working_plan
+from stiplan.assets.plan import plan_checks, published_plan, working_plan
 from stiplan.sensors import inbox_sensor
 
 AGENCY_ASSETS = [agency_intake, agency_submissions]
@@ -40,7 +40,7 @@ automation = dg.AutomationConditionSensorDefinition(
 
 defs = dg.Definitions(
     assets=[*AGENCY_ASSETS, *PLAN_ASSETS, *OUTPUT_ASSETS],
-    asset_checks=[*audit_checks, *warning_checks],
+    asset_checks=[plan_checks],
     jobs=[ingest_agencies, build_plan, write_outputs],
     sensors=[inbox_sensor, automation],
     # One process: DuckDB allows one writer per file, and step start-up stays cheap.

@@ -20,16 +20,17 @@ from pathlib import Path
 
 import dagster as dg
 
+from stiplan.assets.audit import BLOCKING_CHECKS
 from stiplan.assets.intake import agency_intake, unrouted_files
 from stiplan.assets.parsed import agency_submissions
-from stiplan.assets.plan import audit_checks, published_plan, working_plan
+from stiplan.assets.plan import plan_checks, published_plan, working_plan
 from stiplan.assets.registry import SETTLE_SECONDS, Registry, list_inbox
 from stiplan.assets.routing import route_files
 from stiplan.settings import paths
 
 MAX_FILES_PER_TICK = 32  # routing stays well inside Dagster's 60 s sensor limit
 ROUTING_TIMEOUT_S = 20.0
-PLAN_CHECKS = [key for check in audit_checks for key in check.check_keys]
+PLAN_CHECKS = [key for key in plan_checks.check_keys if key.name in BLOCKING_CHECKS]
 INTERVAL_SECONDS = 2
 
 
