@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
 
 
 def province_key(codes: tuple[str, ...], nationwide: bool) -> str:
@@ -61,3 +64,19 @@ def split_budget(budget_satang: int, codes: list[str]) -> list[tuple[str, int]]:
     codes = sorted(codes)
     base, extra = divmod(budget_satang, len(codes))
     return [(code, base + (1 if i < extra else 0)) for i, code in enumerate(codes)]
+
+
+def split_budgets(budgets_satang: np.ndarray, code_lists: Sequence[Sequence[str]]
+                  ) -> tuple[np.ndarray, list[str], list[int]]:
+    """`split_budget` of many budgets at once, in order: for each share, the position of
+    its budget, its province code and its satang. The integer arithmetic runs in numpy
+    over all shares (floor division and remainder as Python's divmod)."""
+    counts = np.fromiter(map(len, code_lists), dtype=np.int64, count=len(code_lists))
+    if (counts == 0).any():
+        raise ZeroDivisionError("a budget split over no province")
+    codes = [c for cs in code_lists for c in (cs if len(cs) == 1 else sorted(cs))]
+    owner = np.repeat(np.arange(len(code_lists)), counts)
+    base, extra = np.divmod(np.asarray(budgets_satang, dtype=np.int64), counts)
+    # a share's place within its budget's shares: the leftover satang go to the first
+    place = np.arange(len(codes)) - np.repeat(np.cumsum(counts) - counts, counts)
+    return owner, codes, (base[owner] + (place < extra[owner])).tolist()

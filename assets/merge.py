@@ -14,25 +14,41 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
+import unicodedata
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
+from itertools import islice
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from stiplan.assets.cache import Digest
-from stiplan.assets.candidates import find_candidates, find_candidates_between, review_keys
+from stiplan.assets.candidates import (
+    _NARROW,
+    find_candidates,
+    find_candidates_between,
+    review_keys,
+)
 from stiplan.assets.database import fsync_dir, fsync_file
 from stiplan.assets.faults import checkpoint
-from stiplan.assets.identity import assign_ids, province_key, split_budget
+from stiplan.assets.identity import assign_ids, province_key, split_budgets
 from stiplan.assets.routing import UNOPENABLE
 from stiplan.assets.submission import PARSER_VERSION, ParsedSubmission
+from stiplan.assets.text import (
+    _DIGIT_RUN,
+    _HAS_INVISIBLE,
+    _compact,
+    clean_text,
+    thai_to_arabic_digits,
+)
 from stiplan.schemas.reasons import REASONS, describe
 from stiplan.schemas.reference import AGENCIES, PROVINCES
 from stiplan.schemas.warehouse import SUMMARIES, TABLES
@@ -54,11 +70,6 @@ def _satang(d: Decimal) -> int:
     return int((d / SATANG).to_integral_value())
 
 
-def _money(satang: int) -> Decimal:
-    """Satang as an exact two-place Decimal (what DECIMAL(18,2) holds)."""
-    return Decimal(satang).scaleb(-2)
-
-
 def _schema(table: str) -> pa.Schema:
     fields = [pa.field(c, _ARROW[t]) for c, t in TABLES[table]]
     if table == "projects":
@@ -66,28 +77,178 @@ def _schema(table: str) -> pa.Schema:
     return pa.schema(fields)
 
 
-class _Columns:
-    """A table collected row by row as tuples, turned into columns at the end."""
+# ----------------------------------------------------------------- money as satang columns
 
-    def __init__(self, table: str):
-        self.schema = _schema(table)
-        self.rows: list[tuple] = []
-        self.add = lambda *values: self.rows.append(values)
+_MONEY = _ARROW["DECIMAL(18,2)"]
+_MAX_SATANG = 10 ** 18  # DECIMAL(18,2) holds 18 digits of satang
 
-    def table(self) -> pa.Table:
-        cols = list(zip(*self.rows, strict=True)) or [() for _ in self.schema.names]
-        return pa.Table.from_arrays([pa.array(c, type=f.type) for c, f in
-                                     zip(cols, self.schema, strict=True)], schema=self.schema)
+
+def _decimal_column(satang: Sequence[int | None]) -> pa.Array:
+    """Satang as a DECIMAL(18,2) column, built from the integers themselves: the unscaled
+    value of a two-place decimal is its number of satang, so neither a Decimal nor a
+    float is made. Arrow keeps a value as 128-bit two's complement, low word first."""
+    values = np.array([0 if v is None else v for v in satang], dtype=np.int64)
+    if len(values) and (values.max() >= _MAX_SATANG or values.min() <= -_MAX_SATANG):
+        raise pa.ArrowInvalid("a budget does not fit DECIMAL(18,2)")
+    words = np.empty(2 * len(values), dtype=np.int64)
+    words[0::2], words[1::2] = values, values >> 63  # the high word only carries the sign
+    valid = [v is not None for v in satang]
+    validity = None if all(valid) else pa.array(valid, pa.bool_()).buffers()[1]
+    return pa.Array.from_buffers(_MONEY, len(values), [validity, pa.py_buffer(words)])
+
+
+def _budget_satang(budgets: list[Decimal]) -> np.ndarray:
+    """`_satang` of every budget. Arrow converts Decimals of at most two places exactly,
+    or refuses; a refused list (more places, too large, a None or a NaN) goes through
+    `_satang` one by one, which rounds or raises as it always did."""
+    try:
+        money = pa.array(budgets, _MONEY)
+    except (pa.ArrowException, TypeError, ValueError):
+        money = None
+    if money is None or money.null_count:
+        return np.array([_satang(b) for b in budgets], dtype=np.int64)
+    # the low words: every DECIMAL(18,2) value fits one, sign included
+    return np.frombuffer(money.buffers()[1], dtype=np.int64)[0::2][:len(money)].copy()
+
+
+# ----------------------------------------------------------------- the review's name keys
+
+# A share's names are joined by _SEP and their characters looked up in tables, in numpy:
+# every step of `review_keys` but NFC maps one character at a time (clean_text's removals
+# and sara am are only needed for names not yet clean, which validate never accepts).
+_SEP = "\x00"  # a starter no character composes with; case fold and compaction keep it
+_MULTI = -2  # a character whose case fold is several characters
+_WHITESPACE = re.compile(r"\s")  # clean_text's whitespace
+
+
+def _unclean(ch: str) -> bool:
+    """Whether clean_text may change a text holding `ch`, whatever its neighbours (NFC and
+    the spaces themselves are checked on the whole text)."""
+    return bool(_HAS_INVISIBLE.match(ch) or ch == "\u0e4d"
+                or (ch != " " and _WHITESPACE.match(ch)))
+
+
+def _key_code(ch: str) -> int:
+    """What `review_keys` makes of a character of an already case-folded text: -1 when
+    compaction drops it, else its code point in the one-byte alphabet."""
+    return -1 if _compact(ch) == "" else _NARROW.get(ord(ch), ord(ch))
+
+
+def _folded_key_code(ch: str) -> int:
+    folded = ch.casefold()
+    return _key_code(folded) if len(folded) == 1 else _MULTI
+
+
+def _is_digit(ch: str) -> bool:
+    return bool(_DIGIT_RUN.fullmatch(ch))
+
+
+# the tables for code points below U+0E80 (ASCII, Latin, Thai); any other character is
+# looked up by the function as it comes
+_TABLES: dict[Callable[[str], object], np.ndarray] = {
+    f: np.array([f(chr(cp)) for cp in range(0x0E80)], dtype=dtype)
+    for f, dtype in ((_unclean, np.bool_), (_key_code, np.int32),
+                     (_folded_key_code, np.int32), (_is_digit, np.bool_))}
+
+
+def _lookup(f: Callable[[str], object], codes: np.ndarray) -> np.ndarray:
+    """f of every code point, from its table."""
+    table = _TABLES[f]
+    beyond = codes >= len(table)
+    out = table[np.where(beyond, 0, codes)]
+    if beyond.any():
+        seen = np.unique(codes[beyond])
+        found = np.array([f(chr(cp)) for cp in seen.tolist()], dtype=table.dtype)
+        out[beyond] = found[np.searchsorted(seen, codes[beyond])]
+    return out
+
+
+def _code_points(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+
+
+def _is_clean(joined: str, codes: np.ndarray) -> bool:
+    """Whether clean_text leaves every one of the joined names as it is."""
+    return not (_lookup(_unclean, codes).any() or "  " in joined or f" {_SEP}" in joined
+                or f"{_SEP} " in joined or joined.startswith(" ") or joined.endswith(" ")
+                # NFC of names joined by a starter that composes with nothing: each name's
+                or not unicodedata.is_normalized("NFC", joined))
+
+
+def _review_keys(names: list[str]) -> list[tuple[str, tuple[str, ...]]]:
+    """`review_keys` of every name, a share's names at once (equal, name by name: see
+    tests/test_share_columns.py)."""
+    if not names:
+        return []
+    if not all(type(n) is str and _SEP not in n for n in names):
+        return [review_keys(n) for n in names]
+    joined = _SEP.join(names)
+    try:
+        codes = _code_points(joined)
+        if not _is_clean(joined, codes):
+            joined = _SEP.join(clean_text(n) for n in names)
+            codes = _code_points(joined)
+    except UnicodeEncodeError:  # a lone surrogate
+        return [review_keys(n) for n in names]
+    keys = _lookup(_folded_key_code, codes)
+    if (keys == _MULTI).any():  # ß, İ, ŉ…: fold the text itself
+        keys = _lookup(_key_code, _code_points(joined.casefold()))
+    compact = keys[keys >= 0].astype(np.uint32).tobytes().decode("utf-32-le").split(_SEP)
+    return list(zip(compact, _numbers(joined, codes, len(names)), strict=True))
+
+
+def _numbers(joined: str, codes: np.ndarray, n: int) -> list[tuple[str, ...]]:
+    """The numbers in each of the n joined names: its runs of digits, Thai ones converted
+    (text._numbers)."""
+    edges = np.diff(_lookup(_is_digit, codes).astype(np.int8), prepend=0, append=0)
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    runs = iter([run if run.isascii() else thai_to_arabic_digits(run)
+                 for run in (joined[s:e] for s, e in zip(starts.tolist(), ends.tolist(),
+                                                          strict=True))])
+    owner = np.searchsorted(np.flatnonzero(codes == ord(_SEP)), starts)
+    return [tuple(islice(runs, count)) for count in np.bincount(owner, minlength=n).tolist()]
+
+
+def _name_keys(names: list[str]) -> tuple[list[str], list[list[str]]]:
+    """The review keys of the projects' names, each distinct name keyed once."""
+    distinct = list(dict.fromkeys(names))
+    keyed = dict(zip(distinct, _review_keys(distinct), strict=True))
+    pairs = [keyed[n] for n in names]
+    return [k for k, _ in pairs], [list(numbers) for _, numbers in pairs]
 
 
 # ----------------------------------------------------------------- one agency-year share
+
+
+class _Columns:
+    """A table collected as one list per column (satang for the money columns),
+    turned into Arrow arrays at the end."""
+
+    def __init__(self, table: str):
+        self.schema = _schema(table)
+        self.columns: dict[str, list] = {f.name: [] for f in self.schema}
+
+    def extend(self, **columns: Sequence) -> None:
+        """Append equally long columns, every column of the table given."""
+        lengths = {len(v) for v in columns.values()}
+        if columns.keys() != self.columns.keys() or len(lengths) > 1:
+            raise ValueError(f"columns {sorted(columns)} of lengths {lengths}")
+        for name, values in columns.items():
+            self.columns[name].extend(values)
+
+    def table(self) -> pa.Table:
+        return pa.Table.from_arrays(
+            [_decimal_column(self.columns[f.name]) if f.type == _MONEY
+             else pa.array(self.columns[f.name], type=f.type) for f in self.schema],
+            schema=self.schema)
 
 
 def chain_tables(agency: str, year: int, chain: list[str],
                  parsed: dict[str, ParsedSubmission]) -> dict[str, pa.Table]:
     """The share of one agency and fiscal year: every row of every version in `chain`
     (oldest first) with its outcome, the problems, the current version's projects and
-    province shares, and what each resubmission changed (pure; no files)."""
+    province shares, and what each resubmission changed (pure; no files).
+    Built column by column: a share holds tens of thousands of rows."""
     source_rows, problems = _Columns("source_rows"), _Columns("row_problems")
     projects, shares = _Columns("projects"), _Columns("project_provinces")
     changes = _Columns("submission_changes")
@@ -99,51 +260,69 @@ def chain_tables(agency: str, year: int, chain: list[str],
                 for rows, version_ids in zip(accepted_rows, ids, strict=True)]
     for pos in range(1, len(chain)):
         _changes(changes, chain[pos - 1], chain[pos], accepted[pos - 1], accepted[pos])
-    reasons = {}
-    for pos, (sid, version, version_ids) in enumerate(zip(chain, versions, ids, strict=True)):
-        current = pos == len(chain) - 1
-        row_ids: list[str | None] = []
-        it = iter(version_ids)
-        for r in version.rows:
-            if r.outcome == "accepted":
-                pid = next(it)
-            elif r.outcome == "duplicate":
-                pid = row_ids[r.duplicate_of]
-            else:
-                pid = None
-            row_ids.append(pid)
-            code = r.reason_code
-            if code and code not in reasons:
-                reasons[code] = describe(code)
-            source_rows.add(sid, r.sheet, r.row_number, r.outcome,
-                            reasons[code] if code else None, code, pid)
-            if current and r.outcome == "accepted":
-                satang = _satang(r.budget)
-                t = r.texts
-                projects.add(pid, year, agency, r.project_name, _money(satang), r.nationwide,
-                             t.get("strategy"), t.get("target_group"), r.start_date,
-                             r.end_date, t.get("contact_name"), t.get("contact_phone"),
-                             t.get("remarks"), sid, r.sheet, r.row_number,
-                             list(r.province_codes), *_name_keys(r.project_name))
-                if not r.nationwide:
-                    for code_, share in split_budget(satang, list(r.province_codes)):
-                        shares.add(pid, code_, _money(share))
-        for p in version.problems:
-            reason = REASONS[p.code]
-            problems.add(sid, p.sheet, p.row_number, p.column or None, p.value, p.code,
-                         reason.severity, reason.th, reason.en)
+    reasons: dict[str, str] = {}
+    for sid, version, version_ids in zip(chain, versions, ids, strict=True):
+        _source_rows(source_rows, sid, version.rows, version_ids, reasons)
+        _problems(problems, sid, version.problems)
+    if chain:
+        _projects(projects, shares, agency, year, chain[-1], accepted_rows[-1], ids[-1])
     return {"source_rows": source_rows.table(), "row_problems": problems.table(),
             "projects": projects.table(), "project_provinces": shares.table(),
             "submission_changes": changes.table()}
 
 
-def _name_keys(name: str) -> tuple[str, list[str]]:
-    key, numbers = review_keys(name)
-    return key, list(numbers)
+def _source_rows(out: _Columns, sid: str, rows: list, version_ids: list[str],
+                 reasons: dict[str, str]) -> None:
+    """Every row of one version with its outcome; `reasons` memoises the descriptions."""
+    row_ids: list[str | None] = []
+    it = iter(version_ids)
+    for r in rows:  # a duplicate takes the id of the earlier row it repeats
+        row_ids.append(next(it) if r.outcome == "accepted" else
+                       row_ids[r.duplicate_of] if r.outcome == "duplicate" else None)
+    codes = [r.reason_code for r in rows]
+    for code in set(codes) - reasons.keys() - {None, ""}:
+        reasons[code] = describe(code)
+    out.extend(submission_id=[sid] * len(rows), sheet=[r.sheet for r in rows],
+               row_number=[r.row_number for r in rows], outcome=[r.outcome for r in rows],
+               reason=[reasons[c] if c else None for c in codes], reason_code=codes,
+               project_id=row_ids)
+
+
+def _problems(out: _Columns, sid: str, problems: list) -> None:
+    reasons = [REASONS[p.code] for p in problems]
+    out.extend(submission_id=[sid] * len(problems), sheet=[p.sheet for p in problems],
+               row_number=[p.row_number for p in problems],
+               column=[p.column or None for p in problems], value=[p.value for p in problems],
+               code=[p.code for p in problems], severity=[r.severity for r in reasons],
+               message_th=[r.th for r in reasons], message_en=[r.en for r in reasons])
+
+
+def _projects(projects: _Columns, shares: _Columns, agency: str, year: int, sid: str,
+              rows: list, ids: list[str]) -> None:
+    """The current version's accepted rows as projects, and their province shares."""
+    satang = _budget_satang([r.budget for r in rows])
+    texts = {f: [r.texts.get(f) for r in rows] for f in
+             ("strategy", "target_group", "contact_name", "contact_phone", "remarks")}
+    names = [r.project_name for r in rows]
+    review_key, name_numbers = _name_keys(names)
+    projects.extend(project_id=ids, fiscal_year=[year] * len(rows),
+                    agency_code=[agency] * len(rows), project_name=names,
+                    budget_baht=satang.tolist(),
+                    nationwide=[r.nationwide for r in rows], **texts,
+                    start_date=[r.start_date for r in rows], end_date=[r.end_date for r in rows],
+                    submission_id=[sid] * len(rows), sheet=[r.sheet for r in rows],
+                    row_number=[r.row_number for r in rows],
+                    province_codes=[r.province_codes for r in rows],
+                    review_key=review_key, name_numbers=name_numbers)
+    local = [i for i, r in enumerate(rows) if not r.nationwide]
+    owner, codes, share = split_budgets(satang[local], [rows[i].province_codes for i in local])
+    shares.extend(project_id=[ids[local[i]] for i in owner.tolist()], province_code=codes,
+                  budget_share_baht=share)
 
 
 def _changes(out: _Columns, prev_sid: str, sid: str, before: dict, after: dict) -> None:
     """What a resubmission changed against the version it superseded."""
+    found = []
     for pid in sorted(before.keys() | after.keys()):
         b, a = before.get(pid), after.get(pid)
         if b is None:
@@ -158,11 +337,17 @@ def _changes(out: _Columns, prev_sid: str, sid: str, before: dict, after: dict) 
             change = "renamed"
         else:
             continue
-        out.add(sid, prev_sid, pid, change, (a or b).project_name,
-                _money(_satang(b.budget)) if b else None,
-                _money(_satang(a.budget)) if a else None,
-                province_key(b.province_codes, b.nationwide) if b else None,
-                province_key(a.province_codes, a.nationwide) if a else None)
+        found.append((pid, change, b, a))
+    out.extend(submission_id=[sid] * len(found), previous_submission_id=[prev_sid] * len(found),
+               project_id=[pid for pid, _, _, _ in found],
+               change=[change for _, change, _, _ in found],
+               project_name=[(a or b).project_name for _, _, b, a in found],
+               budget_before=[_satang(b.budget) if b else None for _, _, b, _ in found],
+               budget_after=[_satang(a.budget) if a else None for _, _, _, a in found],
+               provinces_before=[province_key(b.province_codes, b.nationwide) if b else None
+                                 for _, _, b, _ in found],
+               provinces_after=[province_key(a.province_codes, a.nationwide) if a else None
+                                for _, _, _, a in found])
 
 
 # ----------------------------------------------------------------- kept shares
