@@ -20,7 +20,6 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from decimal import Decimal
-from itertools import islice
 from pathlib import Path
 
 import duckdb
@@ -154,8 +153,8 @@ _TABLES: dict[Callable[[str], object], np.ndarray] = {
 def _lookup(f: Callable[[str], object], codes: np.ndarray) -> np.ndarray:
     """f of every code point, from its table."""
     table = _TABLES[f]
+    out = table.take(codes, mode="clip")
     beyond = codes >= len(table)
-    out = table[np.where(beyond, 0, codes)]
     if beyond.any():
         seen = np.unique(codes[beyond])
         found = np.array([f(chr(cp)) for cp in seen.tolist()], dtype=table.dtype)
@@ -193,28 +192,34 @@ def _review_keys(names: list[str]) -> list[tuple[str, tuple[str, ...]]]:
     keys = _lookup(_folded_key_code, codes)
     if (keys == _MULTI).any():  # ß, İ, ŉ…: fold the text itself
         keys = _lookup(_key_code, _code_points(joined.casefold()))
-    compact = keys[keys >= 0].astype(np.uint32).tobytes().decode("utf-32-le").split(_SEP)
+    compact = keys[keys >= 0].view(np.uint32).tobytes().decode("utf-32-le").split(_SEP)
     return list(zip(compact, _numbers(joined, codes, len(names)), strict=True))
 
 
 def _numbers(joined: str, codes: np.ndarray, n: int) -> list[tuple[str, ...]]:
     """The numbers in each of the n joined names: its runs of digits, Thai ones converted
-    (text._numbers)."""
-    edges = np.diff(_lookup(_is_digit, codes).astype(np.int8), prepend=0, append=0)
-    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    runs = iter([run if run.isascii() else thai_to_arabic_digits(run)
-                 for run in (joined[s:e] for s, e in zip(starts.tolist(), ends.tolist(),
-                                                          strict=True))])
-    owner = np.searchsorted(np.flatnonzero(codes == ord(_SEP)), starts)
-    return [tuple(islice(runs, count)) for count in np.bincount(owner, minlength=n).tolist()]
+    (text._numbers). Found from the positions of the digits alone: few names hold any."""
+    numbers: list[tuple[str, ...]] = [()] * n
+    digits = np.flatnonzero(_lookup(_is_digit, codes))
+    if not len(digits):
+        return numbers
+    first = np.diff(digits, prepend=-2) != 1  # a run starts where a digit follows none
+    starts, ends = digits[first], digits[np.append(first[1:], True)] + 1
+    owners = np.searchsorted(np.flatnonzero(codes == ord(_SEP)), starts)
+    for owner, start, end in zip(owners.tolist(), starts.tolist(), ends.tolist(), strict=True):
+        run = joined[start:end]
+        numbers[owner] += (run if run.isascii() else thai_to_arabic_digits(run),)
+    return numbers
 
 
-def _name_keys(names: list[str]) -> tuple[list[str], list[list[str]]]:
+def _name_keys(names: list[str]) -> tuple[list[str], list[tuple[str, ...]]]:
     """The review keys of the projects' names, each distinct name keyed once."""
     distinct = list(dict.fromkeys(names))
-    keyed = dict(zip(distinct, _review_keys(distinct), strict=True))
-    pairs = [keyed[n] for n in names]
-    return [k for k, _ in pairs], [list(numbers) for _, numbers in pairs]
+    pairs = _review_keys(distinct)
+    if len(distinct) < len(names):
+        keyed = dict(zip(distinct, pairs, strict=True))
+        pairs = [keyed[n] for n in names]
+    return [key for key, _ in pairs], [numbers for _, numbers in pairs]
 
 
 # ----------------------------------------------------------------- one agency-year share
@@ -256,8 +261,9 @@ def chain_tables(agency: str, year: int, chain: list[str],
     accepted_rows = [[r for r in v.rows if r.outcome == "accepted"] for v in versions]
     ids = assign_ids(agency, year, [[(r.name_key, province_key(r.province_codes, r.nationwide))
                                      for r in rows] for rows in accepted_rows])
-    accepted = [dict(zip(version_ids, rows, strict=True))
-                for rows, version_ids in zip(accepted_rows, ids, strict=True)]
+    accepted = [dict(zip(version_ids, rows, strict=True))  # by id, for what changed
+                for rows, version_ids in zip(accepted_rows, ids, strict=True)
+                ] if len(chain) > 1 else []
     for pos in range(1, len(chain)):
         _changes(changes, chain[pos - 1], chain[pos], accepted[pos - 1], accepted[pos])
     reasons: dict[str, str] = {}
