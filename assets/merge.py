@@ -86,12 +86,12 @@ def _decimal_column(satang: Sequence[int | None]) -> pa.Array:
     """Satang as a DECIMAL(18,2) column, built from the integers themselves: the unscaled
     value of a two-place decimal is its number of satang, so neither a Decimal nor a
     float is made. Arrow keeps a value as 128-bit two's complement, low word first."""
-    values = np.array([0 if v is None else v for v in satang], dtype=np.int64)
+    valid = [v is not None for v in satang]
+    values = np.array(satang if all(valid) else [v or 0 for v in satang], dtype=np.int64)
     if len(values) and (values.max() >= _MAX_SATANG or values.min() <= -_MAX_SATANG):
         raise pa.ArrowInvalid("a budget does not fit DECIMAL(18,2)")
     words = np.empty(2 * len(values), dtype=np.int64)
     words[0::2], words[1::2] = values, values >> 63  # the high word only carries the sign
-    valid = [v is not None for v in satang]
     validity = None if all(valid) else pa.array(valid, pa.bool_()).buffers()[1]
     return pa.Array.from_buffers(_MONEY, len(values), [validity, pa.py_buffer(words)])
 
@@ -166,10 +166,15 @@ def _code_points(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
 
 
-def _is_clean(joined: str, codes: np.ndarray) -> bool:
-    """Whether clean_text leaves every one of the joined names as it is."""
-    return not (_lookup(_unclean, codes).any() or "  " in joined or f" {_SEP}" in joined
-                or f"{_SEP} " in joined or joined.startswith(" ") or joined.endswith(" ")
+def _is_clean(joined: str, codes: np.ndarray, sep: np.ndarray) -> bool:
+    """Whether clean_text leaves every one of the joined names as it is (`sep`: where
+    the separators are)."""
+    space = codes == ord(" ")
+    blank = space | sep
+    return not (_lookup(_unclean, codes).any()
+                # a space at either end of a name, or next to another
+                or space[:1].any() or space[-1:].any() or (space[1:] & blank[:-1]).any()
+                or (space[:-1] & blank[1:]).any()
                 # NFC of names joined by a starter that composes with nothing: each name's
                 or not unicodedata.is_normalized("NFC", joined))
 
@@ -177,26 +182,30 @@ def _is_clean(joined: str, codes: np.ndarray) -> bool:
 def _review_keys(names: list[str]) -> list[tuple[str, tuple[str, ...]]]:
     """`review_keys` of every name, a share's names at once (equal, name by name: see
     tests/test_share_columns.py)."""
-    if not names:
-        return []
-    if not all(type(n) is str and _SEP not in n for n in names):
-        return [review_keys(n) for n in names]
-    joined = _SEP.join(names)
     try:
+        joined = _SEP.join(names)
+        if not names or joined.count(_SEP) != len(names) - 1:
+            raise ValueError("no names, or one holding the separator")
         codes = _code_points(joined)
-        if not _is_clean(joined, codes):
+        sep = codes == ord(_SEP)
+        if not _is_clean(joined, codes, sep):
             joined = _SEP.join(clean_text(n) for n in names)
             codes = _code_points(joined)
-    except UnicodeEncodeError:  # a lone surrogate
+            sep = codes == ord(_SEP)
+    except (TypeError, ValueError):  # not text, a lone surrogate, or the above
         return [review_keys(n) for n in names]
     keys = _lookup(_folded_key_code, codes)
     if (keys == _MULTI).any():  # ß, İ, ŉ…: fold the text itself
         keys = _lookup(_key_code, _code_points(joined.casefold()))
-    compact = keys[keys >= 0].view(np.uint32).tobytes().decode("utf-32-le").split(_SEP)
-    return list(zip(compact, _numbers(joined, codes, len(names)), strict=True))
+    keys = keys[keys >= 0]
+    # Thai and Latin names are one byte a character in the one-byte alphabet
+    compact = (keys.astype(np.uint8).tobytes().decode("latin-1") if keys.max(initial=0) < 256
+               else keys.view(np.uint32).tobytes().decode("utf-32-le")).split(_SEP)
+    return list(zip(compact, _numbers(joined, codes, sep, len(names)), strict=True))
 
 
-def _numbers(joined: str, codes: np.ndarray, n: int) -> list[tuple[str, ...]]:
+def _numbers(joined: str, codes: np.ndarray, sep: np.ndarray, n: int
+             ) -> list[tuple[str, ...]]:
     """The numbers in each of the n joined names: its runs of digits, Thai ones converted
     (text._numbers). Found from the positions of the digits alone: few names hold any."""
     numbers: list[tuple[str, ...]] = [()] * n
@@ -205,7 +214,7 @@ def _numbers(joined: str, codes: np.ndarray, n: int) -> list[tuple[str, ...]]:
         return numbers
     first = np.diff(digits, prepend=-2) != 1  # a run starts where a digit follows none
     starts, ends = digits[first], digits[np.append(first[1:], True)] + 1
-    owners = np.searchsorted(np.flatnonzero(codes == ord(_SEP)), starts)
+    owners = np.searchsorted(np.flatnonzero(sep), starts)
     for owner, start, end in zip(owners.tolist(), starts.tolist(), ends.tolist(), strict=True):
         run = joined[start:end]
         numbers[owner] += (run if run.isascii() else thai_to_arabic_digits(run),)
