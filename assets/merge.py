@@ -166,17 +166,23 @@ def _code_points(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
 
 
-def _is_clean(joined: str, codes: np.ndarray, sep: np.ndarray) -> bool:
-    """Whether clean_text leaves every one of the joined names as it is (`sep`: where
-    the separators are)."""
+def _unclean_names(names: list[str], joined: str, codes: np.ndarray, sep: np.ndarray
+                   ) -> list[int]:
+    """The positions of the joined names that clean_text would change (`sep`: where the
+    separators are)."""
     space = codes == ord(" ")
     blank = space | sep
-    return not (_lookup(_unclean, codes).any()
-                # a space at either end of a name, or next to another
-                or space[:1].any() or space[-1:].any() or (space[1:] & blank[:-1]).any()
-                or (space[:-1] & blank[1:]).any()
-                # NFC of names joined by a starter that composes with nothing: each name's
-                or not unicodedata.is_normalized("NFC", joined))
+    bad = _lookup(_unclean, codes)
+    bad[1:] |= space[1:] & blank[:-1]  # a space next to another or at either end of a name
+    bad[:-1] |= space[:-1] & blank[1:]
+    bad[:1] |= space[:1]
+    bad[-1:] |= space[-1:]
+    found = set(np.cumsum(sep)[bad].tolist()) if bad.any() else set()
+    # NFC of names joined by a starter that composes with nothing: each name's own
+    if not unicodedata.is_normalized("NFC", joined):
+        found.update(i for i, name in enumerate(names)
+                     if not unicodedata.is_normalized("NFC", name))
+    return sorted(found)
 
 
 def _review_keys(names: list[str]) -> list[tuple[str, tuple[str, ...]]]:
@@ -188,8 +194,12 @@ def _review_keys(names: list[str]) -> list[tuple[str, tuple[str, ...]]]:
             raise ValueError("no names, or one holding the separator")
         codes = _code_points(joined)
         sep = codes == ord(_SEP)
-        if not _is_clean(joined, codes, sep):
-            joined = _SEP.join(clean_text(n) for n in names)
+        unclean = _unclean_names(names, joined, codes, sep)
+        if unclean:  # validate accepts clean names only: this is for other callers
+            texts = list(names)
+            for i in unclean:
+                texts[i] = clean_text(texts[i])
+            joined = _SEP.join(texts)
             codes = _code_points(joined)
             sep = codes == ord(_SEP)
     except (TypeError, ValueError):  # not text, a lone surrogate, or the above
