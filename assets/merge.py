@@ -11,6 +11,7 @@ kept: that is what idempotence needs.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -142,17 +143,20 @@ def _is_digit(ch: str) -> bool:
     return bool(_DIGIT_RUN.fullmatch(ch))
 
 
-# the tables for code points below U+0E80 (ASCII, Latin, Thai); any other character is
-# looked up by the function as it comes
-_TABLES: dict[Callable[[str], object], np.ndarray] = {
-    f: np.array([f(chr(cp)) for cp in range(0x0E80)], dtype=dtype)
-    for f, dtype in ((_unclean, np.bool_), (_key_code, np.int32),
-                     (_folded_key_code, np.int32), (_is_digit, np.bool_))}
+_TABLE_TYPES = {_unclean: np.bool_, _key_code: np.int32, _folded_key_code: np.int32,
+                _is_digit: np.bool_}
+
+
+@functools.cache
+def _table(f: Callable[[str], object]) -> np.ndarray:
+    """f of every code point below U+0E80 (ASCII, Latin, Thai), made on first use."""
+    return np.array([f(chr(cp)) for cp in range(0x0E80)], dtype=_TABLE_TYPES[f])
 
 
 def _lookup(f: Callable[[str], object], codes: np.ndarray) -> np.ndarray:
-    """f of every code point, from its table."""
-    table = _TABLES[f]
+    """f of every code point: from its table, or for characters beyond it, f itself once
+    per distinct character."""
+    table = _table(f)
     out = table.take(codes, mode="clip")
     beyond = codes >= len(table)
     if beyond.any():
