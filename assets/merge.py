@@ -11,28 +11,43 @@ kept: that is what idempotence needs.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
+import re
 import shutil
+import unicodedata
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from stiplan.assets.cache import Digest
-from stiplan.assets.candidates import find_candidates_between, review_keys
+from stiplan.assets.candidates import (
+    _NARROW,
+    find_candidates_between,
+    review_keys,
+)
 from stiplan.assets.database import fsync_dir, fsync_file
 from stiplan.assets.faults import checkpoint
-from stiplan.assets.identity import assign_ids, province_key, split_budget
+from stiplan.assets.identity import assign_ids, province_key, split_budgets
 from stiplan.assets.routing import UNOPENABLE
 from stiplan.assets.submission import PARSER_VERSION, ParsedSubmission
+from stiplan.assets.text import (
+    _DIGIT_RUN,
+    _HAS_INVISIBLE,
+    _compact,
+    clean_text,
+    thai_to_arabic_digits,
+)
 from stiplan.schemas.reasons import REASONS, describe
 from stiplan.schemas.reference import AGENCIES, PROVINCES
 from stiplan.schemas.warehouse import SUMMARIES, TABLES
@@ -54,11 +69,6 @@ def _satang(d: Decimal) -> int:
     return int((d / SATANG).to_integral_value())
 
 
-def _money(satang: int) -> Decimal:
-    """Satang as an exact two-place Decimal (what DECIMAL(18,2) holds)."""
-    return Decimal(satang).scaleb(-2)
-
-
 def _schema(table: str) -> pa.Schema:
     fields = [pa.field(c, _ARROW[t]) for c, t in TABLES[table]]
     if table == "projects":
@@ -66,28 +76,206 @@ def _schema(table: str) -> pa.Schema:
     return pa.schema(fields)
 
 
-class _Columns:
-    """A table collected row by row as tuples, turned into columns at the end."""
+# ----------------------------------------------------------------- money as satang columns
 
-    def __init__(self, table: str):
-        self.schema = _schema(table)
-        self.rows: list[tuple] = []
-        self.add = lambda *values: self.rows.append(values)
+_MONEY = _ARROW["DECIMAL(18,2)"]
+_MAX_SATANG = 10 ** 18  # DECIMAL(18,2) holds 18 digits of satang
 
-    def table(self) -> pa.Table:
-        cols = list(zip(*self.rows, strict=True)) or [() for _ in self.schema.names]
-        return pa.Table.from_arrays([pa.array(c, type=f.type) for c, f in
-                                     zip(cols, self.schema, strict=True)], schema=self.schema)
+
+def _decimal_column(satang: Sequence[int | None]) -> pa.Array:
+    """Satang as a DECIMAL(18,2) column, built from the integers themselves: the unscaled
+    value of a two-place decimal is its number of satang, so neither a Decimal nor a
+    float is made. Arrow keeps a value as 128-bit two's complement, low word first."""
+    valid = [v is not None for v in satang]
+    values = np.array(satang if all(valid) else [v or 0 for v in satang], dtype=np.int64)
+    if len(values) and (values.max() >= _MAX_SATANG or values.min() <= -_MAX_SATANG):
+        raise pa.ArrowInvalid("a budget does not fit DECIMAL(18,2)")
+    words = np.empty(2 * len(values), dtype=np.int64)
+    words[0::2], words[1::2] = values, values >> 63  # the high word only carries the sign
+    validity = None if all(valid) else pa.array(valid, pa.bool_()).buffers()[1]
+    return pa.Array.from_buffers(_MONEY, len(values), [validity, pa.py_buffer(words)])
+
+
+def _budget_satang(budgets: list[Decimal]) -> np.ndarray:
+    """`_satang` of every budget. Arrow converts Decimals of at most two places exactly,
+    or refuses; a refused list (more places, too large, a None or a NaN) goes through
+    `_satang` one by one, which rounds or raises as it always did."""
+    try:
+        money = pa.array(budgets, _MONEY)
+    except (pa.ArrowException, TypeError, ValueError):
+        money = None
+    if money is None or money.null_count:
+        return np.array([_satang(b) for b in budgets], dtype=np.int64)
+    # the low words: every DECIMAL(18,2) value fits one, sign included
+    return np.frombuffer(money.buffers()[1], dtype=np.int64)[0::2][:len(money)].copy()
+
+
+# ----------------------------------------------------------------- the review's name keys
+
+# A share's names are joined by _SEP and their characters looked up in tables, in numpy:
+# every step of `review_keys` but NFC maps one character at a time (clean_text's removals
+# and sara am are only needed for names not yet clean, which validate never accepts).
+_SEP = "\x00"  # a starter no character composes with; case fold and compaction keep it
+_MULTI = -2  # a character whose case fold is several characters
+_WHITESPACE = re.compile(r"\s")  # clean_text's whitespace
+
+
+def _unclean(ch: str) -> bool:
+    """Whether clean_text may change a text holding `ch`, whatever its neighbours (NFC and
+    the spaces themselves are checked on the whole text)."""
+    return bool(_HAS_INVISIBLE.match(ch) or ch == "\u0e4d"
+                or (ch != " " and _WHITESPACE.match(ch)))
+
+
+def _key_code(ch: str) -> int:
+    """What `review_keys` makes of a character of an already case-folded text: -1 when
+    compaction drops it, else its code point in the one-byte alphabet."""
+    return -1 if _compact(ch) == "" else _NARROW.get(ord(ch), ord(ch))
+
+
+def _folded_key_code(ch: str) -> int:
+    folded = ch.casefold()
+    return _key_code(folded) if len(folded) == 1 else _MULTI
+
+
+def _is_digit(ch: str) -> bool:
+    return bool(_DIGIT_RUN.fullmatch(ch))
+
+
+_TABLE_TYPES = {_unclean: np.bool_, _key_code: np.int32, _folded_key_code: np.int32,
+                _is_digit: np.bool_}
+
+
+@functools.cache
+def _table(f: Callable[[str], object]) -> np.ndarray:
+    """f of every code point below U+0E80 (ASCII, Latin, Thai), made on first use."""
+    return np.array([f(chr(cp)) for cp in range(0x0E80)], dtype=_TABLE_TYPES[f])
+
+
+def _lookup(f: Callable[[str], object], codes: np.ndarray) -> np.ndarray:
+    """f of every code point: from its table, or for characters beyond it, f itself once
+    per distinct character."""
+    table = _table(f)
+    out = table.take(codes, mode="clip")
+    beyond = codes >= len(table)
+    if beyond.any():
+        seen = np.unique(codes[beyond])
+        found = np.array([f(chr(cp)) for cp in seen.tolist()], dtype=table.dtype)
+        out[beyond] = found[np.searchsorted(seen, codes[beyond])]
+    return out
+
+
+def _code_points(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+
+
+def _unclean_names(names: list[str], joined: str, codes: np.ndarray, sep: np.ndarray
+                   ) -> list[int]:
+    """The positions of the joined names that clean_text would change (`sep`: where the
+    separators are)."""
+    space = codes == ord(" ")
+    blank = space | sep
+    bad = _lookup(_unclean, codes)
+    bad[1:] |= space[1:] & blank[:-1]  # a space next to another or at either end of a name
+    bad[:-1] |= space[:-1] & blank[1:]
+    bad[:1] |= space[:1]
+    bad[-1:] |= space[-1:]
+    found = set(np.cumsum(sep)[bad].tolist()) if bad.any() else set()
+    # NFC of names joined by a starter that composes with nothing: each name's own
+    if not unicodedata.is_normalized("NFC", joined):
+        found.update(i for i, name in enumerate(names)
+                     if not unicodedata.is_normalized("NFC", name))
+    return sorted(found)
+
+
+def _review_keys(names: list[str]) -> list[tuple[str, tuple[str, ...]]]:
+    """`review_keys` of every name, a share's names at once (equal, name by name: see
+    tests/test_share_columns.py)."""
+    try:
+        joined = _SEP.join(names)
+        if not names or joined.count(_SEP) != len(names) - 1:
+            raise ValueError("no names, or one holding the separator")
+        codes = _code_points(joined)
+        sep = codes == ord(_SEP)
+        unclean = _unclean_names(names, joined, codes, sep)
+        if unclean:  # validate accepts clean names only: this is for other callers
+            texts = list(names)
+            for i in unclean:
+                texts[i] = clean_text(texts[i])
+            joined = _SEP.join(texts)
+            codes = _code_points(joined)
+            sep = codes == ord(_SEP)
+    except (TypeError, ValueError):  # not text, a lone surrogate, or the above
+        return [review_keys(n) for n in names]
+    keys = _lookup(_folded_key_code, codes)
+    if (keys == _MULTI).any():  # ß, İ, ŉ…: fold the text itself
+        keys = _lookup(_key_code, _code_points(joined.casefold()))
+    keys = keys[keys >= 0]
+    # Thai and Latin names are one byte a character in the one-byte alphabet
+    compact = (keys.astype(np.uint8).tobytes().decode("latin-1") if keys.max(initial=0) < 256
+               else keys.view(np.uint32).tobytes().decode("utf-32-le")).split(_SEP)
+    return list(zip(compact, _numbers(joined, codes, sep, len(names)), strict=True))
+
+
+def _numbers(joined: str, codes: np.ndarray, sep: np.ndarray, n: int
+             ) -> list[tuple[str, ...]]:
+    """The numbers in each of the n joined names: its runs of digits, Thai ones converted
+    (text._numbers). Found from the positions of the digits alone: few names hold any."""
+    numbers: list[tuple[str, ...]] = [()] * n
+    digits = np.flatnonzero(_lookup(_is_digit, codes))
+    if not len(digits):
+        return numbers
+    first = np.diff(digits, prepend=-2) != 1  # a run starts where a digit follows none
+    starts, ends = digits[first], digits[np.append(first[1:], True)] + 1
+    owners = np.searchsorted(np.flatnonzero(sep), starts)
+    for owner, start, end in zip(owners.tolist(), starts.tolist(), ends.tolist(), strict=True):
+        run = joined[start:end]
+        numbers[owner] += (run if run.isascii() else thai_to_arabic_digits(run),)
+    return numbers
+
+
+def _name_keys(names: list[str]) -> tuple[list[str], list[tuple[str, ...]]]:
+    """The review keys of the projects' names, each distinct name keyed once."""
+    distinct = list(dict.fromkeys(names))
+    pairs = _review_keys(distinct)
+    if len(distinct) < len(names):
+        keyed = dict(zip(distinct, pairs, strict=True))
+        pairs = [keyed[n] for n in names]
+    return [key for key, _ in pairs], [numbers for _, numbers in pairs]
 
 
 # ----------------------------------------------------------------- one agency-year share
+
+
+class _Columns:
+    """A table collected as one list per column (satang for the money columns),
+    turned into Arrow arrays at the end."""
+
+    def __init__(self, table: str):
+        self.schema = _schema(table)
+        self.columns: dict[str, list] = {f.name: [] for f in self.schema}
+
+    def extend(self, **columns: Sequence) -> None:
+        """Append equally long columns, every column of the table given."""
+        lengths = {len(v) for v in columns.values()}
+        if columns.keys() != self.columns.keys() or len(lengths) > 1:
+            raise ValueError(f"columns {sorted(columns)} of lengths {lengths}")
+        for name, values in columns.items():
+            self.columns[name].extend(values)
+
+    def table(self) -> pa.Table:
+        return pa.Table.from_arrays(
+            [_decimal_column(self.columns[f.name]) if f.type == _MONEY
+             else pa.array(self.columns[f.name], type=f.type) for f in self.schema],
+            schema=self.schema)
 
 
 def chain_tables(agency: str, year: int, chain: list[str],
                  parsed: dict[str, ParsedSubmission]) -> dict[str, pa.Table]:
     """The share of one agency and fiscal year: every row of every version in `chain`
     (oldest first) with its outcome, the problems, the current version's projects and
-    province shares, and what each resubmission changed (pure; no files)."""
+    province shares, and what each resubmission changed (pure; no files).
+    Built column by column: a share holds tens of thousands of rows."""
     source_rows, problems = _Columns("source_rows"), _Columns("row_problems")
     projects, shares = _Columns("projects"), _Columns("project_provinces")
     changes = _Columns("submission_changes")
@@ -95,55 +283,74 @@ def chain_tables(agency: str, year: int, chain: list[str],
     accepted_rows = [[r for r in v.rows if r.outcome == "accepted"] for v in versions]
     ids = assign_ids(agency, year, [[(r.name_key, province_key(r.province_codes, r.nationwide))
                                      for r in rows] for rows in accepted_rows])
-    accepted = [dict(zip(version_ids, rows, strict=True))
-                for rows, version_ids in zip(accepted_rows, ids, strict=True)]
+    accepted = [dict(zip(version_ids, rows, strict=True))  # by id, for what changed
+                for rows, version_ids in zip(accepted_rows, ids, strict=True)
+                ] if len(chain) > 1 else []
     for pos in range(1, len(chain)):
         _changes(changes, chain[pos - 1], chain[pos], accepted[pos - 1], accepted[pos])
-    reasons = {}
-    for pos, (sid, version, version_ids) in enumerate(zip(chain, versions, ids, strict=True)):
-        current = pos == len(chain) - 1
-        row_ids: list[str | None] = []
-        it = iter(version_ids)
-        for r in version.rows:
-            if r.outcome == "accepted":
-                pid = next(it)
-            elif r.outcome == "duplicate":
-                pid = row_ids[r.duplicate_of]
-            else:
-                pid = None
-            row_ids.append(pid)
-            code = r.reason_code
-            if code and code not in reasons:
-                reasons[code] = describe(code)
-            source_rows.add(sid, r.sheet, r.row_number, r.outcome,
-                            reasons[code] if code else None, code, pid)
-            if current and r.outcome == "accepted":
-                satang = _satang(r.budget)
-                t = r.texts
-                projects.add(pid, year, agency, r.project_name, _money(satang), r.nationwide,
-                             t.get("strategy"), t.get("target_group"), r.start_date,
-                             r.end_date, t.get("contact_name"), t.get("contact_phone"),
-                             t.get("remarks"), sid, r.sheet, r.row_number,
-                             list(r.province_codes), *_name_keys(r.project_name))
-                if not r.nationwide:
-                    for code_, share in split_budget(satang, list(r.province_codes)):
-                        shares.add(pid, code_, _money(share))
-        for p in version.problems:
-            reason = REASONS[p.code]
-            problems.add(sid, p.sheet, p.row_number, p.column or None, p.value, p.code,
-                         reason.severity, reason.th, reason.en)
+    reasons: dict[str, str] = {}
+    for sid, version, version_ids in zip(chain, versions, ids, strict=True):
+        _source_rows(source_rows, sid, version.rows, version_ids, reasons)
+        _problems(problems, sid, version.problems)
+    if chain:
+        _projects(projects, shares, agency, year, chain[-1], accepted_rows[-1], ids[-1])
     return {"source_rows": source_rows.table(), "row_problems": problems.table(),
             "projects": projects.table(), "project_provinces": shares.table(),
             "submission_changes": changes.table()}
 
 
-def _name_keys(name: str) -> tuple[str, list[str]]:
-    key, numbers = review_keys(name)
-    return key, list(numbers)
+def _source_rows(out: _Columns, sid: str, rows: list, version_ids: list[str],
+                 reasons: dict[str, str]) -> None:
+    """Every row of one version with its outcome; `reasons` memoises the descriptions."""
+    row_ids: list[str | None] = []
+    it = iter(version_ids)
+    for r in rows:  # a duplicate takes the id of the earlier row it repeats
+        row_ids.append(next(it) if r.outcome == "accepted" else
+                       row_ids[r.duplicate_of] if r.outcome == "duplicate" else None)
+    codes = [r.reason_code for r in rows]
+    for code in set(codes) - reasons.keys() - {None, ""}:
+        reasons[code] = describe(code)
+    out.extend(submission_id=[sid] * len(rows), sheet=[r.sheet for r in rows],
+               row_number=[r.row_number for r in rows], outcome=[r.outcome for r in rows],
+               reason=[reasons[c] if c else None for c in codes], reason_code=codes,
+               project_id=row_ids)
+
+
+def _problems(out: _Columns, sid: str, problems: list) -> None:
+    reasons = [REASONS[p.code] for p in problems]
+    out.extend(submission_id=[sid] * len(problems), sheet=[p.sheet for p in problems],
+               row_number=[p.row_number for p in problems],
+               column=[p.column or None for p in problems], value=[p.value for p in problems],
+               code=[p.code for p in problems], severity=[r.severity for r in reasons],
+               message_th=[r.th for r in reasons], message_en=[r.en for r in reasons])
+
+
+def _projects(projects: _Columns, shares: _Columns, agency: str, year: int, sid: str,
+              rows: list, ids: list[str]) -> None:
+    """The current version's accepted rows as projects, and their province shares."""
+    satang = _budget_satang([r.budget for r in rows])
+    texts = {f: [r.texts.get(f) for r in rows] for f in
+             ("strategy", "target_group", "contact_name", "contact_phone", "remarks")}
+    names = [r.project_name for r in rows]
+    review_key, name_numbers = _name_keys(names)
+    projects.extend(project_id=ids, fiscal_year=[year] * len(rows),
+                    agency_code=[agency] * len(rows), project_name=names,
+                    budget_baht=satang.tolist(),
+                    nationwide=[r.nationwide for r in rows], **texts,
+                    start_date=[r.start_date for r in rows], end_date=[r.end_date for r in rows],
+                    submission_id=[sid] * len(rows), sheet=[r.sheet for r in rows],
+                    row_number=[r.row_number for r in rows],
+                    province_codes=[r.province_codes for r in rows],
+                    review_key=review_key, name_numbers=name_numbers)
+    local = [i for i, r in enumerate(rows) if not r.nationwide]
+    owner, codes, share = split_budgets(satang[local], [rows[i].province_codes for i in local])
+    shares.extend(project_id=[ids[local[i]] for i in owner.tolist()], province_code=codes,
+                  budget_share_baht=share)
 
 
 def _changes(out: _Columns, prev_sid: str, sid: str, before: dict, after: dict) -> None:
     """What a resubmission changed against the version it superseded."""
+    found = []
     for pid in sorted(before.keys() | after.keys()):
         b, a = before.get(pid), after.get(pid)
         if b is None:
@@ -158,11 +365,17 @@ def _changes(out: _Columns, prev_sid: str, sid: str, before: dict, after: dict) 
             change = "renamed"
         else:
             continue
-        out.add(sid, prev_sid, pid, change, (a or b).project_name,
-                _money(_satang(b.budget)) if b else None,
-                _money(_satang(a.budget)) if a else None,
-                province_key(b.province_codes, b.nationwide) if b else None,
-                province_key(a.province_codes, a.nationwide) if a else None)
+        found.append((pid, change, b, a))
+    out.extend(submission_id=[sid] * len(found), previous_submission_id=[prev_sid] * len(found),
+               project_id=[pid for pid, _, _, _ in found],
+               change=[change for _, change, _, _ in found],
+               project_name=[(a or b).project_name for _, _, b, a in found],
+               budget_before=[_satang(b.budget) if b else None for _, _, b, _ in found],
+               budget_after=[_satang(a.budget) if a else None for _, _, _, a in found],
+               provinces_before=[province_key(b.province_codes, b.nationwide) if b else None
+                                 for _, _, b, _ in found],
+               provinces_after=[province_key(a.province_codes, a.nationwide) if a else None
+                                for _, _, _, a in found])
 
 
 # ----------------------------------------------------------------- kept shares
