@@ -47,16 +47,23 @@ def _is_missing(value: object) -> bool:
 
 def clean_text(value: object) -> str:
     """Display form: NFC, invisible chars removed, sara am joined, whitespace collapsed."""
-    if _is_missing(value):
+    if value.__class__ is str:  # nearly every cell: skip the missing-value checks
+        text = value
+        if text.isascii():  # nothing invisible, nothing to compose, no sara am
+            return " ".join(text.split())
+    elif _is_missing(value):
         return ""
+    else:
+        text = str(value)
     # Invisible chars go first: one between a letter and its accent must not stop NFC.
-    text = str(value)
     if _HAS_INVISIBLE.search(text):
         text = text.translate(_INVISIBLE)
     text = unicodedata.normalize("NFC", text)
     if "\u0e4d" in text:
         text = _SARA_AM.sub(lambda m: (m.group(1) or m.group(2) or "") + "\u0e33", text)
-    return _SPACES.sub(" ", text).strip()
+    # str.split() and the regex \s agree on what whitespace is (both Py_UNICODE_ISSPACE):
+    # splitting and joining is the same collapse and trim, without the regex engine.
+    return " ".join(text.split())
 
 
 def normalise_name(value: object) -> str:
