@@ -71,6 +71,15 @@ def normalise_name(value: object) -> str:
     return clean_text(value).casefold()
 
 
+def normalise_clean(text: str) -> str:
+    """`normalise_name` of a text that is already `clean_text`'s output. Such a text has no
+    invisible character and its whitespace collapsed; cleaning it again changes nothing
+    unless it still holds a nikhahit or joining a sara am left it out of NFC order."""
+    if "\u0e4d" not in text and unicodedata.is_normalized("NFC", text):
+        return text.casefold()
+    return clean_text(text).casefold()
+
+
 def _drop_for_compact(ch: str) -> bool:
     return ch.isspace() or ch == "ฯ" or unicodedata.category(ch)[0] in "PS"
 

@@ -13,7 +13,7 @@ from operator import and_
 
 from stiplan.assets.parse import DataRows, RawRow, SheetTable, is_repeated_header
 from stiplan.assets.provinces import ProvinceParse, parse_provinces
-from stiplan.assets.text import clean_text, normalise_name, thai_to_arabic_digits
+from stiplan.assets.text import clean_text, normalise_clean, thai_to_arabic_digits
 from stiplan.assets.totals import section_label, total_label, total_label_possible
 from stiplan.assets.values import amount, is_blank, parse_amount, parse_date
 from stiplan.assets.xlsx_package import FORMULA_MARK
@@ -144,7 +144,7 @@ def _classify_rows(table: SheetTable, raw: DataRows,
         for field_name in text_errors:
             problems.append(Problem(sheet, numbers[k], letters.get(field_name, ""),
                                     _as_text(_cell(raw, field_name, k)), "cell_error_text"))
-        rows[k] = Row(sheet, numbers[k], "accepted", None, name, normalise_name(name), codes,
+        rows[k] = Row(sheet, numbers[k], "accepted", None, name, normalise_clean(name), codes,
                       nationwide, budget, start, end, texts)
     problems += _check_totals(table, raw, rows)
     return rows, problems

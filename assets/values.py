@@ -363,10 +363,17 @@ def _date_text(text: str) -> DateResult:
     return _make(_year_ce(year, era), month, int(day)) if month else _INVALID
 
 
+# A date cell as the reader gives it ("2012-01-06 00:00:00"): what `_YMD` reads, without
+# cleaning text that has nothing to clean.
+_READER_DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?: [0-9]{2}:[0-9]{2}:[0-9]{2})?")
+
+
 def parse_date(value: object) -> DateResult:
     """A date cell as a CE date: Excel dates and serials, ISO, d/m/y, Thai and English text;
     Buddhist-era years (>= 2400, or two-digit 40-99) are converted."""
     try:
+        if value.__class__ is str and (m := _READER_DATE.fullmatch(value)):
+            return _make(_year_ce(m[1]), int(m[2]), int(m[3]))
         if is_blank(value):
             return _EMPTY
         if isinstance(value, bool) or type(value).__name__ == "bool_":
