@@ -136,12 +136,13 @@ def _classify_rows(table: SheetTable, raw: DataRows,
     sheet, numbers = raw.sheet, raw.row_numbers
     rows = [None if outcome is None else Row(sheet, numbers[k], outcome)
             for k, outcome in enumerate(outcomes)]
-    for idx, (k, values) in enumerate(zip(candidates, parsed, strict=True)):
+    for idx, (k, name, codes, nationwide, budget, start, end, texts) in enumerate(zip(
+            candidates, parsed.names, parsed.codes, parsed.nationwide, parsed.budgets,
+            parsed.starts, parsed.ends, parsed.texts, strict=True)):
         if idx in reasons:
             rows[k] = Row(sheet, numbers[k], "rejected", reasons[idx])
             continue
-        name, codes, nationwide, budget, start, end, text_errors, texts = values
-        for field_name in text_errors:
+        for field_name in parsed.text_errors.get(idx, ()):
             problems.append(Problem(sheet, numbers[k], letters.get(field_name, ""),
                                     _as_text(_cell(raw, field_name, k)), "cell_error_text"))
         rows[k] = Row(sheet, numbers[k], "accepted", None, name, normalise_clean(name), codes,
@@ -215,25 +216,17 @@ def _outcome(r: RawRow, table: SheetTable, headings: list[str]) -> str | None:
     return None
 
 
-class _Memo(dict):
-    """fn of a key, computed on the first lookup."""
-
-    def __init__(self, fn):
-        super().__init__()
-        self.fn = fn
-
-    def __missing__(self, key):
-        value = self[key] = self.fn(key)
-        return value
-
-
 def _each_distinct(fn, cells: list) -> list:
     """`fn` of every cell, computed once per distinct cell: a column repeats its
     provinces, dates and texts. Only text cells (and None) are looked up by value:
-    equal numbers of different types (1, 1.0, True) are not the same cell."""
+    equal numbers of different types (1, 1.0, True) are not the same cell. A column of
+    mostly distinct cells (names, budgets) is not worth the lookups."""
     if not set(map(type, cells)) <= _TEXT_TYPES:
         return [fn(v) for v in cells]
-    return list(map(_Memo(fn).__getitem__, cells))
+    distinct = set(cells)
+    if 2 * len(distinct) > len(cells):
+        return list(map(fn, cells))
+    return list(map({v: fn(v) for v in distinct}.__getitem__, cells))
 
 
 _TEXT_TYPES = frozenset({str, type(None)})
@@ -284,16 +277,35 @@ def _parse_province_cell(value) -> ProvinceParse:
     return parsed
 
 
+@dataclass
+class _Parsed:
+    """The parsed values of the candidate rows, one list per field."""
+
+    names: list[str | None]
+    codes: list[tuple[str, ...]]
+    nationwide: list[bool]
+    budgets: list[Decimal | None]
+    starts: list
+    ends: list
+    texts: list[dict[str, str | None]]
+    text_errors: dict[int, list[str]]  # row -> text fields showing an Excel error
+
+
 def _parse_columns(raw: DataRows, rows: list[int], multiplier: int
-                   ) -> tuple[dict[str, list[str]], list[tuple]]:
+                   ) -> tuple[dict[str, list[str]], _Parsed]:
     """The state of each of the rows' cells (what the schemas check) and their parsed
-    values (name, codes, nationwide, budget, start, end, text_errors, texts), a column at
-    a time: a pure function of one cell runs once per distinct cell of the column."""
+    values, a column at a time: a pure function of one cell runs once per distinct cell
+    of the column."""
     def cells(field_name: str) -> list:
         column = raw.values.get(field_name)
         return [None] * len(rows) if column is None else [column[k] for k in rows]
 
-    names = list(map(_name_cell, cells("project_name")))
+    name_cells = cells("project_name")
+    broken = list(map(_broken_cell, name_cells))
+    names = [None if b else (clean_text(v) or None) for v, b in zip(name_cells, broken,
+                                                                      strict=True)]
+    name_states = [b or ("ok" if name else "missing") for b, name in zip(broken, names,
+                                                                         strict=True)]
     provinces = _each_distinct(_province_state, cells("provinces"))
     amounts = _each_distinct(partial(_budget_state, multiplier=multiplier), cells("budget"))
     merged = raw.merged.get("budget")
@@ -304,30 +316,35 @@ def _parse_columns(raw: DataRows, rows: list[int], multiplier: int
                                                                           strict=True)]
     starts = _each_distinct(_date_state, cells("start_date"))
     ends = _each_distinct(_date_state, cells("end_date"))
+    start_values = [value for _, value in starts]
+    end_values = [value for _, value in ends]
     end_states = [e_state if e_state != "ok" or not (start and end and end < start)
                   else "before_start"
-                  for (_, start), (e_state, end) in zip(starts, ends, strict=True)]
+                  for start, (e_state, end) in zip(start_values, ends, strict=True)]
     text_cells = {f: _each_distinct(_text_cell, cells(f)) for f in TEXT_FIELDS}
-    errors: list[list[str]] = [[] for _ in rows]
-    for f, flags in (("seq", map(excel_error, cells("seq"))),
-                     *((f, (error for error, _ in text_cells[f])) for f in TEXT_FIELDS)):
-        for idx, error in enumerate(flags):
-            if error:
-                errors[idx].append(f)
+    errors: dict[int, list[str]] = {}
+    for idx, error in enumerate(map(excel_error, cells("seq"))):
+        if error:
+            errors.setdefault(idx, []).append("seq")
+    for f in TEXT_FIELDS:
+        if any(text is _ERROR_TEXT for text in text_cells[f]):
+            for idx, text in enumerate(text_cells[f]):
+                if text is _ERROR_TEXT:
+                    errors.setdefault(idx, []).append(f)
+            text_cells[f] = [None if text is _ERROR_TEXT else text for text in text_cells[f]]
     texts = [dict(zip(TEXT_FIELDS, row, strict=True))
-             for row in zip(*([text for _, text in text_cells[f]] for f in TEXT_FIELDS),
-                            strict=True)]
+             for row in zip(*text_cells.values(), strict=True)]
     states = {
-        "name_state": [state for state, _ in names],
+        "name_state": name_states,
         "province_state": [state for state, _, _ in provinces],
         "budget_state": [state for state, _ in amounts],
         "start_state": [state for state, _ in starts],
         "end_state": end_states,
     }
-    parsed = [(name, codes, nationwide, budget, start, end, error, text)
-              for (_, name), (_, codes, nationwide), (_, budget), (_, start), (_, end), error,
-              text in zip(names, provinces, amounts, starts, ends, errors, texts, strict=True)]
-    return states, parsed
+    return states, _Parsed(
+        names, [codes for _, codes, _ in provinces], [nw for _, _, nw in provinces],
+        [value for _, value in amounts], start_values, end_values, texts,
+        errors)
 
 
 def _broken_cell(value: object) -> str | None:
@@ -339,14 +356,6 @@ def _broken_cell(value: object) -> str | None:
 
 # What an Excel error ("#REF!", " #N/A", "Err:502") or an unsaved formula starts with.
 _BROKEN_LEAD = frozenset("#E \t" + FORMULA_MARK[0])
-
-
-def _name_cell(value: object) -> tuple[str, str | None]:
-    broken = _broken_cell(value)
-    if broken:
-        return broken, None
-    name = clean_text(value) or None
-    return ("ok" if name else "missing"), name
 
 
 def _province_state(value: object) -> tuple[str, tuple[str, ...], bool]:
@@ -387,13 +396,16 @@ def _date_state(value: object) -> tuple[str, object]:
     return _broken_cell(value) or ("invalid" if parsed.problem else "ok"), parsed.value
 
 
-def _text_cell(value: object) -> tuple[bool, str | None]:
-    """(the cell shows an Excel error, its clean text or None)."""
+_ERROR_TEXT = object()  # what `_text_cell` gives for a cell showing an Excel error
+
+
+def _text_cell(value: object):
+    """The cell's clean text, None when blank, `_ERROR_TEXT` for an Excel error."""
     if value.__class__ is str and value[:1] not in _BROKEN_LEAD:
-        return False, clean_text(value) or None
+        return clean_text(value) or None
     if excel_error(value):
-        return True, None
-    return False, clean_text(_as_text(value)) or None
+        return _ERROR_TEXT
+    return clean_text(_as_text(value)) or None
 
 
 def _check_totals(table: SheetTable, raw: DataRows, rows: list[Row]) -> list[Problem]:
