@@ -323,14 +323,36 @@ def rows_below(table: SheetTable) -> DataRows:
     flags = [_filled_flags(col[start:]) for col in cols]
     counts = list(map(sum, zip(*flags, strict=True))) if flags else []
     kept = [start + k for k, n in enumerate(counts) if n]  # grid rows
-    first = []
-    for i in kept:
-        k = i - start
-        first.append(next(col[i] for col, f in zip(cols, flags, strict=True) if f[k]))
-    values = {name: [cols[pos][i] for i in kept] for name, pos in table.fields.items()}
+    if len(kept) == len(counts):  # no empty row: every list is a slice
+        values = {name: cols[pos][start:] for name, pos in table.fields.items()}
+        filled = counts
+    else:
+        values = {name: [cols[pos][i] for i in kept] for name, pos in table.fields.items()}
+        filled = [counts[i - start] for i in kept]
     merged = _merged_down(table, grid, kept, values)
-    return DataRows(sheet.name, [sheet.excel_row(i) for i in kept], values,
-                    [counts[i - start] for i in kept], first, merged)
+    numbers = ([i + 1 for i in kept] if sheet.row_numbers is None
+               else [sheet.row_numbers[i] for i in kept])
+    return DataRows(sheet.name, numbers, values, filled, _first_filled(cols, flags, kept, start),
+                    merged)
+
+
+def _first_filled(cols: list[list], flags: list[list[bool]], kept: list[int],
+                  start: int) -> list:
+    """Each kept row's first filled cell, a column at a time: most rows are settled by
+    their first column or two."""
+    first: list = [None] * len(kept)
+    todo = list(enumerate(kept))
+    for col, filled in zip(cols, flags, strict=True):
+        rest = []
+        for k, i in todo:
+            if filled[i - start]:
+                first[k] = col[i]
+            else:
+                rest.append((k, i))
+        todo = rest
+        if not todo:
+            break
+    return first
 
 
 def _merged_down(table: SheetTable, grid: list, kept: list[int],

@@ -163,16 +163,14 @@ def _outcomes(table: SheetTable, raw: DataRows) -> list[str | None]:
     province included, can be neither (see `_outcome`): only the others are looked at
     one by one, in order, since a heading changes what a later total label means."""
     province = _each_distinct(_plain_province, raw.column("provinces"))
-    number = _each_distinct(_is_number, raw.column("budget"))
+    number = list(map(_is_number, raw.column("budget")))
     merged = raw.merged.get("provinces", frozenset())
+    out: list[str | None] = [None] * len(raw)
     headings: list[str] = []
-    out: list[str | None] = []
     for k, (plain, filled) in enumerate(zip(map(and_, province, number), raw.filled,
                                             strict=True)):
-        if plain and (filled > 3 or (filled != 1 and k not in merged)):
-            out.append(None)
-        else:
-            out.append(_outcome(raw.row(k), table, headings))
+        if not (plain and (filled > 3 or (filled != 1 and k not in merged))):
+            out[k] = _outcome(raw.row(k), table, headings)
     return out
 
 
