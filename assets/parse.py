@@ -284,49 +284,120 @@ def _unit(headers: dict[str, str], titles: list[str]) -> int | None:
     return None
 
 
-def rows_below(table: SheetTable) -> list[RawRow]:
+@dataclass
+class DataRows:
+    """The non-empty rows below a header, column by column: `values[field][k]` is row k's
+    cell (a value merged down from above filled in). Kept by column because the checks
+    run a column at a time; `row(k)` gives one row for the rules that read a row whole."""
+
+    sheet: str
+    row_numbers: list[int]  # as Excel shows them
+    values: dict[str, list]  # field -> one cell per row
+    filled: list[int]  # count of each row's own non-blank cells, extra columns included
+    first_text: list  # each row's first non-blank cell of its own
+    merged: dict[str, frozenset[int]]  # field -> rows whose value was merged down from above
+
+    def __len__(self) -> int:
+        return len(self.row_numbers)
+
+    def column(self, field_name: str) -> list:
+        """The field's cells, all None when the sheet has no such column."""
+        values = self.values.get(field_name)
+        return values if values is not None else [None] * len(self)
+
+    def row(self, k: int) -> RawRow:
+        return RawRow(self.sheet, self.row_numbers[k],
+                      {name: cells[k] for name, cells in self.values.items()},
+                      self.filled[k], self.first_text[k],
+                      frozenset(name for name, ks in self.merged.items() if k in ks))
+
+
+def rows_below(table: SheetTable) -> DataRows:
     """Every non-empty row below the header, with the mapped fields' texts. A row counts
     as non-empty by its own cells; a value merged down from above fills a mapped field
     (as Excel shows it) but never makes a row on its own."""
     sheet = table.sheet
-    covered, grid = _merge_index(sheet)
+    _, grid = _merge_index(sheet)
     start = table.first_data
-    # Merges reaching down over data rows: (row, pos) -> the value shown.
-    down: dict[tuple[int, int], str | None] = {}
+    cols = sheet.cells
+    flags = [_filled_flags(col[start:]) for col in cols]
+    counts = list(map(sum, zip(*flags, strict=True))) if flags else []
+    kept = [start + k for k, n in enumerate(counts) if n]  # grid rows
+    if len(kept) == len(counts):  # no empty row: every list is a slice
+        values = {name: cols[pos][start:] for name, pos in table.fields.items()}
+        filled = counts
+    else:
+        values = {name: [cols[pos][i] for i in kept] for name, pos in table.fields.items()}
+        filled = [counts[i - start] for i in kept]
+    merged = _merged_down(table, grid, kept, values)
+    numbers = ([i + 1 for i in kept] if sheet.row_numbers is None
+               else [sheet.row_numbers[i] for i in kept])
+    return DataRows(sheet.name, numbers, values, filled, _first_filled(cols, flags, kept, start),
+                    merged)
+
+
+def _first_filled(cols: list[list], flags: list[list[bool]], kept: list[int],
+                  start: int) -> list:
+    """Each kept row's first filled cell, a column at a time: most rows are settled by
+    their first column or two."""
+    first: list = [None] * len(kept)
+    todo = list(enumerate(kept))
+    for col, filled in zip(cols, flags, strict=True):
+        rest = []
+        for k, i in todo:
+            if filled[i - start]:
+                first[k] = col[i]
+            else:
+                rest.append((k, i))
+        todo = rest
+        if not todo:
+            break
+    return first
+
+
+def _merged_down(table: SheetTable, grid: list, kept: list[int],
+                 values: dict[str, list]) -> dict[str, frozenset[int]]:
+    """Fill in, in place, the values merged down over kept data rows; the rows filled so,
+    per field."""
+    sheet = table.sheet
+    start = table.first_data
+    # Merges reaching down over data rows: pos -> {row: the value shown}.
+    down: dict[int, dict[int, str | None]] = {}
     for top, bottom, j0, _ in grid:
         # Only a merge that starts in the data fills data rows; a header cell merged
         # too far down fills nothing.
         if bottom > top and top >= start:
             value = sheet.cells[j0][top]
+            shown = down.setdefault(j0, {})
             for i in range(max(top + 1, start), bottom + 1):
-                down[(i, j0)] = value
-    out: list[RawRow] = []
-    cols = sheet.cells
-    for i in range(start, sheet.height):
-        filled = 0
-        first = None
-        for col in cols:
-            v = col[i]
-            if v is not None and _filled(v):
-                filled += 1
-                if first is None:
-                    first = v
-        if not filled:
-            continue
-        values = {}
-        merged = set()
-        for name, pos in table.fields.items():
-            v = cols[pos][i]
-            if (i, pos) in down and is_blank(v):
-                v = down[(i, pos)]
-                merged.add(name)
-            values[name] = v
-        out.append(RawRow(sheet.name, sheet.excel_row(i), values, filled, first,
-                          frozenset(merged)))
-    return out
+                shown[i] = value
+    if not down:
+        return {}
+    at = {i: k for k, i in enumerate(kept)}
+    merged: dict[str, frozenset[int]] = {}
+    for name, pos in table.fields.items():
+        cells = values[name]
+        filled_in = set()
+        for i, value in down.get(pos, {}).items():
+            k = at.get(i)
+            if k is not None and is_blank(cells[k]):
+                cells[k] = value
+                filled_in.add(k)
+        if filled_in:
+            merged[name] = frozenset(filled_in)
+    return merged
 
 
 _INVISIBLE_LEAD = frozenset("\u200b\u200c\u200d\ufeff\u2060\u00ad\u200e\u200f")
+# A string starting with none of these (nor empty) is filled whatever follows.
+_UNSURE_LEAD = frozenset(["", *_INVISIBLE_LEAD, *(chr(c) for c in range(0x3001)
+                                                  if chr(c).isspace())])
+
+
+def _filled_flags(cells: list) -> list[bool]:
+    """`_filled` of each cell, the usual text cell decided by its first character."""
+    return [v is not None and ((v.__class__ is str and v[:1] not in _UNSURE_LEAD)
+                               or _filled(v)) for v in cells]
 
 
 def _filled(v) -> bool:
@@ -340,10 +411,11 @@ def _filled(v) -> bool:
 def is_repeated_header(row: RawRow, table: SheetTable) -> bool:
     """A header repeated below the table (a print-page habit) is a heading, not a project.
     The province cell is looked at first: its few distinct values are cached."""
-    return all(_cell_field(row.values.get(f)) == f for f in ("provinces", "budget",
+    return all(cell_field(row.values.get(f)) == f for f in ("provinces", "budget",
                                                               "project_name"))
 
 
 @lru_cache(maxsize=8192)
-def _cell_field(value: str | None) -> str | None:
+def cell_field(value: str | None) -> str | None:
+    """The field a cell would name as a header (None for a blank cell)."""
     return None if is_blank(value) else field_for_header(clean_text(value))

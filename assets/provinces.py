@@ -89,6 +89,8 @@ def _matcher() -> tuple[re.Pattern[str], dict[str, str]]:
         *((word, _NATIONWIDE) for word in NATIONWIDE_WORDS),
     ]
     for literal, kind in entries:
+        if "," in literal:  # `_parse_clean` reads a cell a comma-separated part at a time
+            raise ValueError(f"{literal!r} holds a comma")
         key = _fold(_PREFIX.sub("", clean_text(literal)))
         if kinds.setdefault(key, kind) != kind:
             raise ValueError(f"{literal!r} is both {kinds[key]!r} and {kind!r}")
@@ -134,6 +136,23 @@ def _kind(name: str) -> str:
 
 @lru_cache(maxsize=65536)
 def _parse_clean(text: str) -> ProvinceParse:
+    """`_parse_text`, a comma-separated part at a time: no name holds a comma (checked
+    by `_matcher`), so no match spans one, and the parts of a sheet's province cells
+    (`ขอนแก่น, ภูเก็ต`, `ภูเก็ต, เลย`) repeat far more than the cells do."""
+    if "," not in text:
+        return _parse_text(text)
+    parts = [_parse_text(part) for part in text.split(",")]
+    nationwide = any(p.nationwide for p in parts)
+    return ProvinceParse(
+        codes=() if nationwide else tuple(sorted({c for p in parts for c in p.codes})),
+        nationwide=nationwide,
+        unknown=tuple(dict.fromkeys(u for p in parts for u in p.unknown)),
+        regions=tuple(dict.fromkeys(r for p in parts for r in p.regions)),
+    )
+
+
+@lru_cache(maxsize=65536)
+def _parse_text(text: str) -> ProvinceParse:
     if _ONLY_SEPARATORS.fullmatch(text) or _is_noise(text):
         return _EMPTY
     pattern = _matcher()[0]

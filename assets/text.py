@@ -47,21 +47,37 @@ def _is_missing(value: object) -> bool:
 
 def clean_text(value: object) -> str:
     """Display form: NFC, invisible chars removed, sara am joined, whitespace collapsed."""
-    if _is_missing(value):
+    if value.__class__ is str:  # nearly every cell: skip the missing-value checks
+        text = value
+        if text.isascii():  # nothing invisible, nothing to compose, no sara am
+            return " ".join(text.split())
+    elif _is_missing(value):
         return ""
+    else:
+        text = str(value)
     # Invisible chars go first: one between a letter and its accent must not stop NFC.
-    text = str(value)
     if _HAS_INVISIBLE.search(text):
         text = text.translate(_INVISIBLE)
     text = unicodedata.normalize("NFC", text)
     if "\u0e4d" in text:
         text = _SARA_AM.sub(lambda m: (m.group(1) or m.group(2) or "") + "\u0e33", text)
-    return _SPACES.sub(" ", text).strip()
+    # str.split() and the regex \s agree on what whitespace is (both Py_UNICODE_ISSPACE):
+    # splitting and joining is the same collapse and trim, without the regex engine.
+    return " ".join(text.split())
 
 
 def normalise_name(value: object) -> str:
     """DESIGN.md "Normalised name": clean_text, then casefold (keys, not display)."""
     return clean_text(value).casefold()
+
+
+def normalise_clean(text: str) -> str:
+    """`normalise_name` of a text that is already `clean_text`'s output. Such a text has no
+    invisible character and its whitespace collapsed; cleaning it again changes nothing
+    unless it still holds a nikhahit or joining a sara am left it out of NFC order."""
+    if "\u0e4d" not in text and unicodedata.is_normalized("NFC", text):
+        return text.casefold()
+    return clean_text(text).casefold()
 
 
 def _drop_for_compact(ch: str) -> bool:

@@ -49,6 +49,19 @@ def _total_label_cached(value: object, headings: tuple[str, ...]) -> bool:
     return _total_label(value, headings)
 
 
+@lru_cache(maxsize=65536)
+def total_label_possible(value: str | None) -> bool:
+    """False when `total_label(value, headings)` is False whatever the headings: the
+    headings only matter once the text starts with รวม. Lets a sheet's project rows be
+    told apart without asking about every row's headings."""
+    try:
+        text = clean_text(value).strip(" :：.-–*")
+    except Exception:  # noqa: BLE001
+        return False
+    return bool(text) and (header_key(text) in _ALONE or bool(_ENGLISH.match(text))
+                           or bool(_THAI_LEAD.match(text)))
+
+
 def _total_label(value: object, headings) -> bool:
     try:
         text = clean_text(value).strip(" :：.-–*")

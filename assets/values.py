@@ -75,11 +75,19 @@ def _is_dash(text: str) -> bool:
     return bool(text) and all(c in _DASHES for c in text)
 
 
+# What a blank string may start with: nothing, whitespace (str.isspace: all of it lies below
+# U+3001) or an invisible char.
+_BLANK_LEAD = frozenset(["", *(chr(c) for c in range(0x3001) if chr(c).isspace()),
+                         *map(chr, _INVISIBLE)])
+
+
 def is_blank(value: object) -> bool:
     """None, "" and strings of only whitespace/invisible chars; also NaN/NaT/pd.NA, which is
     how pandas marks an empty cell (Excel itself cannot store a NaN). "-" is not blank."""
     if value is None:
         return True
+    if value.__class__ is str and value[:1] not in _BLANK_LEAD:
+        return False  # starts with a visible character: most cells, decided without a scan
     if isinstance(value, str):
         if not value.strip():
             return True
@@ -156,13 +164,54 @@ def _amount_text(text: str) -> tuple[Decimal | None, int | None, str | None]:
 def parse_amount(value: object, multiplier: int = 1) -> AmountResult:
     """A budget cell in baht. `multiplier` is the header's unit (see `unit_multiplier`;
     None counts as baht). Scale first, then round half-up to the satang, once."""
+    return AmountResult(*amount(value, multiplier))
+
+
+def amount(value: object, multiplier: int = 1) -> tuple[Decimal | None, str | None]:
+    """`parse_amount`'s value and problem, without the result object: a sheet's column of
+    budgets asks for thousands."""
     try:
-        return _parse_amount(value, 1 if multiplier is None else int(multiplier))
+        multiplier = 1 if multiplier is None else int(multiplier)
+        if value.__class__ is str and (plain := _plain_amount(value, multiplier)) is not None:
+            return plain
+        result = _parse_amount_general(value, multiplier)
+        return result.value, result.problem
     except Exception:  # a cell never raises; whatever it was, it is not a usable number
-        return AmountResult(None, _NOT_NUMBER)
+        return None, _NOT_NUMBER
 
 
-def _parse_amount(value: object, multiplier: int) -> AmountResult:
+# A number cell as the reader gives it, with few enough decimals that scaling it by a power
+# of ten and rounding to the satang changes no digit: done on the text, no Decimal context.
+_PLAIN_AMOUNT = re.compile(r"(-?)([0-9]+)(?:\.([0-9]+))?")
+_TENS = {10**k: k for k in range(19)}  # multiplier -> its number of zeros
+_TO_SATANG = {None: ".00", 1: "0", 2: ""}  # baht cell -> what makes it two decimals
+
+
+def _plain_amount(text: str, multiplier: int) -> tuple[Decimal, str | None] | None:
+    """`amount` of a plain number cell when that needs no rounding and is not zero (whose
+    sign has its own rule); None otherwise."""
+    m = _PLAIN_AMOUNT.fullmatch(text)
+    if m is None:
+        return None
+    sign, whole, fraction = m.groups()
+    if multiplier == 1:
+        pad = _TO_SATANG.get(None if fraction is None else len(fraction))
+        if pad is None:
+            return None  # would round
+        baht = Decimal(text + pad)
+    else:
+        zeros = _TENS.get(multiplier)
+        fraction = fraction or ""
+        if zeros is None or len(fraction) > zeros + 2:
+            return None
+        satang = whole + fraction.ljust(zeros + 2, "0")
+        baht = Decimal(f"{sign}{satang[:-2]}.{satang[-2:]}")
+    if not baht or not -_LIMIT < baht < _LIMIT:
+        return None
+    return baht, (_NEGATIVE if sign else None)
+
+
+def _parse_amount_general(value: object, multiplier: int) -> AmountResult:
     if value is None or type(value).__name__ in _PANDAS_MISSING:
         return AmountResult(None, _MISSING)
     if isinstance(value, bool) or type(value).__name__ == "bool_":  # True is not 1 baht
@@ -314,10 +363,17 @@ def _date_text(text: str) -> DateResult:
     return _make(_year_ce(year, era), month, int(day)) if month else _INVALID
 
 
+# A date cell as the reader gives it ("2012-01-06 00:00:00"): what `_YMD` reads, without
+# cleaning text that has nothing to clean.
+_READER_DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?: [0-9]{2}:[0-9]{2}:[0-9]{2})?")
+
+
 def parse_date(value: object) -> DateResult:
     """A date cell as a CE date: Excel dates and serials, ISO, d/m/y, Thai and English text;
     Buddhist-era years (>= 2400, or two-digit 40-99) are converted."""
     try:
+        if value.__class__ is str and (m := _READER_DATE.fullmatch(value)):
+            return _make(_year_ce(m[1]), int(m[2]), int(m[3]))
         if is_blank(value):
             return _EMPTY
         if isinstance(value, bool) or type(value).__name__ == "bool_":

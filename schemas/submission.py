@@ -7,6 +7,7 @@ failures of all rows are collected at once.
 
 from __future__ import annotations
 
+import pandas as pd
 import pandera.pandas as pa
 
 _ANY = pa.Column(nullable=True)
@@ -101,4 +102,32 @@ def failures(schema: pa.DataFrameSchema, frame) -> list[tuple[int, str, str]]:
         if index is None or check is None:
             continue
         out.append((int(index), CHECK_FIELD[(column, check)], check))
+    return out
+
+
+def row_failures(schema: pa.DataFrameSchema, states: dict[str, list[str]]
+                 ) -> list[tuple[int, str, str]]:
+    """`failures` of the frame of these state columns (one list per column, one state
+    per row), in the same order: by column and check as the schema lists them, then by
+    row. The rows of a sheet share a handful of combinations of states, so Pandera
+    validates each combination once and the cost is per sheet, not per row."""
+    columns = list(states)
+    combos = list(zip(*states.values(), strict=True))
+    distinct = list(dict.fromkeys(combos))
+    frame = pd.DataFrame.from_records([dict(zip(columns, c, strict=True)) for c in distinct],
+                                      columns=columns, index=range(len(distinct)))
+    found = failures(schema, frame)
+    if not found:
+        return []
+    number = {combo: j for j, combo in enumerate(distinct)}
+    rows_of: list[list[int]] = [[] for _ in distinct]
+    for i, combo in enumerate(combos):
+        rows_of[number[combo]].append(i)
+    failing: dict[tuple[str, str], list[int]] = {}  # (field, check) -> combinations
+    for j, field_name, code in found:
+        failing.setdefault((field_name, code), []).append(j)
+    out = []
+    for (field_name, code), js in failing.items():
+        rows = rows_of[js[0]] if len(js) == 1 else sorted(i for j in js for i in rows_of[j])
+        out += [(i, field_name, code) for i in rows]
     return out
