@@ -507,7 +507,8 @@ def _review_pairs(last: tuple[set[str], list[dict]] | None, shares: list[Share],
         pairs = [p for p in kept_pairs
                  if p["project_id_a"] in same_ids and p["project_id_b"] in same_ids]
     if changed:
-        pairs += find_candidates_between(_review_rows(changed), _review_rows(same), provinces)
+        pairs += find_candidates_between(_review_rows(changed, provinces),
+                                         _review_rows(same, provinces), provinces)
     pairs.sort(key=lambda d: (d["project_id_a"], d["project_id_b"]))
     return pairs
 
@@ -635,10 +636,16 @@ def build_tables(files: list[dict], arrivals: list[dict], digests: dict[str, Dig
     return tables
 
 
-def _review_rows(shares: list[Share]) -> list[dict]:
+def _review_rows(shares: list[Share], provinces: frozenset[str] | None = None) -> list[dict]:
+    """The projects the review compares; with `provinces`, only those in one of them
+    (no other can pair there), so a part of the review holds only its part's rows."""
     rows = []
     for s in shares:  # column by column: a table's to_pylist builds its dicts slowly
         t = s["projects"]
+        if provinces is not None:
+            codes = t.column("province_codes")
+            inside = pc.is_in(pc.list_flatten(codes), value_set=pa.array(sorted(provinces), pa.string()))
+            t = t.take(pc.unique(pc.filter(pc.list_parent_indices(codes), inside)))
         cols = [t.column(c).to_pylist() for c in _REVIEW_COLUMNS]
         rows += [{"project_id": pid, "agency_code": agency, "fiscal_year": year,
                   "project_name": name, "nationwide": nationwide,

@@ -1,10 +1,11 @@
 """Imported once by the readers' fork server (assets/isolation.py): read a small
 workbook there, so every child forked from it starts with the reader's lazy
 imports, compiled patterns and reference lookups done, instead of paying for them
-once per file."""
+once per file. Then it freezes that heap for the collector (`gc.freeze`)."""
 
 from __future__ import annotations
 
+import gc
 import tempfile
 from pathlib import Path
 
@@ -35,3 +36,7 @@ try:
     _warm()
 except Exception:  # noqa: BLE001, S110 - a cold child is slower, never wrong
     pass
+# What the server holds now (modules, patterns, tables) lives as long as every child:
+# out of the collector's sight, a child's full collections do not walk it again.
+gc.collect()
+gc.freeze()

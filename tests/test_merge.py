@@ -203,3 +203,18 @@ def test_a_large_review_searched_ahead_in_two_children_gives_the_same_pairs(tmp_
     monkeypatch.undo()
     assert ahead == _build(files, parsed)["duplicate_candidates"]
     assert ahead  # the joint project of NSTDA and TISTR
+
+
+def test_a_part_of_the_review_holds_exactly_the_projects_in_its_provinces(tmp_path):
+    import stiplan.assets.merge as merge
+
+    files, parsed = _corpus(version=2)
+    keep = tmp_path / "merged"
+    digests = {sid: digest_of(p) for sid, p in parsed.items()}
+    merge.prepare_shares(keep, files, digests, None, lambda sids: {s: parsed[s] for s in sids})
+    _, chains = merge._submissions(files, digests)
+    shares = list(merge.plan_shares(keep, chains, None).values())
+    every = merge._review_rows(shares)
+    for part in ({"TH-50"}, {"TH-10", "TH-51"}, {"TH-99"}, set()):
+        assert merge._review_rows(shares, frozenset(part)) == [
+            r for r in every if set(r["province_codes"]) & part]
