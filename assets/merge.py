@@ -514,14 +514,17 @@ def _review_pairs(last: tuple[set[str], list[dict]] | None, shares: list[Share],
 
 
 # A review that searches at least this many projects of new or changed shares is
-# searched ahead of the merge in two children, half the provinces each.
+# searched ahead of the merge in children, two at a time, each taking every
+# REVIEW_PARTS-th province: a part holds only its provinces' projects, so more parts
+# than cores keep each child small.
 SPLIT_REVIEW_PROJECTS = 20_000
+REVIEW_PARTS = 4
 _REVIEW_COLUMNS = ("project_id", "agency_code", "fiscal_year", "project_name", "nationwide",
                    *(f for f, _ in _REVIEW_FIELDS))
 
 
 def prepare_review(root: Path, files: list[dict], digests: dict[str, Digest]) -> None:
-    """Search the duplicate review ahead of the merge when it is large, using both
+    """Search the duplicate review ahead of the merge when it is large, on both
     cores, and keep it as the last review: the merge then finds every pair kept. The
     shares must be kept already (`prepare_shares`). A failed part leaves the review
     to the merge."""
@@ -537,7 +540,8 @@ def prepare_review(root: Path, files: list[dict], digests: dict[str, Digest]) ->
         return
     if size < SPLIT_REVIEW_PROJECTS:
         return
-    parts = run_isolated(_review_part, [(root, names, k, 2) for k in range(2)])
+    parts = run_isolated(_review_part, [(root, names, k, REVIEW_PARTS)
+                                        for k in range(REVIEW_PARTS)])
     if any(isinstance(part, Crashed) for part in parts):
         return
     pairs = {(p["project_id_a"], p["project_id_b"]): p for part in parts for p in part}
@@ -547,6 +551,7 @@ def prepare_review(root: Path, files: list[dict], digests: dict[str, Digest]) ->
 def _review_part(root: Path, names: list[str], part: int, parts: int) -> list[dict]:
     """In a child: the review's pairs among every `parts`-th province (the kept pairs
     with the first part)."""
+    _lean_arrow()
     shares = []
     for name in names:
         share = Share({"projects": pq.read_table(root / name / "projects.parquet",
