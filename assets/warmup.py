@@ -5,6 +5,7 @@ once per file. Then it freezes that heap for the collector (`gc.freeze`)."""
 
 from __future__ import annotations
 
+import atexit
 import gc
 import tempfile
 from pathlib import Path
@@ -40,3 +41,6 @@ except Exception:  # noqa: BLE001, S110 - a cold child is slower, never wrong
 # out of the collector's sight, a child's full collections do not walk it again.
 gc.collect()
 gc.freeze()
+# ...but the server's own shutdown frees it as usual (the children leave by os._exit):
+# objects left frozen make DuckDB's bindings report leaks on stderr at exit.
+atexit.register(gc.unfreeze)

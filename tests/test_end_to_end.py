@@ -213,6 +213,8 @@ def run_cli(env) -> subprocess.CompletedProcess:
     proc = subprocess.run([sys.executable, "-m", "stiplan.cli", "run"], env=env,
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    # nothing a planner cannot act on, e.g. a library's leak report at exit
+    assert "leaked" not in proc.stdout + proc.stderr, proc.stderr
     return proc
 
 
