@@ -209,11 +209,18 @@ def _abandoned(f: Path, now: float) -> bool:
 
 
 def pid_alive(pid: int) -> bool:
-    """A process of this id runs on this machine."""
+    """A process of this id runs on this machine. A zombie does not: it has exited
+    and closed its files, and where nothing reaps orphans (a container's first
+    process may not) it keeps its id for ever."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
-    return True
+        pass
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            state = fh.read().rsplit(b")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True  # no /proc to ask: it answered the signal
+    return state not in (b"Z", b"X")
