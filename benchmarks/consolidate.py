@@ -212,7 +212,9 @@ def generate_rows(code: str, n: int, provinces: list[str], seed: int,
     rng = random.Random(f"{seed}-{code}")
     themes = THEMES.get(code, []) + GENERIC_THEMES[:1]
     seen: set[str] = set()
-    n_shared = max(1, n // 400) if n >= 50 else 0  # ~0.25 % joint projects
+    # ~0.25 % joint projects, at most 25: the shared names give only about 40 distinct
+    # forms, and each agency's names must stay unique
+    n_shared = min(max(1, n // 400), 25) if n >= 50 else 0
     rows = []
     while len(rows) < n + extra:
         shared = len(rows) < n_shared
