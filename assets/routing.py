@@ -83,13 +83,12 @@ def route_files(files: Iterable[InboxFile], registry: Registry,
     return routes
 
 
-def scan_and_route(inbox: Path, registry: Registry, settled_only: bool = False,
-                   cache_dir: Path | None = None) -> tuple[list[InboxFile], dict[str, Route]]:
+def scan_and_route(inbox: Path, registry: Registry, settled_only: bool = False
+                   ) -> tuple[list[InboxFile], dict[str, Route]]:
     """Every inbox file and its route; with settled_only, files still being written
-    are left for a later run. Files unchanged since they were last hashed cost a stat.
-    With `cache_dir`, see `route_files`."""
+    are left for a later run. Files unchanged since they were last hashed cost a stat."""
     files = registry.scan(inbox)
     if settled_only:
         now = time.time()
         files = [f for f in files if f.settled(now)]
-    return files, route_files(files, registry, cache_dir=cache_dir)
+    return files, route_files(files, registry)
