@@ -19,12 +19,22 @@ comparing every pair) and cheap per pair:
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+import functools
+import re
+import unicodedata
+from collections.abc import Callable, Collection, Iterable
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from stiplan.assets.text import name_keys
+from stiplan.assets.text import (
+    _DIGIT_RUN,
+    _HAS_INVISIBLE,
+    _compact,
+    clean_text,
+    name_keys,
+    thai_to_arabic_digits,
+)
 
 SIMILARITY_CUTOFF = 95.0
 # Thai (U+0E00-U+0E7F) and Latin-1 (U+0080-U+00FF) swap places: a bijection, so the
@@ -94,6 +104,128 @@ def review_keys(name: object) -> tuple[str, tuple[str, ...]]:
     (`_NARROW`: equal exactly when the compact keys are) and the numbers in it."""
     key, numbers = name_keys(name)
     return key.translate(_NARROW), numbers
+
+
+# A share's names are joined by _SEP and their characters looked up in tables, in numpy:
+# every step of `review_keys` but NFC maps one character at a time (clean_text's removals
+# and sara am are only needed for names not yet clean, which validate never accepts).
+_SEP = "\x00"  # a starter no character composes with; case fold and compaction keep it
+_MULTI = -2  # a character whose case fold is several characters
+_WHITESPACE = re.compile(r"\s")  # clean_text's whitespace
+
+
+def _unclean(ch: str) -> bool:
+    """Whether clean_text may change a text holding `ch`, whatever its neighbours (NFC and
+    the spaces themselves are checked on the whole text)."""
+    return bool(_HAS_INVISIBLE.match(ch) or ch == "\u0e4d"
+                or (ch != " " and _WHITESPACE.match(ch)))
+
+
+def _key_code(ch: str) -> int:
+    """What `review_keys` makes of a character of an already case-folded text: -1 when
+    compaction drops it, else its code point in the one-byte alphabet."""
+    return -1 if _compact(ch) == "" else _NARROW.get(ord(ch), ord(ch))
+
+
+def _folded_key_code(ch: str) -> int:
+    folded = ch.casefold()
+    return _key_code(folded) if len(folded) == 1 else _MULTI
+
+
+def _is_digit(ch: str) -> bool:
+    return bool(_DIGIT_RUN.fullmatch(ch))
+
+
+_TABLE_TYPES = {_unclean: np.bool_, _key_code: np.int32, _folded_key_code: np.int32,
+                _is_digit: np.bool_}
+
+
+@functools.cache
+def _table(f: Callable[[str], object]) -> np.ndarray:
+    """f of every code point below U+0E80 (ASCII, Latin, Thai), made on first use."""
+    return np.array([f(chr(cp)) for cp in range(0x0E80)], dtype=_TABLE_TYPES[f])
+
+
+def _lookup(f: Callable[[str], object], codes: np.ndarray) -> np.ndarray:
+    """f of every code point: from its table, or for characters beyond it, f itself once
+    per distinct character."""
+    table = _table(f)
+    out = table.take(codes, mode="clip")
+    beyond = codes >= len(table)
+    if beyond.any():
+        seen = np.unique(codes[beyond])
+        found = np.array([f(chr(cp)) for cp in seen.tolist()], dtype=table.dtype)
+        out[beyond] = found[np.searchsorted(seen, codes[beyond])]
+    return out
+
+
+def _code_points(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+
+
+def _unclean_names(names: list[str], joined: str, codes: np.ndarray, sep: np.ndarray
+                   ) -> list[int]:
+    """The positions of the joined names that clean_text would change (`sep`: where the
+    separators are)."""
+    space = codes == ord(" ")
+    blank = space | sep
+    bad = _lookup(_unclean, codes)
+    bad[1:] |= space[1:] & blank[:-1]  # a space next to another or at either end of a name
+    bad[:-1] |= space[:-1] & blank[1:]
+    bad[:1] |= space[:1]
+    bad[-1:] |= space[-1:]
+    found = set(np.cumsum(sep)[bad].tolist()) if bad.any() else set()
+    # NFC of names joined by a starter that composes with nothing: each name's own
+    if not unicodedata.is_normalized("NFC", joined):
+        found.update(i for i, name in enumerate(names)
+                     if not unicodedata.is_normalized("NFC", name))
+    return sorted(found)
+
+
+def review_keys_of(names: list[str]) -> list[tuple[str, tuple[str, ...]]]:
+    """`review_keys` of every name, many names at once (equal, name by name: see
+    tests/test_share_columns.py); what the merge keeps with each share's projects."""
+    try:
+        joined = _SEP.join(names)
+        if not names or joined.count(_SEP) != len(names) - 1:
+            raise ValueError("no names, or one holding the separator")
+        codes = _code_points(joined)
+        sep = codes == ord(_SEP)
+        unclean = _unclean_names(names, joined, codes, sep)
+        if unclean:  # validate accepts clean names only: this is for other callers
+            texts = list(names)
+            for i in unclean:
+                texts[i] = clean_text(texts[i])
+            joined = _SEP.join(texts)
+            codes = _code_points(joined)
+            sep = codes == ord(_SEP)
+    except (TypeError, ValueError):  # not text, a lone surrogate, or the above
+        return [review_keys(n) for n in names]
+    keys = _lookup(_folded_key_code, codes)
+    if (keys == _MULTI).any():  # ß, İ, ŉ…: fold the text itself
+        keys = _lookup(_key_code, _code_points(joined.casefold()))
+    keys = keys[keys >= 0]
+    # Thai and Latin names are one byte a character in the one-byte alphabet
+    compact = (keys.astype(np.uint8).tobytes().decode("latin-1") if keys.max(initial=0) < 256
+               else keys.view(np.uint32).tobytes().decode("utf-32-le")).split(_SEP)
+    return list(zip(compact, _numbers(joined, codes, sep, len(names)), strict=True))
+
+
+def _numbers(joined: str, codes: np.ndarray, sep: np.ndarray, n: int
+             ) -> list[tuple[str, ...]]:
+    """The numbers in each of the n joined names: its runs of digits, Thai ones converted
+    (text._numbers). Found from the positions of the digits alone: few names hold any."""
+    numbers: list[tuple[str, ...]] = [()] * n
+    digits = np.flatnonzero(_lookup(_is_digit, codes))
+    if not len(digits):
+        return numbers
+    first = np.diff(digits, prepend=-2) != 1  # a run starts where a digit follows none
+    starts, ends = digits[first], digits[np.append(first[1:], True)] + 1
+    owners = np.searchsorted(np.flatnonzero(sep), starts)
+    for owner, start, end in zip(owners.tolist(), starts.tolist(), ends.tolist(), strict=True):
+        run = joined[start:end]
+        numbers[owner] += (run if run.isascii() else thai_to_arabic_digits(run),)
+    return numbers
 
 
 def _keys(p: dict, keyed: dict) -> tuple[str, tuple[str, ...]]:

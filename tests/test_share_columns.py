@@ -13,14 +13,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from stiplan.assets.candidates import review_keys
+from stiplan.assets.candidates import review_keys, review_keys_of
 from stiplan.assets.identify import Identity
 from stiplan.assets.identity import assign_ids, province_key, split_budget, split_budgets
 from stiplan.assets.merge import (
     _budget_satang,
     _decimal_column,
     _name_keys,
-    _review_keys,
     _satang,
     _schema,
     chain_tables,
@@ -55,19 +54,19 @@ names = st.one_of(
 @props(300)
 @given(st.lists(names, max_size=8))
 def test_review_keys_of_all_names_at_once_equal_each_names(batch):
-    assert _review_keys(batch) == [review_keys(n) for n in batch]
+    assert review_keys_of(batch) == [review_keys(n) for n in batch]
 
 
 def test_review_keys_of_every_character_below_u0e80_alone_and_among_others():
     chars = [chr(cp) for cp in range(0x0E80)]
     for batch in (chars, [f"ก{c}a {c}1" for c in chars], [f"{c} โครงการ๑" for c in chars]):
-        assert _review_keys(batch) == [review_keys(n) for n in batch]
+        assert review_keys_of(batch) == [review_keys(n) for n in batch]
 
 
 def test_review_keys_of_what_is_not_a_clean_name():
     batch = ["  โครงการ  น้ำ ", None, "a\x00b", "x\ud800", "ระยะที่ ๒", "Ünïcödé"]
-    assert _review_keys(batch) == [review_keys(n) for n in batch]
-    assert _review_keys([]) == []
+    assert review_keys_of(batch) == [review_keys(n) for n in batch]
+    assert review_keys_of([]) == []
 
 
 def test_name_keys_key_each_name_and_give_its_numbers():
