@@ -92,6 +92,14 @@ def load(cache_dir: Path, submission_id: str) -> ParsedSubmission | None:
     return parsed if isinstance(parsed, ParsedSubmission) else None
 
 
+def parsed_size(cache_dir: Path, submission_id: str) -> int:
+    """The bytes of a kept parse (0 when none is kept): a measure of its rows."""
+    try:
+        return _path(cache_dir, submission_id).stat().st_size
+    except OSError:
+        return 0
+
+
 def load_digest(cache_dir: Path, submission_id: str) -> Digest | None:
     try:
         data = json.loads(_path(cache_dir, submission_id, ".json").read_text("utf-8"))

@@ -299,14 +299,42 @@ def build_share(agency: str, year: int, chain: list[str], parsed_dir: Path,
     return True
 
 
+def build_shares(tasks: list[tuple]) -> list[bool]:
+    """In a child process: `build_share` of each task, one after another."""
+    return [build_share(*task) for task in tasks]
+
+
+# Parsed bytes (the parse cache's) below which shares are built in one child together:
+# starting a child costs more than building a small share (a real fiscal year's are).
+SHARE_BATCH_BYTES = 2_000_000
+
+
+def _share_batches(tasks: list[tuple], parsed_dir: Path, workers: int = 2) -> list[list[tuple]]:
+    """The tasks of `build_share` in batches, one child each: as many as keep every
+    batch near SHARE_BATCH_BYTES of parsed input, at least one per core, the biggest
+    first into the least filled (so the children end together)."""
+    from stiplan.assets.cache import parsed_size
+
+    sizes = [sum(parsed_size(parsed_dir, sid) for sid in task[2]) for task in tasks]
+    n = min(len(tasks), max(workers, -(-sum(sizes) // SHARE_BATCH_BYTES)))
+    batches: list[list[tuple]] = [[] for _ in range(n)]
+    filled = [0] * n
+    for size, task in sorted(zip(sizes, tasks, strict=True), key=lambda x: -x[0]):
+        i = filled.index(min(filled))
+        batches[i].append(task)
+        filled[i] += size
+    return [b for b in batches if b]
+
+
 def plan_shares(root: Path | None, chains: dict[tuple[str, int], list[str]],
                 load_parsed: Callable[[list[str]], dict[str, ParsedSubmission]],
                 parsed_dir: Path | None = None, read: bool = True
                 ) -> dict[tuple[str, int], Share]:
     """Every chain's share: kept ones read back, the others built (from the parsed
     submissions `load_parsed` gives) and kept. With `root` None nothing is kept. With
-    `parsed_dir` (the parse cache), several missing shares are built two at a time in
-    child processes. With `read` False, shares are only built and kept, not returned."""
+    `parsed_dir` (the parse cache), several missing shares are built in child processes,
+    two at a time (small ones several to a child). With `read` False, shares are only
+    built and kept, not returned."""
     out: dict[tuple[str, int], Share] = {}
     folders = {key: _share_dir(root or Path("."), *key, chain) for key, chain in chains.items()}
     if root and parsed_dir is not None:
@@ -314,8 +342,8 @@ def plan_shares(root: Path | None, chains: dict[tuple[str, int], list[str]],
         if len(missing) > 1:
             from stiplan.assets.isolation import run_isolated
 
-            run_isolated(build_share, [(*key, chains[key], parsed_dir, folders[key])
-                                       for key in sorted(missing)])
+            tasks = [(*key, chains[key], parsed_dir, folders[key]) for key in sorted(missing)]
+            run_isolated(build_shares, [(b,) for b in _share_batches(tasks, parsed_dir)])
     if not read:
         for (agency, year), chain in sorted(chains.items()):
             if not folders[(agency, year)].is_dir():

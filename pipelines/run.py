@@ -93,13 +93,24 @@ def _definitions():
     return defs
 
 
+def _load_dagster() -> None:
+    """Import the code location and the modules of an instance's storage (SQLAlchemy,
+    Alembic: most of the cost of making one), in a thread while the children read.
+    The instance itself is made where it is used, in the run's own thread."""
+    import dagster as dg
+
+    _definitions()
+    with dg.DagsterInstance.ephemeral():
+        pass
+
+
 def _run(p: Paths, say, force: bool, outputs: bool) -> RunSummary:
     registry = Registry(p.registry)
     say(f"Routing the files in {p.inbox}")
     files = registry.scan(p.inbox)
     new = [f for f in files if registry.is_new(f)]
     if new:  # Dagster loads while the children read the new files
-        loading = threading.Thread(target=_definitions, daemon=True)
+        loading = threading.Thread(target=_load_dagster, daemon=True)
         loading.start()
     # Every routed file is read whole below: route it from that one read.
     routes = route_files(files, registry, cache_dir=p.parsed)

@@ -183,6 +183,25 @@ def test_missing_shares_are_built_in_child_processes_from_the_parse_cache(tmp_pa
         _build(files, parsed), tmp_path / "fresh.duckdb")
 
 
+def test_small_shares_share_a_child_and_big_ones_have_their_own(tmp_path, monkeypatch):
+    import stiplan.assets.merge as merge
+    from stiplan.assets.cache import _path
+
+    monkeypatch.setattr(merge, "SHARE_BATCH_BYTES", 1000)
+    sizes = {"a": 900, "b": 50, "c": 40, "d": 30, "e": 2500, "f": 10}
+    for sid, size in sizes.items():
+        _path(tmp_path, sid).parent.mkdir(parents=True, exist_ok=True)
+        _path(tmp_path, sid).write_bytes(b"x" * size)
+    tasks = [(sid.upper(), 2555, [sid], tmp_path, tmp_path / sid) for sid in sizes]
+    batches = merge._share_batches(tasks, tmp_path)
+    assert sorted(t for b in batches for t in b) == sorted(tasks)  # each once
+    assert len(batches) == 4  # 3,530 bytes: four children of about 1,000
+    assert [t[0] for t in batches[0]] == ["E"]  # the biggest alone
+    small = merge._share_batches(tasks[1:4], tmp_path)
+    assert len(small) == 2  # still one per core
+    assert merge._share_batches(tasks[:1], tmp_path) == [tasks[:1]]
+
+
 def test_a_large_review_searched_ahead_in_two_children_gives_the_same_pairs(tmp_path,
                                                                             monkeypatch):
     import stiplan.assets.merge as merge
