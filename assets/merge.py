@@ -19,10 +19,10 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -37,6 +37,9 @@ from stiplan.assets.submission import PARSER_VERSION, ParsedSubmission
 from stiplan.schemas.reasons import REASONS, describe
 from stiplan.schemas.reference import AGENCIES, PROVINCES
 from stiplan.schemas.warehouse import SUMMARIES, TABLES
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MERGE_VERSION = "3"  # bump when a share's contents change, so kept shares are rebuilt
 SATANG = Decimal("0.01")
@@ -273,9 +276,39 @@ def _store_share(folder: Path, tables: dict[str, pa.Table]) -> None:
 
 
 class Share(dict):
-    """One agency-year share's tables, with the name it is kept under."""
+    """One agency-year share's tables, with the name it is kept under; a kept share
+    read lazily has `folder` and only the tables asked for (`projects_of`)."""
 
     name: str = ""
+    folder: Path | None = None
+
+
+def projects_of(share: Share, columns: Sequence[str]) -> pa.Table:
+    """These columns of a share's projects, from memory or from its kept file."""
+    if "projects" in share or share.folder is None:
+        return share["projects"].select(list(columns))
+    return pq.read_table(share.folder / "projects.parquet", columns=list(columns))
+
+
+class KeptTable(list):
+    """A share table as the Parquet files of the kept shares, in plan order: DuckDB
+    reads them itself, so the merge never holds the plan's rows (`write_database`)."""
+
+
+def _kept(root: Path, name: str) -> Share:
+    share = Share()
+    share.name, share.folder = name, root / name
+    return share
+
+
+def _intact(folder: Path) -> bool:
+    """Whether a kept share's files are all there with the schema of today's shares
+    (a damaged or foreign file is caught here, before DuckDB reads it)."""
+    try:
+        return all(pq.read_schema(folder / f"{t}.parquet").equals(_schema(t))
+                   for t in SHARE_TABLES)
+    except (OSError, pa.ArrowException):
+        return False
 
 
 def _lean_arrow() -> None:
@@ -346,9 +379,11 @@ def plan_shares(root: Path | None, chains: dict[tuple[str, int], list[str]],
             run_isolated(build_shares, [(b,) for b in _share_batches(tasks, parsed_dir)])
     if not read:
         for (agency, year), chain in sorted(chains.items()):
-            if not folders[(agency, year)].is_dir():
-                _store_share(folders[(agency, year)],
-                             chain_tables(agency, year, chain, load_parsed(chain)))
+            folder = folders[(agency, year)]
+            if not folder.is_dir() or not _intact(folder):
+                _store_share(folder, chain_tables(agency, year, chain, load_parsed(chain)))
+        if root:
+            _forget_other_shares(root, {f.name for f in folders.values()})
         return out
     for (agency, year), chain in sorted(chains.items()):
         folder = folders[(agency, year)]
@@ -359,12 +394,17 @@ def plan_shares(root: Path | None, chains: dict[tuple[str, int], list[str]],
                 _store_share(folder, tables)
         share = out[(agency, year)] = Share(tables)
         share.name = folder.name
-    if root and root.is_dir():  # shares of chains no longer in the plan
-        used = {s.name for s in out.values()} | {_CANDIDATES}
-        for old in root.iterdir():
-            if not old.name.startswith(".") and old.name not in used:
-                shutil.rmtree(old, ignore_errors=True)
+    if root:
+        _forget_other_shares(root, {s.name for s in out.values()})
     return out
+
+
+def _forget_other_shares(root: Path, used: set[str]) -> None:
+    """Remove the kept shares of chains no longer in the plan."""
+    if root.is_dir():
+        for old in root.iterdir():
+            if not old.name.startswith(".") and old.name not in used | {_CANDIDATES}:
+                shutil.rmtree(old, ignore_errors=True)
 
 
 # ----------------------------------------------------------------- the duplicate review
@@ -372,7 +412,7 @@ def plan_shares(root: Path | None, chains: dict[tuple[str, int], list[str]],
 _CANDIDATES = "candidates.json"  # the last review: its pairs and the shares it read
 
 
-def review(root: Path | None, shares: dict[tuple[str, int], Share]) -> list[dict]:
+def review(root: Path | None, shares: dict[object, Share]) -> list[dict]:
     """The cross-agency duplicate candidates of the plan. A pair depends only on its
     two projects, so pairs between shares the last review read stand as they were;
     only pairs touching a new or changed share are searched."""
@@ -391,11 +431,15 @@ def _review_pairs(last: tuple[set[str], list[dict]] | None, shares: list[Share],
     same = [s for s in shares if s.name in kept_names]
     changed = [s for s in shares if s.name not in kept_names]
     pairs = []
-    if kept and same:
-        same_ids = set(pa.concat_tables([s["projects"] for s in same])
-                       .column("project_id").to_pylist())
+    if kept and same and kept_pairs:
+        named = pa.array(sorted({p[k] for p in kept_pairs
+                                 for k in ("project_id_a", "project_id_b")}), pa.string())
+        present: set[str] = set()
+        for s in same:  # which of the pairs' projects are still there
+            ids = projects_of(s, ["project_id"]).column("project_id")
+            present.update(pc.filter(ids, pc.is_in(ids, value_set=named)).to_pylist())
         pairs = [p for p in kept_pairs
-                 if p["project_id_a"] in same_ids and p["project_id_b"] in same_ids]
+                 if p["project_id_a"] in present and p["project_id_b"] in present]
     if changed:
         pairs += find_candidates_between(_review_rows(changed, provinces),
                                          _review_rows(same, provinces), provinces)
@@ -442,12 +486,7 @@ def _review_part(root: Path, names: list[str], part: int, parts: int) -> list[di
     """In a child: the review's pairs among every `parts`-th province (the kept pairs
     with the first part)."""
     _lean_arrow()
-    shares = []
-    for name in names:
-        share = Share({"projects": pq.read_table(root / name / "projects.parquet",
-                                                 columns=list(_REVIEW_COLUMNS))})
-        share.name = name
-        shares.append(share)
+    shares = [_kept(root, name) for name in names]  # each read as it is searched
     provinces = frozenset(p.code for i, p in enumerate(PROVINCES) if i % parts == part)
     return _review_pairs(_load_review(root), shares, provinces, kept=part == 0)
 
@@ -495,14 +534,28 @@ def write_working_plan(p, digests: dict[str, Digest], run_pid: int | None = None
     registry = Registry(p.registry)
     files = registry.files()
     by_id = {f["submission_id"]: f for f in files}
-    tables = build_tables(
-        files, registry.arrivals(), digests, keep=p.merged,
-        load_parsed=lambda sids: parse_registered(p, registry, [by_id[s] for s in sids]))
-    write_database(p.working_plan, tables, run_pid)
-    projects = tables["projects"]
-    total = pc.sum(projects["budget_baht"]).as_py() if projects.num_rows else Decimal(0)
-    return {"projects": projects.num_rows, "submissions": len(tables["submissions"]),
-            "rows_read": tables["source_rows"].num_rows, "budget_total_baht": str(total)}
+
+    def merge() -> dict:
+        tables = build_tables(
+            files, registry.arrivals(), digests, keep=p.merged,
+            load_parsed=lambda sids: parse_registered(p, registry, [by_id[s] for s in sids]))
+        write_database(p.working_plan, tables, run_pid)
+        return tables
+
+    try:
+        tables = merge()
+    except duckdb.Error:  # a kept share damaged past what `_intact` sees: build all again
+        shutil.rmtree(p.merged, ignore_errors=True)
+        tables = merge()
+    con = duckdb.connect(str(p.working_plan), read_only=True)
+    try:
+        projects, total = con.execute(
+            "SELECT count(*), coalesce(sum(budget_baht), 0) FROM projects").fetchone()
+        rows_read = con.execute("SELECT count(*) FROM source_rows").fetchone()[0]
+    finally:
+        con.close()
+    return {"projects": projects, "submissions": len(tables["submissions"]),
+            "rows_read": rows_read, "budget_total_baht": str(Decimal(total))}
 
 
 def build_tables(files: list[dict], arrivals: list[dict], digests: dict[str, Digest],
@@ -511,12 +564,18 @@ def build_tables(files: list[dict], arrivals: list[dict], digests: dict[str, Dig
                  ) -> dict[str, pa.Table | list[dict]]:
     """All contract tables: the plan's own as lists of records, the shares' as Arrow."""
     submissions, chains = _submissions(files, digests)
-    shares = plan_shares(keep, chains, load_parsed, parsed_dir)
-    tables: dict[str, pa.Table | list[dict]] = {
-        t: pa.concat_tables([s[t] for s in shares.values()]) if shares
-        else _schema(t).empty_table() for t in SHARE_TABLES}
-    tables["duplicate_candidates"] = review(keep, shares)
-    tables["projects"] = tables["projects"].drop_columns([f for f, _ in _REVIEW_FIELDS])
+    tables: dict[str, pa.Table | KeptTable | list[dict]]
+    if keep is not None:  # the shares stay in their files, read by DuckDB and the review
+        plan_shares(keep, chains, load_parsed, parsed_dir, read=False)
+        names = [_share_dir(keep, *key, chain).name for key, chain in sorted(chains.items())]
+        tables = {t: KeptTable(keep / n / f"{t}.parquet" for n in names) for t in SHARE_TABLES}
+        tables["duplicate_candidates"] = review(keep, {n: _kept(keep, n) for n in names})
+    else:
+        shares = plan_shares(keep, chains, load_parsed, parsed_dir)
+        tables = {t: pa.concat_tables([s[t] for s in shares.values()]) if shares
+                  else _schema(t).empty_table() for t in SHARE_TABLES}
+        tables["duplicate_candidates"] = review(keep, shares)
+        tables["projects"] = tables["projects"].drop_columns([f for f, _ in _REVIEW_FIELDS])
     tables.update({
         "agencies": [{"code": a.code, "abbr_th": a.abbr_th or None, "name_th": a.name_th,
                       "name_en": a.name_en} for a in AGENCIES],
@@ -536,7 +595,7 @@ def _review_rows(shares: list[Share], provinces: frozenset[str] | None = None) -
     (no other can pair there), so a part of the review holds only its part's rows."""
     rows = []
     for s in shares:  # column by column: a table's to_pylist builds its dicts slowly
-        t = s["projects"]
+        t = projects_of(s, _REVIEW_COLUMNS)
         if provinces is not None:
             codes = t.column("province_codes")
             inside = pc.is_in(pc.list_flatten(codes), value_set=pa.array(sorted(provinces), pa.string()))
@@ -597,6 +656,7 @@ def _submissions(files: list[dict], digests: dict[str, Digest]):
 def _frame(records: list[dict], table: str) -> pd.DataFrame:
     """Text for every value: DuckDB casts it to the contract's type exactly (no
     float ever touches a budget)."""
+    import pandas as pd  # only the merge's child needs it: the run's process never does
     cols = [name for name, _ in TABLES[table]]
     data = {c: [None if r[c] is None else _text(r[c]) for r in records] for c in cols}
     return pd.DataFrame({c: pd.Series(v, dtype="object") for c, v in data.items()})
@@ -628,10 +688,14 @@ def write_database(path: Path, tables: dict[str, pa.Table | list[dict]],
                 ddl = ", ".join(f'"{c}" {t}' for c, t in columns)
                 con.execute(f"CREATE TABLE {name} ({ddl})")
                 data = tables[name]
-                # Arrow shares are typed already; records go through text, cast exactly
-                frame = data if isinstance(data, pa.Table) else _frame(data, name)  # noqa: F841
                 select = ", ".join(f'CAST("{c}" AS {t})' for c, t in columns)
-                con.execute(f"INSERT INTO {name} SELECT {select} FROM frame")
+                if isinstance(data, KeptTable) and data:
+                    con.execute(f"INSERT INTO {name} SELECT {select} FROM read_parquet($files)",
+                                {"files": [str(f) for f in data]})
+                elif not isinstance(data, KeptTable):
+                    # Arrow shares are typed already; records go through text, cast exactly
+                    frame = data if isinstance(data, pa.Table) else _frame(data, name)  # noqa: F841
+                    con.execute(f"INSERT INTO {name} SELECT {select} FROM frame")
                 checkpoint("merge", run_pid)
             _summaries(con)
             con.execute("CHECKPOINT")

@@ -237,3 +237,34 @@ def test_a_part_of_the_review_holds_exactly_the_projects_in_its_provinces(tmp_pa
     for part in ({"TH-50"}, {"TH-10", "TH-51"}, {"TH-99"}, set()):
         assert merge._review_rows(shares, frozenset(part)) == [
             r for r in every if set(r["province_codes"]) & part]
+
+
+def test_a_kept_share_damaged_inside_is_built_again_by_the_run(tmp_path, monkeypatch):
+    """A kept share whose footer is intact but whose pages are not fails DuckDB's read:
+    the merge builds every share again rather than failing every run after."""
+    from workbooks import write_xlsx
+
+    from stiplan.run import run_inbox
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    monkeypatch.setenv("STIPLAN_INBOX", str(inbox))
+    monkeypatch.setenv("STIPLAN_WAREHOUSE", str(tmp_path / "warehouse"))
+    year, head = ["ประจำปีงบประมาณ พ.ศ. 2555"], ["ลำดับ", "ชื่อโครงการ", "จังหวัด", "งบประมาณ (บาท)"]
+    write_xlsx(inbox / "NSTDA_2555.xlsx", {"s": ([year, head], [
+        [i, f"โครงการที่ {i} ของสวทช.", "ตาก", 100 + i] for i in range(1, 200)])})
+    assert run_inbox(outputs=False).published
+    [share] = (tmp_path / "warehouse" / ".work" / "merged").glob("NSTDA-*")
+    target = share / "projects.parquet"
+    data = bytearray(target.read_bytes())
+    middle = len(data) // 3
+    data[middle:middle + 64] = bytes(64)  # pages zeroed, footer kept
+    target.write_bytes(bytes(data))
+    write_xlsx(inbox / "DSS_2555.xlsx", {"s": ([year, head], [[1, "ข", "น่าน", 5]])})
+    assert run_inbox(outputs=False).published
+    con = duckdb.connect(str(tmp_path / "warehouse" / "plan.duckdb"), read_only=True)
+    try:
+        assert con.execute("SELECT count(*), sum(budget_baht) FROM projects").fetchone() == (
+            200, Decimal(sum(100 + i for i in range(1, 200)) + 5))
+    finally:
+        con.close()
