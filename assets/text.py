@@ -7,10 +7,9 @@ deletes repeated vowels, which is more than the data contract allows.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
-
-from pythainlp.util import thai_digit_to_arabic_digit
 
 # Invisible characters that only break equality; LRM/RLM and the Mongolian vowel separator
 # are included for the same reason (values.is_blank drops the same set).
@@ -121,7 +120,15 @@ def header_key(value: object) -> str:
 
 def thai_to_arabic_digits(s: str) -> str:
     """๐–๙ → 0–9 (pandas' to_numeric does not accept Thai digits)."""
-    return thai_digit_to_arabic_digit(s) if s else ""
+    return _pythainlp_digits()(s) if s else ""
+
+
+@functools.cache
+def _pythainlp_digits():
+    # imported on first use: pythainlp's package import costs every process ~0.2 s
+    from pythainlp.util import thai_digit_to_arabic_digit
+
+    return thai_digit_to_arabic_digit
 
 
 def numbers_in(s: object) -> tuple[str, ...]:
