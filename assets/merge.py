@@ -448,11 +448,13 @@ def _review_pairs(last: tuple[set[str], list[dict]] | None, shares: list[Share],
 
 
 # A review that searches at least this many projects of new or changed shares is
-# searched ahead of the merge in children, two at a time, each taking every
-# REVIEW_PARTS-th province: a part holds only its provinces' projects, so more parts
-# than cores keep each child small.
+# searched ahead of the merge in children, two at a time, each taking every n-th
+# province: a part holds only its provinces' projects, so more parts than cores keep
+# each child small. n is REVIEW_PARTS, or one part per REVIEW_PART_PROJECTS projects
+# searched when that is more (a million projects: 8 parts, about 300 MB a child).
 SPLIT_REVIEW_PROJECTS = 20_000
 REVIEW_PARTS = 4
+REVIEW_PART_PROJECTS = 125_000
 _REVIEW_COLUMNS = ("project_id", "agency_code", "fiscal_year", "project_name", "nationwide",
                    *(f for f, _ in _REVIEW_FIELDS))
 
@@ -474,8 +476,8 @@ def prepare_review(root: Path, files: list[dict], digests: dict[str, Digest]) ->
         return
     if size < SPLIT_REVIEW_PROJECTS:
         return
-    parts = run_isolated(_review_part, [(root, names, k, REVIEW_PARTS)
-                                        for k in range(REVIEW_PARTS)])
+    n = min(len(PROVINCES), max(REVIEW_PARTS, -(-size // REVIEW_PART_PROJECTS)))
+    parts = run_isolated(_review_part, [(root, names, k, n) for k in range(n)])
     if any(isinstance(part, Crashed) for part in parts):
         return
     pairs = {(p["project_id_a"], p["project_id_b"]): p for part in parts for p in part}
@@ -593,7 +595,8 @@ def build_tables(files: list[dict], arrivals: list[dict], digests: dict[str, Dig
 def _review_rows(shares: list[Share], provinces: frozenset[str] | None = None) -> list[dict]:
     """The projects the review compares; with `provinces`, only those in one of them
     (no other can pair there), so a part of the review holds only its part's rows."""
-    rows = []
+    rows: list[dict] = []
+    same = _one_copy()
     for s in shares:  # column by column: a table's to_pylist builds its dicts slowly
         t = projects_of(s, _REVIEW_COLUMNS)
         if provinces is not None:
@@ -601,11 +604,18 @@ def _review_rows(shares: list[Share], provinces: frozenset[str] | None = None) -
             inside = pc.is_in(pc.list_flatten(codes), value_set=pa.array(sorted(provinces), pa.string()))
             t = t.take(pc.unique(pc.filter(pc.list_parent_indices(codes), inside)))
         cols = [t.column(c).to_pylist() for c in _REVIEW_COLUMNS]
-        rows += [{"project_id": pid, "agency_code": agency, "fiscal_year": year,
+        rows += [{"project_id": pid, "agency_code": same(agency), "fiscal_year": same(year),
                   "project_name": name, "nationwide": nationwide,
-                  "province_codes": tuple(codes), "review_keys": (key, tuple(numbers))}
+                  "province_codes": same(tuple(codes)), "review_keys": (key, same(tuple(numbers)))}
                  for pid, agency, year, name, nationwide, codes, key, numbers in zip(*cols, strict=True)]
     return rows
+
+
+def _one_copy() -> Callable[[object], object]:
+    """A function giving one object for equal values: a million rows repeat a few
+    agencies, years and lists of provinces, each held once instead of per row."""
+    seen: dict = {}
+    return lambda value: seen.setdefault(value, value)
 
 
 def _submissions(files: list[dict], digests: dict[str, Digest]):

@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 import duckdb
+import pyarrow.parquet as pq
 import pytest
 
 from stiplan.assets.cache import digest_of
@@ -202,8 +203,11 @@ def test_small_shares_share_a_child_and_big_ones_have_their_own(tmp_path, monkey
     assert merge._share_batches(tasks[:1], tmp_path) == [tasks[:1]]
 
 
+@pytest.mark.parametrize("per_part", [125_000, 2])  # 4 parts; one per 2 projects
 def test_a_large_review_searched_ahead_in_two_children_gives_the_same_pairs(tmp_path,
-                                                                            monkeypatch):
+                                                                            monkeypatch,
+                                                                            per_part):
+    import stiplan.assets.isolation as isolation
     import stiplan.assets.merge as merge
 
     files, parsed = _corpus(version=2)
@@ -211,7 +215,14 @@ def test_a_large_review_searched_ahead_in_two_children_gives_the_same_pairs(tmp_
     digests = {sid: digest_of(p) for sid, p in parsed.items()}
     merge.prepare_shares(keep, files, digests, None, lambda sids: {s: parsed[s] for s in sids})
     monkeypatch.setattr(merge, "SPLIT_REVIEW_PROJECTS", 0)
+    monkeypatch.setattr(merge, "REVIEW_PART_PROJECTS", per_part)
+    jobs: list[int] = []
+    run = isolation.run_isolated
+    monkeypatch.setattr(isolation, "run_isolated",
+                        lambda fn, tasks, **kw: jobs.append(len(tasks)) or run(fn, tasks, **kw))
     merge.prepare_review(keep, files, digests)
+    size = sum(pq.read_metadata(f).num_rows for f in keep.glob("*/projects.parquet"))
+    assert jobs == [4 if per_part > size else -(-size // per_part)] and size > 8
     assert (keep / "candidates.json").is_file()
 
     def searched(*args, **kwargs):
