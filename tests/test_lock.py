@@ -42,3 +42,16 @@ def test_a_zombie_is_not_alive_and_its_leftovers_are_swept(tmp_path):
         assert not left.exists() and mine.exists()
     finally:
         proc.wait()
+
+
+def test_sweep_removes_the_merge_database_a_kill_left_with_its_log_and_spill_folder(tmp_path):
+    p = Paths(inbox=tmp_path / "inbox", warehouse=tmp_path / "warehouse")
+    p.work.mkdir(parents=True)
+    building = p.work / f".{p.working_plan.name}.4242.building"
+    spill = building.with_name(building.name + ".tmp")
+    spill.mkdir()
+    (spill / "duckdb_temp_storage-0.tmp").write_bytes(b"x")
+    building.write_bytes(b"x")
+    building.with_name(building.name + ".wal").write_bytes(b"x")
+    sweep(p)
+    assert list(p.work.iterdir()) == []
