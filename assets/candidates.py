@@ -364,6 +364,8 @@ def _search(projects: list[dict], n_changed: int, stats: dict | None = None,
         left.append(a)
         right.append(b)
     found: dict[tuple[str, str], dict] = {}
+    if not left:  # no block holds a changed project with a name
+        return []
     a_idx, b_idx = np.concatenate(left), np.concatenate(right)
     # the same pair may be listed from both ends, several groups or blocks: once each
     pair = np.unique(np.minimum(a_idx, b_idx) * len(members) + np.maximum(a_idx, b_idx))
