@@ -9,7 +9,8 @@ joint projects listed by 2-3 agencies, half of the copies slightly misspelt) and
 times the search of `find_candidates` (the bin-group index), with --quarter also its
 part for every 4th province (what one review child searches), and, up to --old-max
 projects, the former search (every pair of a block within a length window, through
-count bounds). Printed: seconds, pairs found, pairs the index listed, pairs checked on
+count bounds). The review keys are computed beforehand, as the merge keeps them with each
+share. Printed: seconds, pairs found, pairs the index listed, pairs checked on
 counts and pairs scored by rapidfuzz. Where both ran, their pairs must be equal (exit
 status 1 otherwise).
 """
@@ -256,6 +257,10 @@ def main() -> int:
 
     for size in (int(s) for s in args.sizes.split(",")):
         projects = corpus(size, args.seed)
+        # the merge gives every project its review keys (review_keys_of, share by share)
+        for p, keys in zip(projects, candidates.review_keys_of(
+                [p["project_name"] for p in projects]), strict=True):
+            p["review_keys"] = keys
         seconds, new_pairs, stats = _timed(candidates._search, projects, len(projects))
         row(len(projects), "index", seconds, new_pairs, stats)
         if args.quarter:
