@@ -1,29 +1,32 @@
-"""Benchmark: the cross-agency duplicate-candidate search, indexed vs. brute force.
+"""Benchmark: the cross-agency duplicate-candidate search, indexed vs. the former search.
 
     .venv/bin/python benchmarks/candidates.py [--sizes 10000,40000,160000,1000000]
-                                              [--old-max 160000] [--seed 2555]
+                                              [--old-max 160000] [--seed 2555] [--quarter]
 
 Builds a synthetic plan of SIZE projects (16 agencies; Thai names from the word
 lists of benchmarks/consolidate.py; 1-3 of the 77 province codes each; ~0.25 %
 joint projects listed by 2-3 agencies, half of the copies slightly misspelt) and
-times `find_candidates` (the indexed search) and, up to --old-max projects, the
-former search (every pair of a province within a length window, with the former
-per-character compact_key), printing seconds, pairs found and pairs scored.
-Where both ran, their pairs must be equal (exit status 1 otherwise).
+times the search of `find_candidates` (the bin-group index), with --quarter also its
+part for every 4th province (what one review child searches), and, up to --old-max
+projects, the former search (every pair of a block within a length window, through
+count bounds). The review keys are computed beforehand, as the merge keeps them with each
+share. Printed: seconds, pairs found, pairs the index listed, pairs checked on
+counts and pairs scored by rapidfuzz. Where both ran, their pairs must be equal (exit
+status 1 otherwise).
 """
 
 from __future__ import annotations
 
 import argparse
-import bisect
 import csv
 import random
 import sys
 import time
-import unicodedata
 from collections import defaultdict
+from collections.abc import Collection
 from pathlib import Path
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 HERE = Path(__file__).resolve().parent
@@ -32,7 +35,6 @@ sys.path.insert(0, str(HERE))
 import consolidate as vocab  # noqa: E402  (word lists only)
 
 from stiplan.assets import candidates  # noqa: E402
-from stiplan.assets.text import clean_text, normalise_name, thai_to_arabic_digits  # noqa: E402
 
 PROVINCES = [r["iso_code"] for r in csv.DictReader(
     (HERE.parent / "schemas" / "data" / "provinces.csv").open(encoding="utf-8"))]
@@ -94,66 +96,145 @@ def corpus(size: int, seed: int) -> list[dict]:
 
 # ----------------------------------------------------------------------------- the former search
 
-def _old_compact_key(value: object) -> str:
-    return "".join(ch for ch in normalise_name(value)
-                   if not (ch.isspace() or ch == "ฯ" or unicodedata.category(ch)[0] in "PS"))
+# The search the index replaced (as of commit 7bc78bb): every query against every choice of
+# its (year, numbers, province) block within a length window, through character-count
+# bounds on 8 then 32 bins, then scored. Kept to time against and to check the pairs.
+
+def _length_runs(members: list[int], narrow: list[str], spread: float = 1.1,
+                 most: int = 64) -> list[list[int]]:
+    """`members` (sorted by length) in runs of similar length, so that each run's length
+    window stays narrow."""
+    runs: list[list[int]] = []
+    for j in members:
+        if runs and len(narrow[j]) <= len(narrow[runs[-1][0]]) * spread and len(runs[-1]) < most:
+            runs[-1].append(j)
+        else:
+            runs.append([j])
+    return runs
 
 
-def _old_numbers_in(value: object) -> tuple[str, ...]:
-    import re
-    return tuple(re.findall(r"[0-9]+", thai_to_arabic_digits(clean_text(value))))
+_FORMER_BINS = 32
+_FORMER_COARSE = 8  # bins of bins: _FORMER_BINS // _FORMER_COARSE fine bins each
 
 
-_OLD_NARROW = {cp: cp - 0x0E00 + 0x80 for cp in range(0x0E00, 0x0E80)}
+def _histograms(narrow: list[str], length: np.ndarray, chunk: int = 8192) -> np.ndarray:
+    """Per name, its characters counted into _FORMER_BINS bins (by code point); a chunk of
+    names at a time, so the code points of a whole plan are never held at once."""
+    n = len(narrow)
+    out = np.zeros((n, _FORMER_BINS), dtype=np.int16)
+    for start in range(0, n, chunk):
+        part = narrow[start:start + chunk]
+        codes = (np.frombuffer("".join(part).encode("utf-32-le"), dtype=np.uint32)
+                 % _FORMER_BINS)
+        owner = np.repeat(np.arange(len(part), dtype=np.int32), length[start:start + chunk])
+        counts = np.bincount(owner * _FORMER_BINS + codes.astype(np.int32),
+                             minlength=len(part) * _FORMER_BINS)
+        out[start:start + len(part)] = counts.reshape(len(part), _FORMER_BINS)
+    return out
 
 
-def old_find_candidates(projects: list[dict], stats: dict) -> set[tuple[str, str]]:
-    """The former search (as of the commit before the index), pairs only."""
-    keys = [_old_compact_key(p["project_name"]) for p in projects]
-    narrow = [k.translate(_OLD_NARROW) for k in keys]
-    numbers = [_old_numbers_in(p["project_name"]) for p in projects]
-    groups: dict = defaultdict(lambda: defaultdict(list))
+def former_search(projects: list[dict], n_changed: int, stats: dict | None = None,
+            provinces: Collection[str] | None = None) -> list[dict]:
+    """Pairs touching the first n_changed projects (all of them for a whole review):
+    each such project against the projects of its (year, numbers, province) blocks
+    within the length window, through the count filter, then scored. `stats`
+    (benchmarks) receives the number of pairs filtered and scored."""
+    keyed: dict = {}
+    wanted = {(p["fiscal_year"], code) for p in projects[:n_changed] if not p["nationwide"]
+              for code in p["province_codes"] if provinces is None or code in provinces}
+    members, narrow = [], []
+    queries: dict[tuple, list[int]] = {}
+    choices: dict[tuple, list[int]] = {}
     for i, p in enumerate(projects):
-        if p["nationwide"] or not keys[i]:
+        if p["nationwide"] or not p["province_codes"]:
             continue
-        for code in p["province_codes"]:
-            groups[(p["fiscal_year"], code)][p["agency_code"]].append(i)
-    found: set[tuple[str, str]] = set()
-    scored = 0
-    for by_agency in groups.values():
-        agencies = sorted(by_agency)
-        for pos, agency in enumerate(agencies[:-1]):
-            others = sorted((i for a in agencies[pos + 1:] for i in by_agency[a]),
-                            key=lambda i: len(narrow[i]))
-            other_lens = [len(narrow[i]) for i in others]
-            members = sorted(by_agency[agency], key=lambda i: len(narrow[i]))
-            buckets: list[list[int]] = []
-            for i in members:
-                if buckets and (len(narrow[i]) <= len(narrow[buckets[-1][0]]) * 1.1
-                                and len(buckets[-1]) < 1024):
-                    buckets[-1].append(i)
-                else:
-                    buckets.append([i])
-            for queries in buckets:
-                lo = bisect.bisect_left(other_lens, len(narrow[queries[0]]) * 0.9)
-                hi = bisect.bisect_right(other_lens, len(narrow[queries[-1]]) / 0.9)
-                if lo >= hi:
-                    continue
-                choices = others[lo:hi]
-                scored += len(queries) * len(choices)
-                scores = process.cdist([narrow[i] for i in queries],
-                                       [narrow[i] for i in choices], scorer=fuzz.ratio,
-                                       score_cutoff=95.0, workers=-1)
-                for q, c in zip(*scores.nonzero(), strict=True):
-                    a, b = queries[q], choices[c]
-                    if numbers[a] == numbers[b]:
-                        found.add(tuple(sorted((projects[a]["project_id"],
-                                                projects[b]["project_id"]))))
-    stats["scored"] = scored
-    return found
+        year = p["fiscal_year"]
+        codes = [c for c in set(p["province_codes"]) if (year, c) in wanted]
+        if not codes:
+            continue  # shares no block with a changed project
+        key, nums = candidates._keys(p, keyed)
+        if not key:
+            continue
+        j = len(members)
+        members.append(i)
+        narrow.append(key)
+        for code in codes:
+            block = (year, nums, code)
+            choices.setdefault(block, []).append(j)
+            if i < n_changed:
+                queries.setdefault(block, []).append(j)
+    if not members:
+        return []
+    agency_ids: dict = {}
+    agency = np.array([agency_ids.setdefault(projects[i]["agency_code"], len(agency_ids))
+                       for i in members], dtype=np.int64)
+    length = np.fromiter(map(len, narrow), dtype=np.int64, count=len(narrow))
+    hist = _histograms(narrow, length)
+    coarse = hist.reshape(len(hist), _FORMER_COARSE, -1).sum(2, dtype=np.int16)
+    # A pair of two queried projects is taken from its shorter side (then the lower
+    # index) only, so it is filtered and scored once.
+    queried = np.array([i < n_changed for i in members])
+    whole = n_changed >= len(projects)
+    left: list[np.ndarray] = []
+    right: list[np.ndarray] = []
+    filtered = 0
+    for block, qs in queries.items():
+        cs = np.array(sorted(choices[block], key=lambda j: len(narrow[j])), dtype=np.int64)
+        lengths = length[cs]
+        qs = sorted(qs, key=lambda j: len(narrow[j]))
+        for bucket in _length_runs(qs, narrow):
+            # |la − lb| <= (la + lb) / 20: lb within [19/21, 21/19] of la
+            shortest = len(narrow[bucket[0]])
+            lo = np.searchsorted(lengths, shortest if whole else shortest * 19 // 21 - 1,
+                                 "left")
+            hi = np.searchsorted(lengths, len(narrow[bucket[-1]]) * 21 // 19 + 1, "right")
+            window = cs[lo:hi]
+            if not len(window):
+                continue
+            q = np.array(bucket, dtype=np.int64)
+            # Each insertion or deletion moves one character's count by one, so the
+            # Indel distance is at least the L1 distance of the character counts, and
+            # of counts merged into bins: most pairs stop at a few coarse bins, the
+            # rest at finer ones.
+            room = length[q][:, None] + length[window][None, :]
+            filtered += room.size
+            apart = np.abs(coarse[q][:, None, :] - coarse[window][None, :, :]).sum(2)
+            later = ((length[window][None, :] > length[q][:, None])
+                     | ((length[window][None, :] == length[q][:, None])
+                        & (window[None, :] > q[:, None])))
+            r, c = np.nonzero((20 * apart.astype(np.int32) <= room)
+                              & (agency[q][:, None] != agency[window][None, :])
+                              & (later | ~queried[window][None, :]))
+            a, b = q[r], window[c]
+            keep = 20 * np.abs(hist[a] - hist[b]).sum(1, dtype=np.int32) <= room[r, c]
+            left.append(a[keep])
+            right.append(b[keep])
+    found: dict[tuple[str, str], dict] = {}
+    if stats is not None:
+        stats["filtered"] = filtered
+        stats["scored"] = sum(map(len, left))
+    if left:
+        a_idx, b_idx = np.concatenate(left), np.concatenate(right)
+        scores = process.cpdist([narrow[i] for i in a_idx], [narrow[i] for i in b_idx],
+                                scorer=fuzz.ratio,
+                                score_cutoff=candidates.SIMILARITY_CUTOFF - 1,
+                                dtype=np.float64, workers=-1)
+        for k in np.flatnonzero(scores >= candidates.SIMILARITY_CUTOFF):
+            candidates._add_pair(found, projects, narrow, members, int(a_idx[k]),
+                                 int(b_idx[k]), float(scores[k]))
+    return sorted(found.values(), key=lambda d: (d["project_id_a"], d["project_id_b"]))
 
 
 # ----------------------------------------------------------------------------- main
+
+def _timed(search, projects, n_changed, stats=None, provinces=None
+           ) -> tuple[float, set[tuple[str, str]], dict]:
+    stats = {}
+    t0 = time.perf_counter()
+    found = search(projects, n_changed, stats, provinces)
+    seconds = time.perf_counter() - t0
+    return seconds, {(c["project_id_a"], c["project_id_b"]) for c in found}, stats
+
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -162,29 +243,42 @@ def main() -> int:
     ap.add_argument("--old-max", type=int, default=160_000,
                     help="largest size the former search is timed on")
     ap.add_argument("--seed", type=int, default=2555)
+    ap.add_argument("--quarter", action="store_true",
+                    help="also time the search of every 4th province (a review child's part)")
     args = ap.parse_args()
     ok = True
-    print(f"{'projects':>10} {'method':>8} {'seconds':>8} {'pairs':>8} {'scored':>14} "
-          f"{'count-filtered':>15}")
+    print(f"{'projects':>10} {'method':>8} {'seconds':>8} {'pairs':>8} {'listed':>14} "
+          f"{'count-checked':>14} {'scored':>10}")
+
+    def row(size, method, seconds, pairs, stats, note=""):
+        print(f"{size:>10,} {method:>8} {seconds:>8.2f} {len(pairs):>8,} "
+              f"{stats.get('listed', 0):>14,} {stats['filtered']:>14,} {stats['scored']:>10,}"
+              f"  {note}", flush=True)
+
     for size in (int(s) for s in args.sizes.split(",")):
         projects = corpus(size, args.seed)
-        stats: dict = {}
-        t0 = time.perf_counter()
-        new = candidates._search(projects, len(projects), stats)
-        seconds = time.perf_counter() - t0
-        new_pairs = {(c["project_id_a"], c["project_id_b"]) for c in new}
-        print(f"{len(projects):>10,} {'stiplan':>8} {seconds:>8.2f} {len(new_pairs):>8,} "
-              f"{stats['scored']:>14,} {stats['filtered']:>15,}", flush=True)
+        # the merge gives every project its review keys (review_keys_of, share by share)
+        for p, keys in zip(projects, candidates.review_keys_of(
+                [p["project_name"] for p in projects]), strict=True):
+            p["review_keys"] = keys
+        seconds, new_pairs, stats = _timed(candidates._search, projects, len(projects))
+        row(len(projects), "index", seconds, new_pairs, stats)
+        if args.quarter:
+            quarter = set(PROVINCES[::4])
+            seconds, part, stats = _timed(candidates._search, projects, len(projects), None,
+                                          quarter)
+            where = {p["project_id"]: set(p["province_codes"]) & quarter for p in projects}
+            expected = {(a, b) for a, b in new_pairs if where[a] & where[b]}
+            ok &= part == expected
+            row(len(projects), "quarter", seconds, part, stats,
+                f"{len(quarter)} of {len(PROVINCES)} provinces; "
+                + ("same pairs" if part == expected else "PAIRS DIFFER"))
         if size <= args.old_max:
-            old_stats: dict = {}
-            t0 = time.perf_counter()
-            old_pairs = old_find_candidates(projects, old_stats)
-            seconds = time.perf_counter() - t0
+            seconds, old_pairs, stats = _timed(former_search, projects, len(projects))
             same = old_pairs == new_pairs
             ok &= same
-            print(f"{len(projects):>10,} {'former':>8} {seconds:>8.2f} {len(old_pairs):>8,} "
-                  f"{old_stats['scored']:>14,}  {'same pairs' if same else 'PAIRS DIFFER'}",
-                  flush=True)
+            row(len(projects), "former", seconds, old_pairs, stats,
+                "same pairs" if same else "PAIRS DIFFER")
     return 0 if ok else 1
 
 
