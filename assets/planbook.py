@@ -368,14 +368,16 @@ SHARED_TEXTS_SQL = f"""
                                                 UNION SELECT DISTINCT end_date FROM p)"""
 
 
-def number_projects(con, plan: Plan, year: int,
-                    strings: list[str] | None = None) -> tuple[str, str]:
+def number_projects(con, plan: Plan, year: int, strings: list[str] | None = None,
+                    ordered: bool = True) -> tuple[str, str]:
     """Number the year's projects once, and its shared strings (temporary tables of
     the connection; `strings` when already known): each slice of the list is then
-    cheap to find and render."""
+    cheap to find and render. Without `ordered`, the shared strings only (the
+    extracts find their rows by province, never by number)."""
     ord_table, sst = f"ord_{year}", f"sst_{year}"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {ord_table} AS {_ordered_sql(plan)} "
-                "SELECT * FROM ord", {"year": year})
+    if ordered:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {ord_table} AS {_ordered_sql(plan)} "
+                    "SELECT * FROM ord", {"year": year})
     if strings is None:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {sst} AS "
                     + shared_strings_sql(SHARED_TEXTS_SQL), {"year": year})
@@ -755,19 +757,21 @@ def fill_project_list(con, plan: Plan, year: int, body: Table, tables: tuple[str
 _WORKER: dict[tuple, tuple[duckdb.DuckDBPyConnection, tuple[str, str] | None]] = {}
 
 
-def worker_connection(plan: Plan, year: int | None = None, strings: list[str] | None = None):
+def worker_connection(plan: Plan, year: int | None = None, strings: list[str] | None = None,
+                      ordered: bool = True):
     """A worker process's connection to the plan (one DuckDB thread: the other core
     runs the other worker), and the year's `number_projects` when `year` is given."""
-    key = (plan.path, year)
+    key = (plan.path, year, ordered)
     got = _WORKER.get(key)
     if got is None:
-        con = next((c for (path, _), (c, _) in _WORKER.items() if path == plan.path), None)
-        if con is None:
-            for old, _ in _WORKER.values():
+        con = next((c for (path, *_), (c, _) in _WORKER.items() if path == plan.path), None)
+        if con is None:  # a new plan: the connections to an older one go
+            for old in {id(c): c for c, _ in _WORKER.values()}.values():
                 old.close()
             _WORKER.clear()
             con = duckdb.connect(str(plan.path), read_only=True, config={"threads": 1})
-        got = _WORKER[key] = (con, number_projects(con, plan, year, strings) if year else None)
+        got = _WORKER[key] = (con, number_projects(con, plan, year, strings, ordered)
+                              if year else None)
     return got
 
 
