@@ -155,25 +155,13 @@ class Folder:
     write: Callable[[Path, Paths, Path, Manifest], list[Path]]
 
 
-def _feedback(plan: Path, p: Paths, out: Path, previous: Manifest) -> list[Path]:
-    shared = xlsx_files.active()
-    if shared is None:
-        return write_feedback(plan, p.archive, out)
-    # a worker's task: this process (one core, for its Python) writes the plan books
-    return shared.map(_feedback_task, [(plan, p.archive, out)])[0]
-
-
-def _feedback_task(task: tuple) -> list[Path]:
-    return write_feedback(*task)
-
-
 FOLDERS = [
     Folder("plan_books", "planbook",
            "outputs/planbook/: the plan book of each fiscal year (.xlsx).",
            lambda plan, p, out, previous: write_planbooks(plan, out, previous)),
     Folder("agency_feedback", "feedback",
            "outputs/feedback/<AGENCY>/ (and unrouted/): what each submitter must fix.",
-           _feedback),
+           lambda plan, p, out, previous: write_feedback(plan, p.archive, out)),
     Folder("province_extracts", "provinces",
            "outputs/provinces/<year>/: one workbook per province for Area Based planning.",
            lambda plan, p, out, previous: write_province_extracts(plan, out, previous)),

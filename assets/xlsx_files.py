@@ -230,6 +230,8 @@ class Pool:
                 future.set_result(value)
             else:
                 future.set_exception(value)
+            if w.dead and not all(o.dead for o in self.workers):
+                return  # the others take the tasks left; the last one fails them
 
     def close(self) -> None:
         for _ in getattr(self, "threads", ()):
