@@ -51,6 +51,11 @@ from stiplan.assets.xlsx_files import Manifest
 from stiplan.settings import Paths, paths
 
 AFTER_PUBLISH = dg.AutomationCondition.eager()
+# Province rows above which the workers are fresh interpreters, not forks of this
+# process: their second of imports is small against the writing then, and a fork of a
+# process that has just merged a big plan copies much of what it holds as it writes
+# (160,000 projects: 1.24 GiB for the run at its peak, forked; 0.9 fresh).
+FORK_ROWS = 20_000
 
 
 def _token() -> str:
@@ -213,11 +218,13 @@ def output_folders(context: dg.AssetExecutionContext):
     who = f"Dagster run {context.run_id[:8]} (outputs)"
     failures: list[BaseException] = []
     with shared_snapshot(p, who, lambda holder: context.log.info(f"waiting for {holder}")) as snap:
-        cached_plan(snap[0])  # read once, before the workers are forked: they have it too
-        with xlsx_files.pool(), ThreadPoolExecutor(
+        data = cached_plan(snap[0])  # read once, before workers are forked: they have it too
+        rows = sum(a.projects for y in data.years for a in data.year(y).areas.values())
+        with xlsx_files.pool(fork=xlsx_files.forking() and rows <= FORK_ROWS), ThreadPoolExecutor(
                 len(chosen), thread_name_prefix="outputs") as threads:
             running = {threads.submit(_write_folder, context, f, p, snap): f for f in chosen}
             for done in as_completed(running):
+                xlsx_files.trim()  # what a folder's writer held, back before the rest go on
                 try:
                     result = done.result()
                 except BaseException as exc:  # noqa: BLE001 - the others go on

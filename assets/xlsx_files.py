@@ -329,10 +329,10 @@ _ACTIVE_GUARD = threading.Lock()
 
 
 @contextlib.contextmanager
-def pool(n: int | None = None) -> Iterator[Pool]:
-    """Start `n` workers (default `workers()`) now, and let every writer of this process
-    use them until the block ends (`active`, `run`)."""
-    with Pool(workers() if n is None else n) as p:
+def pool(n: int | None = None, fork: bool | None = None) -> Iterator[Pool]:
+    """Start `n` workers (default `workers()`; forked or not, see `Pool`) now, and let
+    every writer of this process use them until the block ends (`active`, `run`)."""
+    with Pool(workers() if n is None else n, fork) as p:
         with _ACTIVE_GUARD:
             _ACTIVE.append(p)
         try:
@@ -404,6 +404,17 @@ def _serve(inp=None, out=None) -> None:
             _write(out, answer)
         except Exception as exc:  # an answer that does not pickle
             _write(out, (False, RuntimeError(f"{type(exc).__name__}: {exc}")))
+        del answer, task
+        trim()
+
+
+def trim() -> None:
+    """Give the memory freed back to the system (glibc keeps it otherwise: a worker
+    that rendered a big batch would hold it while it writes the next)."""
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 _INHERITED: list = []  # kept, never used nor closed, in a forked worker
