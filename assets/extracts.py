@@ -412,7 +412,14 @@ def write_province_extracts(plan: Path, out_dir: Path,
     out_dir = Path(out_dir)
     manifest = previous or xlsx_files.Manifest()
     rows = sum(a.projects for y in data.years for a in data.year(y).areas.values())
-    k = xlsx_files.workers() if rows > PARALLEL_ROWS else 1
+    shared = xlsx_files.active()
+    if shared is not None:  # workers already started: worth it at any size
+        k = shared.n
+    else:
+        k = xlsx_files.workers() if rows > PARALLEL_ROWS else 1
+    # a batch costs a query of its own, whatever its size: small plans are cut only
+    # into as many as there are workers
+    per = BATCHES_PER_WORKER if rows > PARALLEL_ROWS else 1
     tasks = []
     con = connect(data.path)
     try:
@@ -422,10 +429,10 @@ def write_province_extracts(plan: Path, out_dir: Path,
             nationwide.part = deflate_part(nationwide.xml)  # once for all 77
             nationwide.digest()
             nationwide.xml = b""  # its part and digest are all the workbooks need
-            strings = shared_strings(con, number_projects(con, data, year)[1])
+            strings = shared_strings(con, number_projects(con, data, year, ordered=False)[1])
             digests = province_digests(con, data, year)
             tasks += [(data, year, codes, nationwide, strings, digests, out_dir, manifest)
-                      for codes in _batches(data, year, k * BATCHES_PER_WORKER)]
+                      for codes in _batches(data, year, k * per)]
         if k == 1:
             done = [w for t in tasks for w in _write_batch(t, con)]
         else:
@@ -442,7 +449,7 @@ def _write_batch(task: tuple, con=None) -> list[tuple[str, str]]:
     `number_projects`) is given. (Relative path, fingerprint) of each."""
     plan, year, codes, nationwide, strings, digests, out_dir, manifest = task
     if con is None:
-        con, (_, sst) = worker_connection(plan, year, strings)
+        con, (_, sst) = worker_connection(plan, year, strings, ordered=False)
     else:
         sst = f"sst_{year}"
     lists = per_agency(con, plan, year, codes)

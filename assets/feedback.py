@@ -43,6 +43,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
+from stiplan.assets import xlsx_files
 from stiplan.assets.names import safe_component, show
 from stiplan.schemas.reasons import REASONS
 
@@ -143,14 +144,44 @@ class Plan:
 
 def write_feedback(plan: Path, archive: Path, out_dir: Path) -> list[Path]:
     """Write one feedback workbook per submission of `plan`; returns their paths,
-    in submission_id order."""
+    in submission_id order. While the outputs' workers are started
+    (`xlsx_files.active`), they share the submissions, about as many rows each."""
     data = _load(Path(plan))
     files = _archive_index(Path(archive))
+    sids = sorted(data.submissions)
+    shared = xlsx_files.active()
+    if shared is None or len(sids) < 2:
+        return _write_some((data, files, Path(out_dir), sids))
+    shares: list[list[str]] = [[] for _ in range(min(shared.n, len(sids)))]
+    load = [0] * len(shares)
+    for sid in sorted(sids, key=lambda s: -_cost(data.submissions[s])):
+        i = load.index(min(load))
+        shares[i].append(sid)
+        load[i] += _cost(data.submissions[sid])
+    shared.map(_write_some, [(data, {s: files[s] for s in share if s in files}, Path(out_dir),
+                              share) for share in shares])
+    return [_target(Path(out_dir), data.submissions[sid]) for sid in sids]
+
+
+def _cost(sub: Submission) -> int:
+    """About how long a submission's feedback takes to write: a copy of the agency's
+    workbook (its rows) when it has problems, a page otherwise."""
+    return sub.rows_read + 20 if sub.problems else 10
+
+
+def _target(out_dir: Path, sub: Submission) -> Path:
+    return feedback_path(out_dir, sub.agency_code, sub.fiscal_year, sub.file_name,
+                         sub.submission_id)
+
+
+def _write_some(task: tuple) -> list[Path]:
+    """The feedback of some submissions (`task`: the plan as read, the archived files,
+    the folder, their ids), in a worker or not."""
+    data, files, out_dir, sids = task
     written = []
-    for sid in sorted(data.submissions):
+    for sid in sids:
         sub = data.submissions[sid]
-        target = feedback_path(Path(out_dir), sub.agency_code, sub.fiscal_year, sub.file_name,
-                               sid)
+        target = _target(out_dir, sub)
         wb = _build(sub, data, files.get(sid))
         _save(wb, target, sub.received_at)
         written.append(target)

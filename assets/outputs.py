@@ -8,18 +8,31 @@ last). A folder whose stamp is not the published plan's was interrupted (a kill,
 a full disk) or written from an older plan, and the next `stiplan run` writes it
 again.
 
+The three folders are three assets of one step (`output_folders`, a multi-asset:
+one asset or any two can still be asked for) that writes them together, from one
+snapshot: a thread per folder, and one pool of worker processes for the pieces
+they hand out (the extracts' batches of provinces, the feedback, a long project
+list's slices), forked at the start of the step, so both cores are busy at every
+plan size.
+
 The plan books and extracts are given the current folder to reuse from: a workbook
 whose content did not change (its fingerprint is in the folder's manifest,
 `warehouse/.work/outputs/<folder>.manifest.json`, saved with the swap) is
 hard-linked into the new folder rather than written again.
 """
 
+import contextlib
 import os
 import shutil
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
 
+from stiplan.assets import xlsx_files
 from stiplan.assets.extracts import write_province_extracts
 from stiplan.assets.faults import checkpoint
 from stiplan.assets.feedback import write_feedback
@@ -33,11 +46,16 @@ from stiplan.assets.output_stamps import (  # noqa: F401 - the stamps' API, used
     stale_outputs,
 )
 from stiplan.assets.plan import published_plan
-from stiplan.assets.planbook import write_planbooks
+from stiplan.assets.planbook import cached_plan, write_planbooks
 from stiplan.assets.xlsx_files import Manifest
 from stiplan.settings import Paths, paths
 
 AFTER_PUBLISH = dg.AutomationCondition.eager()
+# Province rows above which the workers are fresh interpreters, not forks of this
+# process: their second of imports is small against the writing then, and a fork of a
+# process that has just merged a big plan copies much of what it holds as it writes
+# (160,000 projects: 1.24 GiB for the run at its peak, forked; 0.9 fresh).
+FORK_ROWS = 20_000
 
 
 def _token() -> str:
@@ -57,21 +75,49 @@ def _snapshot(p: Paths) -> tuple[Path, str]:
     return snap, plan_fingerprint(snap)
 
 
-def _rebuild(p: Paths, folder: Path, write, who: str, on_wait) -> tuple[list[Path], str, bool]:
+# The folders of a step take the writer lock one at a time: it is re-entrant per
+# process (`lock.writer_lock`), so threads of one process would not exclude each other.
+_LOCKED = threading.Lock()
+
+
+@contextlib.contextmanager
+def _locked(p: Paths, who: str, on_wait) -> Iterator[None]:
+    with _LOCKED, writer_lock(p, who=who, on_wait=on_wait):
+        yield
+
+
+@contextlib.contextmanager
+def shared_snapshot(p: Paths, who: str, on_wait) -> Iterator[tuple[Path, str]]:
+    """One snapshot of the published plan (and its fingerprint) for every folder a step
+    writes, removed after them."""
+    with _locked(p, who, on_wait):
+        snap, fingerprint = _snapshot(p)
+    try:
+        yield snap, fingerprint
+    finally:
+        snap.unlink(missing_ok=True)
+
+
+def _rebuild(p: Paths, folder: Path, write, who: str, on_wait,
+             snapshot: tuple[Path, str] | None = None) -> tuple[list[Path], str, bool]:
     """Write a folder from a snapshot of the published plan into a private folder, then
     swap it in whole: no stale file survives a new plan, and a reader never sees half
     a set. The writer lock is held only to take the snapshot and to swap, so merges
     and publishes never wait for the workbooks being written; outputs already
     current are never replaced by ones written from an older plan meanwhile.
+    `snapshot`: one taken already (`shared_snapshot`), else the folder takes its own.
     Returns the files, the plan's fingerprint, and whether they were swapped in."""
-    with writer_lock(p, who=who, on_wait=on_wait):
-        snap, fingerprint = _snapshot(p)
+    if snapshot is None:
+        with _locked(p, who, on_wait):
+            snap, fingerprint = _snapshot(p)
+    else:
+        snap, fingerprint = snapshot
     tmp = folder.with_name(f".{folder.name}.{_token()}.{os.getpid()}.building")
     try:
         tmp.mkdir(parents=True)
         written = write(snap, tmp)
         checkpoint("outputs-write")
-        with writer_lock(p, who=who, on_wait=on_wait):
+        with _locked(p, who, on_wait):
             restore_folder(folder)  # a swap a kill interrupted is undone first
             current = plan_fingerprint(p.plan)
             if current != fingerprint and folder.is_dir() and _stamped(p, folder.name) == current:
@@ -90,7 +136,8 @@ def _rebuild(p: Paths, folder: Path, write, who: str, on_wait) -> tuple[list[Pat
             _write_stamp(p, folder.name, fingerprint)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)  # a full disk gets its space back
-        snap.unlink(missing_ok=True)
+        if snapshot is None:
+            snap.unlink(missing_ok=True)
     return [folder / f.relative_to(tmp) for f in written], fingerprint, True
 
 
@@ -101,47 +148,97 @@ def _listing(folder: Path, files: list[Path], limit: int = 30) -> dg.MetadataVal
     return dg.MetadataValue.md("\n".join(lines) or "none")
 
 
-def _output_asset(name: str, folder_name: str, description: str, write) -> dg.AssetsDefinition:
-    """An asset that rewrites one folder of outputs/ from the published plan;
-    `write(plan, paths, out, previous)` may reuse the unchanged files of the folder as
-    it is (`previous`, its manifest: see xlsx_files)."""
+@dataclass(frozen=True)
+class Folder:
+    """One output asset: its folder under outputs/ and how it is written
+    (`write(plan, paths, out, previous)`, `previous` the folder's manifest as it is:
+    see xlsx_files)."""
 
-    @dg.asset(name=name, deps=[published_plan], group_name="outputs", kinds={"excel"},
-              automation_condition=AFTER_PUBLISH, description=description)
-    def _asset(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        p = paths()
-        folder = p.outputs / folder_name
-        try:
-            files, fingerprint, swapped = _rebuild(
-                p, folder, lambda plan, out: write(
-                    plan, p, out, Manifest.load(_manifest(p, folder_name), folder)),
-                who=f"Dagster run {context.run_id[:8]} ({name})",
-                on_wait=lambda who: context.log.info(f"waiting for {who}"))
-        except OSError as exc:  # a full disk, a refused permission: the machine's
-            raise dg.Failure(
-                description=f"could not write {folder}: {exc}",
-                metadata={"folder": str(folder), "error": str(exc)},
-                allow_retries=False) from exc
-        checkpoint("outputs")
-        return dg.MaterializeResult(metadata={
-            "files": len(files), "path": str(folder), "plan_sha256": fingerprint,
-            "written": _listing(folder, files) if swapped else dg.MetadataValue.md(
-                "none: the outputs of a newer plan were written meanwhile")})
-
-    return _asset
+    name: str
+    folder: str
+    description: str
+    write: Callable[[Path, Paths, Path, Manifest], list[Path]]
 
 
-plan_books = _output_asset(
-    "plan_books", "planbook", "outputs/planbook/: the plan book of each fiscal year (.xlsx).",
-    lambda plan, p, out, previous: write_planbooks(plan, out, previous))
-agency_feedback = _output_asset(
-    "agency_feedback", "feedback",
-    "outputs/feedback/<AGENCY>/ (and unrouted/): what each submitter must fix.",
-    lambda plan, p, out, previous: write_feedback(plan, p.archive, out))
-province_extracts = _output_asset(
-    "province_extracts", "provinces",
-    "outputs/provinces/<year>/: one workbook per province for Area Based planning.",
-    lambda plan, p, out, previous: write_province_extracts(plan, out, previous))
+FOLDERS = [
+    Folder("plan_books", "planbook",
+           "outputs/planbook/: the plan book of each fiscal year (.xlsx).",
+           lambda plan, p, out, previous: write_planbooks(plan, out, previous)),
+    Folder("agency_feedback", "feedback",
+           "outputs/feedback/<AGENCY>/ (and unrouted/): what each submitter must fix.",
+           lambda plan, p, out, previous: write_feedback(plan, p.archive, out)),
+    Folder("province_extracts", "provinces",
+           "outputs/provinces/<year>/: one workbook per province for Area Based planning.",
+           lambda plan, p, out, previous: write_province_extracts(plan, out, previous)),
+]
 
-OUTPUT_ASSETS = [plan_books, agency_feedback, province_extracts]
-assert set(OUTPUT_FOLDERS) == {a.key.path[-1] for a in OUTPUT_ASSETS}
+
+class _FolderFailed(Exception):
+    def __init__(self, failure: dg.Failure):
+        self.failure = failure
+
+
+def _write_folder(context: dg.AssetExecutionContext, f: Folder, p: Paths,
+                  snapshot: tuple[Path, str]) -> dg.MaterializeResult:
+    folder = p.outputs / f.folder
+    try:
+        files, fingerprint, swapped = _rebuild(
+            p, folder, lambda plan, out: f.write(
+                plan, p, out, Manifest.load(_manifest(p, f.folder), folder)),
+            who=f"Dagster run {context.run_id[:8]} ({f.name})",
+            on_wait=lambda who: context.log.info(f"waiting for {who}"), snapshot=snapshot)
+    except OSError as exc:  # a full disk, a refused permission: the machine's
+        raise _FolderFailed(dg.Failure(
+            description=f"could not write {folder}: {exc}",
+            metadata={"folder": str(folder), "error": str(exc)},
+            allow_retries=False)) from exc
+    return dg.MaterializeResult(asset_key=dg.AssetKey(f.name), metadata={
+        "files": len(files), "path": str(folder), "plan_sha256": fingerprint,
+        "written": _listing(folder, files) if swapped else dg.MetadataValue.md(
+            "none: the outputs of a newer plan were written meanwhile")})
+
+
+@dg.multi_asset(
+    name="write_output_folders",
+    specs=[dg.AssetSpec(f.name, deps=[published_plan], group_name="outputs",
+                        kinds={"excel"}, automation_condition=AFTER_PUBLISH,
+                        description=f.description) for f in FOLDERS],
+    can_subset=True,
+    description="The output folders selected, written together from one snapshot of "
+                "the published plan, on every core.")
+def output_folders(context: dg.AssetExecutionContext):
+    """Each selected folder is written by a thread of its own; whatever they hand out
+    (the province extracts' batches, a long project list's slices, the feedback)
+    goes to one pool of worker processes, started first (forked before any thread
+    starts: see xlsx_files.Pool), so both cores stay busy whatever the plan's size.
+    A folder that fails (a full disk) fails the step, the others are still written
+    and reported; the plan stays published."""
+    chosen = [f for f in FOLDERS if dg.AssetKey(f.name) in context.selected_asset_keys]
+    p = paths()
+    who = f"Dagster run {context.run_id[:8]} (outputs)"
+    failures: list[BaseException] = []
+    with shared_snapshot(p, who, lambda holder: context.log.info(f"waiting for {holder}")) as snap:
+        data = cached_plan(snap[0])  # read once, before workers are forked: they have it too
+        rows = sum(a.projects for y in data.years for a in data.year(y).areas.values())
+        with xlsx_files.pool(fork=xlsx_files.forking() and rows <= FORK_ROWS), ThreadPoolExecutor(
+                len(chosen), thread_name_prefix="outputs") as threads:
+            running = {threads.submit(_write_folder, context, f, p, snap): f for f in chosen}
+            for done in as_completed(running):
+                xlsx_files.trim()  # what a folder's writer held, back before the rest go on
+                try:
+                    result = done.result()
+                except BaseException as exc:  # noqa: BLE001 - the others go on
+                    failures.append(exc)
+                    continue
+                checkpoint("outputs")
+                yield result
+    for exc in failures:  # the machine's failure first: it is what a planner is told
+        if isinstance(exc, _FolderFailed):
+            raise exc.failure from exc.__cause__
+    if failures:
+        raise failures[0]
+
+
+OUTPUT_ASSETS = [output_folders]
+assert set(OUTPUT_FOLDERS) == {k.path[-1] for a in OUTPUT_ASSETS for k in a.keys}
+assert OUTPUT_FOLDERS == {f.name: f.folder for f in FOLDERS}

@@ -368,14 +368,15 @@ SHARED_TEXTS_SQL = f"""
                                                 UNION SELECT DISTINCT end_date FROM p)"""
 
 
-def number_projects(con, plan: Plan, year: int,
-                    strings: list[str] | None = None) -> tuple[str, str]:
+def number_projects(con, plan: Plan, year: int, strings: list[str] | None = None,
+                    ordered: bool = True) -> tuple[str, str]:
     """Number the year's projects once, and its shared strings (temporary tables of
     the connection; `strings` when already known): each slice of the list is then
-    cheap to find and render."""
+    cheap to find and render. Without `ordered`, the shared strings only (the
+    extracts find their rows by province, never by number)."""
     ord_table, sst = f"ord_{year}", f"sst_{year}"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {ord_table} AS {_ordered_sql(plan)} "
-                "SELECT * FROM ord", {"year": year})
+    if ordered:
+        _number(con, plan, year)
     if strings is None:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {sst} AS "
                     + shared_strings_sql(SHARED_TEXTS_SQL), {"year": year})
@@ -383,6 +384,14 @@ def number_projects(con, plan: Plan, year: int,
         con.execute(f"CREATE OR REPLACE TEMP TABLE {sst} AS SELECT unnest($s) AS s, "
                     "(generate_subscripts($s, 1) - 1)::INTEGER AS i", {"s": strings})
     return ord_table, sst
+
+
+def _number(con, plan: Plan, year: int) -> str:
+    """The year's projects numbered in the plan's order (`number_projects`' first
+    table: only what renders the list by number needs it)."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE ord_{year} AS {_ordered_sql(plan)} "
+                "SELECT * FROM ord", {"year": year})
+    return f"ord_{year}"
 
 
 def shared_strings(con, sst: str) -> list[str]:
@@ -734,20 +743,26 @@ def planbook(plan: Plan, year: int, body: Table) -> Book:
 PARALLEL_ROWS = 20_000  # a list longer than this is rendered by worker processes
 
 
-def fill_project_list(con, plan: Plan, year: int, body: Table, tables: tuple[str, str]) -> None:
+def fill_project_list(con, plan: Plan, year: int, body: Table, tables: tuple[str, str],
+                      strings: list[str] | None = None) -> None:
     """Render the year's project list into `body`, compressed a slice at a time (only
     a slice is ever held): by worker processes for a long list (DuckDB makes the XML,
     Python and zlib finish it; processes, as threads would wait on each other for
-    the GIL), in this process for a short one (`tables` from `number_projects`)."""
+    the GIL), in this process for a short one (`tables` from `number_projects`, its
+    numbered table made here when it was not: the workers make their own; `strings`
+    its shared strings when read already)."""
     n = plan.year(year).projects
     spans = [(a, min(n, a + CHUNK_ROWS)) for a in range(0, n, CHUNK_ROWS)]
     k = xlsx_files.workers() if n > PARALLEL_ROWS else 1
     if k > 1:
-        strings = shared_strings(con, tables[1])
+        strings = shared_strings(con, tables[1]) if strings is None else strings
         con.close()  # DuckDB keeps memory while a connection is open
         body.parts = xlsx_files.run(_project_part, [
             (plan, year, a, b, body.columns, body.first_row, strings) for a, b in spans], k)
         return
+    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary "
+                       "AND table_name = $t", {"t": tables[0]}).fetchone()[0]:
+        _number(con, plan, year)
     body.parts = [deflate_part(project_list_xml(con, plan, body, a, b, tables))
                   for a, b in spans]
 
@@ -755,19 +770,21 @@ def fill_project_list(con, plan: Plan, year: int, body: Table, tables: tuple[str
 _WORKER: dict[tuple, tuple[duckdb.DuckDBPyConnection, tuple[str, str] | None]] = {}
 
 
-def worker_connection(plan: Plan, year: int | None = None, strings: list[str] | None = None):
+def worker_connection(plan: Plan, year: int | None = None, strings: list[str] | None = None,
+                      ordered: bool = True):
     """A worker process's connection to the plan (one DuckDB thread: the other core
     runs the other worker), and the year's `number_projects` when `year` is given."""
-    key = (plan.path, year)
+    key = (plan.path, year, ordered)
     got = _WORKER.get(key)
     if got is None:
-        con = next((c for (path, _), (c, _) in _WORKER.items() if path == plan.path), None)
-        if con is None:
-            for old, _ in _WORKER.values():
+        con = next((c for (path, *_), (c, _) in _WORKER.items() if path == plan.path), None)
+        if con is None:  # a new plan: the connections to an older one go
+            for old in {id(c): c for c, _ in _WORKER.values()}.values():
                 old.close()
             _WORKER.clear()
             con = duckdb.connect(str(plan.path), read_only=True, config={"threads": 1})
-        got = _WORKER[key] = (con, number_projects(con, plan, year, strings) if year else None)
+        got = _WORKER[key] = (con, number_projects(con, plan, year, strings, ordered)
+                              if year else None)
     return got
 
 
@@ -840,11 +857,11 @@ def write_planbooks(plan: Path, out_dir: Path,
         try:
             body = _body(con, data, year)
             book = planbook(data, year, body)
-            tables = number_projects(con, data, year)
-            book.share(shared_strings(con, tables[1]))
+            tables = number_projects(con, data, year, ordered=False)  # numbered if needed
+            book.share(strings := shared_strings(con, tables[1]))
             prints[name] = fingerprint = book.fingerprint()
             if not manifest.reuse(name, fingerprint, out_dir / name):
-                fill_project_list(con, data, year, body, tables)
+                fill_project_list(con, data, year, body, tables, strings)
                 book.save(out_dir / name)
         finally:
             con.close()

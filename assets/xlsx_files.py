@@ -10,32 +10,41 @@
 - `Manifest.reuse(rel, fingerprint, dest)` — when the folder holds `rel` with this
   fingerprint, hard-link it to `dest` (copy where links are refused) instead of
   writing it again.
-- `run(fn, tasks, n)` — the tasks in `n` fresh worker processes (`Workers`), each
-  dying with its parent; in this process when `n` is 1.
+- `Pool(n)` — `n` worker processes (forked, or fresh interpreters), each dying with
+  its parent, shared by the threads of this process; `pool()` starts the one every
+  writer of the process uses (`active`) while the outputs are written.
+- `run(fn, tasks, n)` — the tasks in the active pool, else in `n` workers started for
+  them; in this process when `n` is 1.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import importlib
 import json
 import os
 import pickle
-import selectors
+import queue
 import shutil
+import signal
 import stat
 import struct
 import subprocess
 import sys
+import threading
+import time
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
 from stiplan.assets.xlsx_style import FILE_MODE, WRITER_VERSION
 
 WORKERS_ENV = "STIPLAN_OUTPUT_WORKERS"
+START_ENV = "STIPLAN_OUTPUT_START"  # fork (the default where there is one) or spawn
 
 
 def _identity(st: os.stat_result) -> list[int]:
@@ -129,77 +138,228 @@ def workers() -> int:
         return max(1, min(2, os.cpu_count() or 1))
 
 
-class Workers:
-    """`n` worker processes running `fn(task)` for module-level functions: fresh
-    interpreters (`python -m stiplan.assets.xlsx_files`) that import only the writers,
-    not the program running this one (Dagster, pytest), and die with it.
+def forking() -> bool:
+    """Whether workers are forked from this process (cheap: nothing to import again)
+    rather than started as fresh interpreters: STIPLAN_OUTPUT_START=fork|spawn, else
+    fork where there is one."""
+    how = os.environ.get(START_ENV, "").strip().lower()
+    if how in ("spawn", "fresh"):
+        return False
+    return hasattr(os, "fork") and sys.platform.startswith("linux")
 
-    multiprocessing's pools were not used: every worker they start runs the parent's
-    main module again, and a forked one counts the whole parent's memory as its own."""
 
-    def __init__(self, n: int):
-        self.procs = [subprocess.Popen([sys.executable, "-m", "stiplan.assets.xlsx_files"],
-                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-                      for _ in range(n)]
+class Pool:
+    """`n` worker processes running `fn(task)` for module-level functions, shared by
+    every thread of this process that calls `map` (or `submit`): the three output
+    folders of a step are written together, on as many processes.
 
-    def __enter__(self) -> Workers:
+    A worker is forked from this process when it starts (`forking`): it has every
+    module, the plan as read (`planbook.cached_plan`) and the styles already, so it
+    costs milliseconds, not the second of imports a fresh interpreter takes. It is
+    forked before the threads that write begin (the caller's business: create the
+    pool first), keeps none of this process's files but its pipes, never collects
+    the objects it inherited and leaves by `os._exit`, so nothing of the parent's
+    (Dagster's run, its logs, the writer lock) is touched or flushed twice. Else,
+    or where there is no fork, fresh interpreters (`python -m
+    stiplan.assets.xlsx_files`) that import only the writers. Either dies with this
+    process (the thread that made the pool: make it where it lives as long).
+
+    multiprocessing's pools were not used: every worker they spawn runs the parent's
+    main module again, and their forks keep the parent's open files."""
+
+    def __init__(self, n: int, fork: bool | None = None):
+        self.n = max(1, n)
+        self.fork = forking() if fork is None else fork
+        self.jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self.workers: list[_Worker] = []
+        try:
+            for _ in range(self.n):
+                self.workers.append(_Worker.forked() if self.fork else _Worker.fresh())
+        except BaseException:
+            self.close()
+            raise
+        self.threads = [threading.Thread(target=self._feed, args=(w,), daemon=True,
+                                         name=f"output-worker-{w.pid}")
+                        for w in self.workers]
+        for t in self.threads:
+            t.start()
+
+    def __enter__(self) -> Pool:
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def close(self) -> None:
-        for p in self.procs:
-            with contextlib.suppress(OSError):
-                p.stdin.close()
-        for p in self.procs:
-            try:
-                p.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+    def submit(self, fn: Callable[[Any], Any], task: Any) -> Future:
+        """`fn(task)` in the next free worker."""
+        future: Future = Future()
+        self.jobs.put((fn, task, future))
+        return future
 
     def map(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> list[Any]:
         """`[fn(t) for t in tasks]`, each task to the next free worker. A task's
         exception is raised here (an OSError stays one: a full disk is reported as
         such)."""
-        todo = list(enumerate(tasks))[::-1]
-        results: dict[int, Any] = {}
-        busy: dict[int, int] = {}  # worker -> task index
-        sel = selectors.DefaultSelector()
-        for w, p in enumerate(self.procs):
-            sel.register(p.stdout, selectors.EVENT_READ, w)
+        futures = [self.submit(fn, t) for t in tasks]
         try:
-            for w in range(len(self.procs)):
-                if todo:
-                    busy[w] = self._send(w, fn, todo.pop())
-            while busy:
-                for key, _ in sel.select():
-                    w = key.data
-                    ok, value = _read(self.procs[w].stdout)
-                    if not ok:
-                        raise value
-                    results[busy.pop(w)] = value
-                    if todo:
-                        busy[w] = self._send(w, fn, todo.pop())
+            return [f.result() for f in futures]
         finally:
-            sel.close()
-        return [results[i] for i in range(len(results))]
+            for f in futures:
+                f.cancel()  # those not started yet: an error is raised anyway
 
-    def _send(self, w: int, fn, item: tuple[int, Any]) -> int:
-        i, task = item
-        _write(self.procs[w].stdin, (fn.__module__, fn.__qualname__, task))
-        return i
+    def _feed(self, w: _Worker) -> None:
+        while True:
+            job = self.jobs.get()
+            if job is None:
+                return
+            fn, task, future = job
+            if not future.set_running_or_notify_cancel():
+                continue
+            if w.dead:
+                future.set_exception(RuntimeError("an output worker died (its error is "
+                                                  "above)"))
+                continue
+            try:
+                _write(w.send, (fn.__module__, fn.__qualname__, task))
+                ok, value = _read(w.answers)
+            except Exception as exc:  # noqa: BLE001 - a pipe broken by a dead worker
+                ok, value = False, RuntimeError(f"an output worker died ({exc})")
+            if not ok and isinstance(value, RuntimeError) and "worker died" in str(value):
+                w.dead = True
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
+            if w.dead and not all(o.dead for o in self.workers):
+                return  # the others take the tasks left; the last one fails them
+
+    def close(self) -> None:
+        for _ in getattr(self, "threads", ()):
+            self.jobs.put(None)
+        for t in getattr(self, "threads", ()):
+            t.join()
+        for w in self.workers:
+            w.stop()
+
+
+class _Worker:
+    """One worker process: its id, the pipe its tasks go down, the one its answers
+    come back by."""
+
+    def __init__(self, pid: int, send, answers, popen=None):
+        self.pid, self.send, self.answers, self.popen = pid, send, answers, popen
+        self.dead = False
+
+    @classmethod
+    def fresh(cls) -> _Worker:
+        p = subprocess.Popen([sys.executable, "-m", "stiplan.assets.xlsx_files"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        return cls(p.pid, p.stdin, p.stdout, p)
+
+    @classmethod
+    def forked(cls) -> _Worker:
+        tasks_r, tasks_w = os.pipe()
+        answers_r, answers_w = os.pipe()
+        for fh in (sys.stdout, sys.stderr):  # nothing buffered is written twice
+            with contextlib.suppress(Exception):
+                fh.flush()
+        pid = os.fork()
+        if pid == 0:  # the worker
+            code = 1
+            try:
+                gc.freeze()  # what it inherited is never collected (nor closed) here
+                _only_fds(tasks_r, answers_w)
+                for sig in (signal.SIGINT, signal.SIGTERM):
+                    signal.signal(sig, signal.SIG_DFL)
+                sys.stdout = sys.stderr
+                _serve(os.fdopen(tasks_r, "rb"), os.fdopen(answers_w, "wb"))
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(tasks_r)
+        os.close(answers_w)
+        return cls(pid, os.fdopen(tasks_w, "wb"), os.fdopen(answers_r, "rb"))
+
+    def stop(self) -> None:
+        """Tell it to finish (its task pipe closes), then wait for it."""
+        with contextlib.suppress(OSError):
+            self.send.close()
+        if self.popen is not None:
+            try:
+                self.popen.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait()
+            return
+        with contextlib.suppress(OSError):
+            self.answers.close()
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                done, _ = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if done:
+                return
+            if time.monotonic() > deadline:
+                with contextlib.suppress(OSError):
+                    os.kill(self.pid, signal.SIGKILL)
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(self.pid, 0)
+                return
+            time.sleep(0.005)
+
+
+def _only_fds(*keep: int) -> None:
+    """Close every file this (forked) process inherited but `keep` and stdio: the
+    writer lock's, Dagster's, the other workers' pipes (a worker must see its task
+    pipe close when the parent closes it)."""
+    try:
+        fds = [int(f) for f in os.listdir("/proc/self/fd")]
+    except OSError:
+        fds = list(range(3, 1024))
+    for fd in fds:
+        if fd > 2 and fd not in keep:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+_ACTIVE: list[Pool] = []  # the pool of the step writing the outputs, if any
+_ACTIVE_GUARD = threading.Lock()
+
+
+@contextlib.contextmanager
+def pool(n: int | None = None, fork: bool | None = None) -> Iterator[Pool]:
+    """Start `n` workers (default `workers()`; forked or not, see `Pool`) now, and let
+    every writer of this process use them until the block ends (`active`, `run`)."""
+    with Pool(workers() if n is None else n, fork) as p:
+        with _ACTIVE_GUARD:
+            _ACTIVE.append(p)
+        try:
+            yield p
+        finally:
+            with _ACTIVE_GUARD:
+                _ACTIVE.remove(p)
+
+
+def active() -> Pool | None:
+    """The workers started for the outputs being written (`pool`), if any."""
+    with _ACTIVE_GUARD:
+        return _ACTIVE[-1] if _ACTIVE else None
 
 
 def run(fn: Callable[[Any], Any], tasks: list[Any], n: int) -> list[Any]:
-    """`[fn(t) for t in tasks]` in `n` worker processes (in this one when `n` is 1:
+    """`[fn(t) for t in tasks]` in worker processes: those of the `active` pool when
+    there is one, else `n` started for these tasks (in this process when `n` is 1:
     `fn` may then keep nothing, as a worker's connections, in this process)."""
-    if n <= 1:
-        return [fn(t) for t in tasks]
     if not tasks:
         return []
-    with Workers(min(n, len(tasks))) as w:
+    shared = active()
+    if shared is not None:
+        return shared.map(fn, tasks)
+    if n <= 1:
+        return [fn(t) for t in tasks]
+    with Pool(min(n, len(tasks))) as w:
         return w.map(fn, tasks)
 
 
@@ -217,16 +377,18 @@ def _read(fh):
     return pickle.loads(fh.read(size))
 
 
-def _serve() -> None:
-    """A worker: run tasks from stdin until it closes, answer on stdout."""
+def _serve(inp=None, out=None) -> None:
+    """A worker: run tasks from `inp` (stdin) until it closes, answer on `out` (stdout)."""
     try:  # killed by the kernel when the run dies: a kill -9 leaves no worker writing
         ctypes.CDLL(None, use_errno=True).prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL
     except (OSError, AttributeError):
         pass
     if os.getppid() == 1:
         return
-    inp, out = sys.stdin.buffer, sys.stdout.buffer
-    sys.stdout = sys.stderr  # a stray print must not garble the answers
+    if inp is None:
+        inp, out = sys.stdin.buffer, sys.stdout.buffer
+        sys.stdout = sys.stderr  # a stray print must not garble the answers
+    _forget_parent()
     while True:
         head = inp.read(8)
         if len(head) < 8:
@@ -242,6 +404,29 @@ def _serve() -> None:
             _write(out, answer)
         except Exception as exc:  # an answer that does not pickle
             _write(out, (False, RuntimeError(f"{type(exc).__name__}: {exc}")))
+        del answer, task
+        trim()
+
+
+def trim() -> None:
+    """Give the memory freed back to the system (glibc keeps it otherwise: a worker
+    that rendered a big batch would hold it while it writes the next)."""
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+_INHERITED: list = []  # kept, never used nor closed, in a forked worker
+
+
+def _forget_parent() -> None:
+    """A forked worker uses nothing of its parent's that is not its own: it starts
+    its own DuckDB connections (the parent's, if any, are kept aside, unclosed)."""
+    planbook = sys.modules.get("stiplan.assets.planbook")
+    if planbook is not None and planbook._WORKER:
+        _INHERITED.append(planbook._WORKER)
+        planbook._WORKER = {}
 
 
 if __name__ == "__main__":

@@ -37,12 +37,14 @@ The whole API:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import io
 import math
 import os
 import re
 import tempfile
+import threading
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -51,15 +53,20 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import xlsxwriter
+import xlsxwriter.workbook
 from pythainlp.util import collate
+from xlsxwriter.packager import Packager
+from xlsxwriter.sharedstrings import SharedStrings
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name
 
 from stiplan.assets.xlsx_stream import (
     FORMULA_START,
+    Deflated,
     Table,
     TableColumn,
     ZipWriter,
     clean_text,
+    deflate,
     line_count,
     render,
     rich_looking,
@@ -268,13 +275,109 @@ _SPLICE_ROW = re.compile(r'<row r="(\d+)"')
 _DIMENSION = re.compile(r'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"/>')
 
 
+class _Collected:
+    """What xlsxwriter writes into a workbook's zip, kept as it is (members in order,
+    uncompressed): `_Writer` splices and compresses them itself, so nothing is
+    compressed twice."""
+
+    compression = zipfile.ZIP_DEFLATED
+
+    def __init__(self):
+        self.members: list[tuple[str, bytes]] = []
+
+    def writestr(self, info: zipfile.ZipInfo, data: bytes) -> None:
+        self.members.append((info.filename, data))
+
+    def close(self) -> None:
+        pass
+
+
+def _zip_file(file, *args, **kwargs):
+    """xlsxwriter's ZipFile (pinned 3.2.9: `Workbook._store_workbook` makes one):
+    `_Collected` for ours, a ZipFile as ever for anybody else's."""
+    return file if isinstance(file, _Collected) else zipfile.ZipFile(file, *args, **kwargs)
+
+
+xlsxwriter.workbook.ZipFile = _zip_file
+
+
+class _SharedStrings(SharedStrings):
+    """xlsxwriter's sharedStrings.xml, the book's first strings (`Book.share`: the same
+    for every workbook of a year) written once per process (`_si_xml`)."""
+
+    def __init__(self, first: Sequence[str]):
+        super().__init__()
+        self.first = first
+
+    def _write_sst_strings(self) -> None:
+        array, n = self.string_table.string_array, len(self.first)
+        if n and array[:n] == list(self.first):
+            self.fh.write(_si_xml(tuple(self.first)))
+            array = array[n:]
+        for string in array:
+            self._write_si(string)
+
+
+@functools.lru_cache(maxsize=4)
+def _si_xml(strings: tuple[str, ...]) -> str:
+    """The `<si>` elements of `strings`, as xlsxwriter writes them."""
+    sst, fh = SharedStrings(), io.StringIO()
+    sst._set_xml_writer(fh)
+    for string in strings:
+        sst._write_si(string)
+    return fh.getvalue()
+
+
+class _Packager(Packager):
+    def __init__(self, first: Sequence[str]):
+        super().__init__()
+        self.first = first
+
+    def _write_shared_strings_file(self) -> None:  # as xlsxwriter's, with _SharedStrings
+        if not self.workbook.str_table.count:
+            return
+        sst = _SharedStrings(self.first)
+        sst.string_table = self.workbook.str_table
+        sst._set_xml_writer(self._filename("xl/sharedStrings.xml"))
+        sst._assemble_xml_file()
+
+
+class _Workbook(xlsxwriter.Workbook):
+    first_strings: Sequence[str] = ()
+
+    def _get_packager(self) -> Packager:
+        return _Packager(self.first_strings)
+
+
+_MEMBERS: dict[tuple[str, bytes], Deflated] = {}  # members every workbook has alike
+_MEMBERS_GUARD = threading.Lock()
+
+
+def _deflated(name: str, data: bytes, level: int) -> Deflated:
+    """A small member compressed, once per process for the ones that repeat (the
+    theme, the styles and content types of workbooks of one kind)."""
+    if len(data) > 1 << 16 or name in ("docProps/core.xml", "xl/sharedStrings.xml"):
+        return deflate(data, level)  # each workbook's own
+    key = (name, data)
+    with _MEMBERS_GUARD:
+        got = _MEMBERS.get(key)
+    if got is None:
+        got = deflate(data, level)
+        with _MEMBERS_GUARD:
+            if len(_MEMBERS) >= 256:
+                _MEMBERS.clear()
+            _MEMBERS[key] = got
+    return got
+
+
 class _Writer:
     def __init__(self, book: Book):
         self.book = book
-        self.buf = io.BytesIO()
-        self.wb = xlsxwriter.Workbook(self.buf, {
+        self.zipped = _Collected()
+        self.wb = _Workbook(self.zipped, {
             "in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
             "strings_to_numbers": False})
+        self.wb.first_strings = book.strings
         self.formats: dict[StyleKey, Any] = {}
         self.bulk: dict[int, list[tuple[Table, list[TableColumn]]]] = {}
 
@@ -404,19 +507,19 @@ class _Writer:
 
     def _package(self, fh, shared: dict[str, int]) -> None:
         zw = ZipWriter(fh)
-        with zipfile.ZipFile(self.buf) as z:
-            for info in z.infolist():
-                data = z.read(info)
-                m = re.fullmatch(r"xl/worksheets/sheet(\d+)\.xml", info.filename)
-                index = int(m.group(1)) - 1 if m else None
-                sheet = self.book.sheets[index] if index is not None else None
-                if sheet is not None:
-                    data = _patch_page_setup(data, sheet)
-                tables = self.bulk.get(index) if index is not None else None
-                if tables:
-                    self._bulk_member(zw, info.filename, data.decode("utf-8"), tables, shared)
-                else:
-                    zw.add(info.filename, data, level=6)
+        for name, data in self.zipped.members:
+            m = re.fullmatch(r"xl/worksheets/sheet(\d+)\.xml", name)
+            index = int(m.group(1)) - 1 if m else None
+            sheet = self.book.sheets[index] if index is not None else None
+            if sheet is not None:
+                data = _patch_page_setup(data, sheet)
+            tables = self.bulk.get(index) if index is not None else None
+            if tables:
+                self._bulk_member(zw, name, data.decode("utf-8"), tables, shared)
+            elif sheet is not None:
+                zw.add(name, data, level=6)
+            else:
+                zw.add(name, _deflated(name, data, 6))
         zw.close()
 
     def _bulk_member(self, zw: ZipWriter, name: str, xml: str,

@@ -8,9 +8,11 @@
 ```
 
 Each writer (`write_planbooks`, `write_province_extracts`) runs in a child process of
-its own; the seconds are the wall clock of the call alone (imports excluded, reading
-the plan included), the peak MB the highest sum of the RSS of the child and all its
-descendants, sampled every 50 ms. Cells are counted afterwards in the sheets written
+its own; `together` runs the three folders (with `write_feedback`) as the output step
+does: a thread each, sharing one pool of workers started first. The seconds are the
+wall clock of the call alone (imports excluded, reading the plan included), the peak
+MB the highest sum of the PSS (RSS where there is none: forked workers share pages)
+of the child and all its descendants, sampled every 50 ms. Cells are counted afterwards in the sheets written
 (`<c ` elements), so cells/s is the same measure for any writer. `--rev` runs the
 `assets/xlsx_style.py`, `planbook.py` and `extracts.py` of that commit instead of the
 working tree's (the "before" of a change). `planbook-again` / `extracts-again` write the
@@ -35,7 +37,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PLAN = Path("/tmp/prof/wh/plan.duckdb")
-WRITERS = ("planbook", "extracts")
+WRITERS = ("planbook", "extracts", "together")
 AGAIN = ("planbook-again", "extracts-again")  # unchanged plan: every file is reused
 
 
@@ -103,6 +105,8 @@ def measure(which: str, plan: Path, out: Path, rev: str | None) -> None:
     from stiplan.assets.extracts import write_province_extracts
     from stiplan.assets.planbook import write_planbooks
 
+    if which == "together":
+        return _together(plan, out)
     write = write_planbooks if which.startswith("planbook") else write_province_extracts
     args = (plan, out)
     if which.endswith("-again"):  # the same plan again, with the folder just written
@@ -120,6 +124,28 @@ def measure(which: str, plan: Path, out: Path, rev: str | None) -> None:
     print(json.dumps({"seconds": seconds, "files": len(files)}))
 
 
+def _together(plan: Path, out: Path) -> None:
+    """The three folders at once, as `assets/outputs.py` writes them."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from stiplan.assets import xlsx_files
+    from stiplan.assets.extracts import write_province_extracts
+    from stiplan.assets.feedback import write_feedback
+    from stiplan.assets.outputs import FORK_ROWS
+    from stiplan.assets.planbook import cached_plan, write_planbooks
+
+    started = time.perf_counter()
+    data = cached_plan(plan)
+    rows = sum(a.projects for y in data.years for a in data.year(y).areas.values())
+    with xlsx_files.pool(fork=xlsx_files.forking() and rows <= FORK_ROWS), \
+            ThreadPoolExecutor(3) as threads:
+        jobs = [threads.submit(write_planbooks, plan, out / "planbook"),
+                threads.submit(write_feedback, plan, plan.parent / "archive", out / "feedback"),
+                threads.submit(write_province_extracts, plan, out / "provinces")]
+        files = sum(len(j.result()) for j in jobs)
+    print(json.dumps({"seconds": time.perf_counter() - started, "files": files}))
+
+
 def _manifest(folder: Path) -> Path:
     return folder.with_name(f"{folder.name}.manifest.json")
 
@@ -128,7 +154,7 @@ def _manifest(folder: Path) -> Path:
 
 
 def _tree_rss(pid: int) -> int:
-    """RSS in bytes of `pid` and all its descendants (from /proc)."""
+    """PSS (else RSS) in bytes of `pid` and all its descendants (from /proc)."""
     children: dict[int, list[int]] = {}
     for d in os.listdir("/proc"):
         if d.isdigit():
@@ -142,10 +168,15 @@ def _tree_rss(pid: int) -> int:
     while todo:
         p = todo.pop()
         try:
-            with open(f"/proc/{p}/statm", "rb") as fh:
-                total += int(fh.read().split()[1]) * page
-        except (OSError, IndexError, ValueError):
-            pass
+            with open(f"/proc/{p}/smaps_rollup", "rb") as fh:
+                total += next(int(line.split()[1]) * 1024 for line in fh
+                              if line.startswith(b"Pss:"))
+        except (OSError, IndexError, ValueError, StopIteration):
+            try:
+                with open(f"/proc/{p}/statm", "rb") as fh:
+                    total += int(fh.read().split()[1]) * page
+            except (OSError, IndexError, ValueError):
+                pass
         todo.extend(children.get(p, []))
     return total
 
@@ -208,8 +239,10 @@ def main() -> None:
     print(f"{'output':<15} {'files':>6} {'seconds':>8} {'cells':>11} {'cells/s':>11} "
           f"{'peak MB':>8}")
     chosen = [args.only] if args.only else list(WRITERS)
-    if not args.rev:  # an older writer may not take the folder to reuse
-        chosen += [f"{w}-again" for w in chosen]
+    if args.rev:  # an older writer may not take the folder to reuse, nor run together
+        chosen = [w for w in chosen if w != "together"]
+    else:
+        chosen += [f"{w}-again" for w in chosen if w != "together"]
     for which in chosen:
         r = run(which, plan, args.out / which, args.rev)
         print(f"{which:<15} {r['files']:>6} {r['seconds']:>8.2f} {r['cells']:>11,} "
