@@ -61,6 +61,16 @@ def start_readers() -> None:
     forkserver.ensure_running()
 
 
+def stop_readers() -> None:
+    """End the fork server once no more files are read (its warm heap is memory the
+    outputs can use); a later read starts it again."""
+    from multiprocessing import forkserver
+
+    stop = getattr(forkserver._forkserver, "_stop", None)  # private: skipped if gone
+    if stop is not None:
+        stop()
+
+
 def run_isolated(
     fn: Callable[..., Any],
     jobs: Sequence[tuple],

@@ -29,13 +29,11 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import dagster as dg
 
-from stiplan.assets import xlsx_files
-from stiplan.assets.extracts import write_province_extracts
 from stiplan.assets.faults import checkpoint
-from stiplan.assets.feedback import write_feedback
 from stiplan.assets.lock import restore_folder, writer_lock
 from stiplan.assets.output_stamps import (  # noqa: F401 - the stamps' API, used here and by runs
     OUTPUT_FOLDERS,
@@ -46,9 +44,10 @@ from stiplan.assets.output_stamps import (  # noqa: F401 - the stamps' API, used
     stale_outputs,
 )
 from stiplan.assets.plan import published_plan
-from stiplan.assets.planbook import cached_plan, write_planbooks
-from stiplan.assets.xlsx_files import Manifest
 from stiplan.settings import Paths, paths
+
+if TYPE_CHECKING:  # the writers are imported when the step runs: loading the code
+    from stiplan.assets.xlsx_files import Manifest  # location (a run's start) skips them
 
 AFTER_PUBLISH = dg.AutomationCondition.eager()
 # Province rows above which the workers are fresh interpreters, not forks of this
@@ -123,6 +122,8 @@ def _rebuild(p: Paths, folder: Path, write, who: str, on_wait,
             if current != fingerprint and folder.is_dir() and _stamped(p, folder.name) == current:
                 return [], fingerprint, False  # a newer plan's outputs are already there
             if getattr(written, "fingerprints", None) is not None:
+                from stiplan.assets.xlsx_files import Manifest
+
                 # saved before the swap: if a kill comes between, the files it
                 # describes are not the folder's, and nothing is taken from it
                 Manifest.of(tmp, written).save(_manifest(p, folder.name))
@@ -157,19 +158,36 @@ class Folder:
     name: str
     folder: str
     description: str
-    write: Callable[[Path, Paths, Path, Manifest], list[Path]]
+    write: Callable[[Path, Paths, Path, "Manifest"], list[Path]]
+
+
+def _plan_books(plan: Path, p: Paths, out: Path, previous: "Manifest") -> list[Path]:
+    from stiplan.assets.planbook import write_planbooks
+
+    return write_planbooks(plan, out, previous)
+
+
+def _feedback(plan: Path, p: Paths, out: Path, previous: "Manifest") -> list[Path]:
+    from stiplan.assets.feedback import write_feedback
+
+    return write_feedback(plan, p.archive, out)
+
+
+def _extracts(plan: Path, p: Paths, out: Path, previous: "Manifest") -> list[Path]:
+    from stiplan.assets.extracts import write_province_extracts
+
+    return write_province_extracts(plan, out, previous)
 
 
 FOLDERS = [
     Folder("plan_books", "planbook",
-           "outputs/planbook/: the plan book of each fiscal year (.xlsx).",
-           lambda plan, p, out, previous: write_planbooks(plan, out, previous)),
+           "outputs/planbook/: the plan book of each fiscal year (.xlsx).", _plan_books),
     Folder("agency_feedback", "feedback",
            "outputs/feedback/<AGENCY>/ (and unrouted/): what each submitter must fix.",
-           lambda plan, p, out, previous: write_feedback(plan, p.archive, out)),
+           _feedback),
     Folder("province_extracts", "provinces",
            "outputs/provinces/<year>/: one workbook per province for Area Based planning.",
-           lambda plan, p, out, previous: write_province_extracts(plan, out, previous)),
+           _extracts),
 ]
 
 
@@ -180,6 +198,8 @@ class _FolderFailed(Exception):
 
 def _write_folder(context: dg.AssetExecutionContext, f: Folder, p: Paths,
                   snapshot: tuple[Path, str]) -> dg.MaterializeResult:
+    from stiplan.assets.xlsx_files import Manifest
+
     folder = p.outputs / f.folder
     try:
         files, fingerprint, swapped = _rebuild(
@@ -213,6 +233,9 @@ def output_folders(context: dg.AssetExecutionContext):
     starts: see xlsx_files.Pool), so both cores stay busy whatever the plan's size.
     A folder that fails (a full disk) fails the step, the others are still written
     and reported; the plan stays published."""
+    from stiplan.assets import xlsx_files
+    from stiplan.assets.planbook import cached_plan
+
     chosen = [f for f in FOLDERS if dg.AssetKey(f.name) in context.selected_asset_keys]
     p = paths()
     who = f"Dagster run {context.run_id[:8]} (outputs)"

@@ -184,6 +184,9 @@ def _write_outputs(defs, instance, tags: dict, summary: RunSummary, names: list[
     recorded, not raised: the plan is published whatever happens to its outputs."""
     import dagster as dg
 
+    from stiplan.assets.isolation import stop_readers
+
+    stop_readers()
     result = defs.resolve_job_def("write_outputs").execute_in_process(
         instance=instance, raise_on_error=False, run_config=QUIET, tags=tags,
         asset_selection=[dg.AssetKey(n) for n in names])
