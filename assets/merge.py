@@ -454,10 +454,11 @@ def _review_pairs(last: tuple[set[str], list[dict]] | None, shares: list[Share],
 # A review that searches at least this many projects of new or changed shares is
 # searched ahead of the merge in children, two at a time, each taking every n-th
 # province: a part holds only its provinces' projects, so more parts than cores keep
-# each child small. n is REVIEW_PARTS, or one part per REVIEW_PART_PROJECTS projects
-# searched when that is more (a million projects: 8 parts, about 300 MB a child).
+# each child small. n is REVIEW_PARTS (one per core), or one part per
+# REVIEW_PART_PROJECTS projects searched when that is more (a million projects: 8
+# parts, about 300 MB a child); each part reads every share's names, so no more.
 SPLIT_REVIEW_PROJECTS = 20_000
-REVIEW_PARTS = 4
+REVIEW_PARTS = 2
 REVIEW_PART_PROJECTS = 125_000
 _REVIEW_COLUMNS = ("project_id", "agency_code", "fiscal_year", "project_name", "nationwide",
                    *(f for f, _ in _REVIEW_FIELDS))
