@@ -15,6 +15,7 @@ import resource
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from multiprocessing.connection import wait
 from typing import Any
 
 MEMORY_LIMIT_BYTES = 6 * 1024**3
@@ -103,9 +104,14 @@ def run_isolated(
             proc.start()
             child.close()
             running[i] = (proc, parent, time.monotonic())
+        # sleep until a child answers or ends (or a deadline passes), not a fixed tick:
+        # the next file starts the moment a core is free
+        wait([c for _, c, _ in running.values()] + [p.sentinel for p, _, _ in running.values()],
+             timeout=max(0.0, min(started + timeout for _, _, started in running.values())
+                         - time.monotonic()) + 0.01)
         for i, (proc, conn, started) in list(running.items()):
             outcome = None
-            if conn.poll(0.02):
+            if conn.poll(0):
                 try:
                     kind, value = conn.recv()
                     outcome = value if kind == "ok" else Crashed(value)
