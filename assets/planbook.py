@@ -828,7 +828,7 @@ _CACHE: dict[tuple, Plan] = {}
 
 def cached_plan(plan: Path) -> Plan:
     """`read_plan`, once per published plan in a process: the plan books and the
-    extracts are written from the same one, one after the other. (A snapshot is a
+    extracts are written from the same one, in one step. (A snapshot is a
     hard link of the published plan, which is only ever replaced by a new file: the
     same inode, size and mtime are the same plan.)"""
     st = os.stat(plan)
