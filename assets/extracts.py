@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -86,6 +87,7 @@ SHEET_PROJECTS = "โครงการในจังหวัด"
 SHEET_CLUSTER = "กลุ่มจังหวัด"
 SHEET_NATIONWIDE = "โครงการทั่วประเทศ"
 PARALLEL_ROWS = 20_000  # province rows above which worker processes write the extracts
+STREAM_ROWS = 10_000  # rows of a batch's lists fetched from DuckDB at a time
 BATCHES_PER_WORKER = 8  # batches of provinces per year and worker (a worker's task)
 
 
@@ -200,17 +202,26 @@ def per_agency(con, plan: Plan, year: int, codes: list[str]) -> dict[str, Render
 
 
 def render_lists(con, plan: Plan, year: int, lists: dict[str, Rendered],
-                 columns: list[TableColumn], sst: str) -> None:
-    """Render the lists of `lists`' provinces into them."""
+                 columns: list[TableColumn], sst: str) -> Iterator[str]:
+    """Render the lists of `lists`' provinces into them, one province at a time: each
+    code is yielded once its list is there (a province without projects is not), so
+    the caller can write it and let it go, and a batch's rows are never all held
+    (a million-row plan: about 750 MB a worker when they were)."""
     codes = list(lists)
     if not codes:
         return
     ctes = _ordered_sql(plan, _IN_PROVINCES, numbered=False)
-    rows = con.execute(
+    result = con.execute(
         f"SELECT * FROM ({rows_sql(f'{ctes} {_province_list_sql(sst)}', columns, keep=['code', 'k'])}) "
-        "ORDER BY code, k", {"year": year, "codes": codes, "head": HEADER_ROW}).fetchall()
-    for code, group in itertools.groupby(rows, key=lambda r: r[0]):
+        "ORDER BY code, k", {"year": year, "codes": codes, "head": HEADER_ROW})
+
+    def rows():
+        while chunk := result.fetchmany(STREAM_ROWS):
+            yield from chunk
+
+    for code, group in itertools.groupby(rows(), key=lambda r: r[0]):
         lists[code].xml = finish([r[2:] for r in group], columns)
+        yield code
 
 
 def nationwide_list(con, plan: Plan, year: int, columns: list[TableColumn]) -> Rendered:
@@ -462,8 +473,15 @@ def _write_batch(task: tuple, con=None) -> list[tuple[str, str]]:
         done.append((rel, book.fingerprint()))
         if not manifest.reuse(rel, done[-1][1], out_dir / rel):
             todo[code] = (book, rel)
-    render_lists(con, plan, year, {c: lists[c] for c in todo}, _numbering()[0], sst)
-    for code, (book, rel) in todo.items():
+    def save(code: str) -> None:
+        book, rel = todo.pop(code)
         book.sheets[1].tables[0][0].parts = [lists[code].xml]  # โครงการในจังหวัด
         book.save(out_dir / rel)
+        lists[code].xml = b""
+
+    for code in render_lists(con, plan, year, {c: lists[c] for c in todo}, _numbering()[0],
+                             sst):
+        save(code)
+    for code in list(todo):  # no project there
+        save(code)
     return done

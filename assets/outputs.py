@@ -13,7 +13,8 @@ one asset or any two can still be asked for) that writes them together, from one
 snapshot: a thread per folder, and one pool of worker processes for the pieces
 they hand out (the extracts' batches of provinces, the feedback, a long project
 list's slices), forked at the start of the step, so both cores are busy at every
-plan size.
+plan size. A very big plan's folders are written one after the other, on the same
+workers (`TOGETHER_ROWS`: memory).
 
 The plan books and extracts are given the current folder to reuse from: a workbook
 whose content did not change (its fingerprint is in the folder's manifest,
@@ -55,6 +56,10 @@ AFTER_PUBLISH = dg.AutomationCondition.eager()
 # process that has just merged a big plan copies much of what it holds as it writes
 # (160,000 projects: 1.24 GiB for the run at its peak, forked; 0.9 fresh).
 FORK_ROWS = 20_000
+# Province rows above which the folders are written one after the other (still on the
+# workers): the plan book's and the extracts' preparing, side by side, would hold
+# 2.3 GB of a million-row plan at once; the two cores are busy either way.
+TOGETHER_ROWS = 500_000
 
 
 def _token() -> str:
@@ -227,7 +232,8 @@ def _write_folder(context: dg.AssetExecutionContext, f: Folder, p: Paths,
     description="The output folders selected, written together from one snapshot of "
                 "the published plan, on every core.")
 def output_folders(context: dg.AssetExecutionContext):
-    """Each selected folder is written by a thread of its own; whatever they hand out
+    """Each selected folder is written by a thread of its own (one thread for them all
+    past TOGETHER_ROWS); whatever they hand out
     (the province extracts' batches, a long project list's slices, the feedback)
     goes to one pool of worker processes, started first (forked before any thread
     starts: see xlsx_files.Pool), so both cores stay busy whatever the plan's size.
@@ -243,8 +249,9 @@ def output_folders(context: dg.AssetExecutionContext):
     with shared_snapshot(p, who, lambda holder: context.log.info(f"waiting for {holder}")) as snap:
         data = cached_plan(snap[0])  # read once, before workers are forked: they have it too
         rows = sum(a.projects for y in data.years for a in data.year(y).areas.values())
+        together = len(chosen) if rows <= TOGETHER_ROWS else 1
         with xlsx_files.pool(fork=xlsx_files.forking() and rows <= FORK_ROWS), ThreadPoolExecutor(
-                len(chosen), thread_name_prefix="outputs") as threads:
+                together, thread_name_prefix="outputs") as threads:
             running = {threads.submit(_write_folder, context, f, p, snap): f for f in chosen}
             for done in as_completed(running):
                 xlsx_files.trim()  # what a folder's writer held, back before the rest go on

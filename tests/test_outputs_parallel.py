@@ -225,3 +225,29 @@ def test_one_folder_failing_fails_the_step_and_the_others_are_written(workspace,
     assert (workspace / "plan.duckdb").read_bytes() == plan
     assert not [p for p in (workspace / "outputs").iterdir() if p.name.startswith(".")]
 
+
+
+@pytest.mark.parametrize("together_rows", [0, 10**9])  # one after the other; together
+def test_the_folders_written_one_after_the_other_or_together_are_the_same(
+        workspace, monkeypatch, together_rows):
+    import threading
+
+    from stiplan.assets import outputs
+
+    monkeypatch.setattr(outputs, "TOGETHER_ROWS", together_rows)
+    seen: set[str] = set()
+    writes = {f.name: f.write for f in outputs.FOLDERS}
+
+    def spy(name):
+        def write(*args):
+            seen.add(threading.current_thread().name)
+            return writes[name](*args)
+        return write
+
+    monkeypatch.setattr(outputs, "FOLDERS", [dataclasses.replace(f, write=spy(f.name))
+                                             for f in outputs.FOLDERS])
+    result = _write(NAMES)
+    assert result.success and set(_materialized(result)) == set(NAMES)
+    assert len(seen) == (1 if together_rows == 0 else 3)
+    books = sorted((workspace / "outputs").rglob("*.xlsx"))
+    assert len(books) > 77 and all(b.stat().st_size > 0 for b in books)
