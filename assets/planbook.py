@@ -187,8 +187,15 @@ def _local(t: dt.datetime | None) -> dt.datetime | None:
     return t.astimezone(BANGKOK_TIME) if t is not None else None
 
 
+# DuckDB's memory for the writers' reading of the plan in the run's process: by default
+# it would keep most of the machine's memory for a query (a million-row plan's
+# province digests: 1.1 GB, beside two workers); within this it spills, as fast.
+READ_MEMORY_LIMIT = "512MB"
+
+
 def connect(plan: Path) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(str(plan), read_only=True)
+    return duckdb.connect(str(plan), read_only=True,
+                          config={"memory_limit": READ_MEMORY_LIMIT})
 
 
 def read_plan(plan: Path) -> Plan:
