@@ -8,6 +8,19 @@ from pathlib import Path
 
 import duckdb
 
+# DuckDB's memory for the output writers' reading of a plan snapshot, in the run's
+# process and in each worker: by default it keeps most of the machine's memory for a
+# query (a million-row plan's province digests: 1.1 GB, beside two workers holding as
+# much); within it, it spills. One value for every connection to a snapshot in a
+# process: DuckDB refuses a second connection to a file with another.
+SNAPSHOT_MEMORY_LIMIT = "320MB"
+
+
+def read_snapshot(path: Path, **config) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to a plan snapshot for the output writers."""
+    return duckdb.connect(str(path), read_only=True,
+                          config={"memory_limit": SNAPSHOT_MEMORY_LIMIT, **config})
+
 
 @contextmanager
 def read_only(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:

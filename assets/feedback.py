@@ -32,7 +32,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 import openpyxl
 from openpyxl.cell.cell import MergedCell
 from openpyxl.comments import Comment
@@ -44,6 +43,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from stiplan.assets import xlsx_files
+from stiplan.assets.database import read_snapshot
 from stiplan.assets.names import safe_component, show
 from stiplan.schemas.reasons import REASONS
 
@@ -203,7 +203,7 @@ def feedback_path(out_dir: Path, agency_code: str | None, fiscal_year: int | Non
 
 
 def _load(plan: Path) -> Plan:
-    con = duckdb.connect(str(plan), read_only=True)
+    con = read_snapshot(plan)
     try:
         def rows(sql: str) -> list[tuple]:
             return con.execute(sql).fetchall()

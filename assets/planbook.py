@@ -41,6 +41,7 @@ from typing import Any
 import duckdb
 
 from stiplan.assets import xlsx_files
+from stiplan.assets.database import read_snapshot
 from stiplan.assets.xlsx_stream import (
     Deflated,
     Table,
@@ -187,15 +188,8 @@ def _local(t: dt.datetime | None) -> dt.datetime | None:
     return t.astimezone(BANGKOK_TIME) if t is not None else None
 
 
-# DuckDB's memory for the writers' reading of the plan in the run's process: by default
-# it would keep most of the machine's memory for a query (a million-row plan's
-# province digests: 1.1 GB, beside two workers); within this it spills, as fast.
-READ_MEMORY_LIMIT = "512MB"
-
-
 def connect(plan: Path) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(str(plan), read_only=True,
-                          config={"memory_limit": READ_MEMORY_LIMIT})
+    return read_snapshot(plan)
 
 
 def read_plan(plan: Path) -> Plan:
@@ -789,7 +783,7 @@ def worker_connection(plan: Plan, year: int | None = None, strings: list[str] | 
             for old in {id(c): c for c, _ in _WORKER.values()}.values():
                 old.close()
             _WORKER.clear()
-            con = duckdb.connect(str(plan.path), read_only=True, config={"threads": 1})
+            con = read_snapshot(plan.path, threads=1)
         got = _WORKER[key] = (con, number_projects(con, plan, year, strings, ordered)
                               if year else None)
     return got
