@@ -17,7 +17,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
-from workbooks import set_old_mtime, write_xlsx
+from workbooks import set_old_mtime, write_two_agencies, write_xlsx
 
 BIN = Path(sys.executable).parent
 YEAR = "ประจำปีงบประมาณ พ.ศ. 2555"
@@ -34,15 +34,7 @@ def workspace(tmp_path, monkeypatch):
     inbox.mkdir()
     monkeypatch.setenv("STIPLAN_INBOX", str(inbox))
     monkeypatch.setenv("STIPLAN_WAREHOUSE", str(warehouse))
-    write_xlsx(inbox / "NSTDA_2555.xlsx", {"s": ([[YEAR], H], [
-        [1, "โครงการหนึ่ง", "เชียงใหม่", 1000],
-        [2, "โครงการสอง", "ลำพูน, ลำปาง", 2001]])})
-    write_xlsx(inbox / "DSS_2555.xlsx", {"s": ([[YEAR], H], [[1, "โครงการสาม", "ตาก", 5]])})
-    # settled, as a dropped file is by the time anyone runs Dagster on it: runs not
-    # started by `stiplan run` leave files changed in the last seconds for later
-    past = time.time() - 60
-    for f in inbox.iterdir():
-        os.utime(f, (past, past))
+    write_two_agencies(inbox)
     return tmp_path
 
 

@@ -12,14 +12,12 @@ import zipfile
 
 import dagster as dg
 import pytest
-from workbooks import write_xlsx
+from workbooks import write_two_agencies
 from xlsxwriter.sharedstrings import SharedStrings
 
 from stiplan.assets import xlsx_files
 from stiplan.assets.xlsx_style import Book, Column, put, write_table
 
-YEAR = "ประจำปีงบประมาณ พ.ศ. 2555"
-H = ["ลำดับ", "ชื่อโครงการ", "จังหวัด", "งบประมาณ (บาท)"]
 NAMES = ["plan_books", "agency_feedback", "province_extracts"]
 
 
@@ -154,10 +152,7 @@ def workspace(tmp_path, monkeypatch):
     monkeypatch.setenv("STIPLAN_INBOX", str(inbox))
     monkeypatch.setenv("STIPLAN_WAREHOUSE", str(warehouse))
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
-    write_xlsx(inbox / "NSTDA_2555.xlsx", {"s": ([[YEAR], H], [
-        [1, "โครงการหนึ่ง", "เชียงใหม่", 1000],
-        [2, "โครงการสอง", "ลำพูน, ลำปาง", 2001]])})
-    write_xlsx(inbox / "DSS_2555.xlsx", {"s": ([[YEAR], H], [[1, "โครงการสาม", "ตาก", 5]])})
+    write_two_agencies(inbox)
     from stiplan.run import run_inbox
 
     assert run_inbox().outputs_written == NAMES

@@ -48,3 +48,15 @@ def set_old_mtime(path: Path, days: int = 400) -> None:
     """Copies and saved attachments keep old modification times."""
     t = time.time() - days * 86400
     os.utime(path, (t, t))
+
+
+def write_two_agencies(inbox: Path) -> None:
+    """NSTDA's two projects (one in two provinces) and DSS's one, FY 2555, settled (a run
+    Dagster starts unattended leaves files changed in the last seconds for later)."""
+    year, head = ["ประจำปีงบประมาณ พ.ศ. 2555"], ["ลำดับ", "ชื่อโครงการ", "จังหวัด", "งบประมาณ (บาท)"]
+    write_xlsx(inbox / "NSTDA_2555.xlsx", {"s": ([year, head], [
+        [1, "โครงการหนึ่ง", "เชียงใหม่", 1000],
+        [2, "โครงการสอง", "ลำพูน, ลำปาง", 2001]])})
+    write_xlsx(inbox / "DSS_2555.xlsx", {"s": ([year, head], [[1, "โครงการสาม", "ตาก", 5]])})
+    for f in ("NSTDA_2555.xlsx", "DSS_2555.xlsx"):
+        set_old_mtime(inbox / f, days=1)
