@@ -34,9 +34,7 @@ from typing import TYPE_CHECKING
 
 import dagster as dg
 
-from stiplan.assets.faults import checkpoint
-from stiplan.assets.lock import restore_folder, writer_lock
-from stiplan.assets.output_stamps import (  # noqa: F401 - the stamps' API, used here and by runs
+from stiplan.assets.books.stamps import (  # noqa: F401 - the stamps' API, used here and by runs
     OUTPUT_FOLDERS,
     _manifest,
     _stamped,
@@ -45,10 +43,13 @@ from stiplan.assets.output_stamps import (  # noqa: F401 - the stamps' API, used
     stale_outputs,
 )
 from stiplan.assets.plan import published_plan
-from stiplan.settings import Paths, paths
+from stiplan.assets.resources import StiplanConfig
+from stiplan.assets.runtime.faults import checkpoint
+from stiplan.assets.runtime.lock import restore_folder, writer_lock
+from stiplan.schemas.warehouse import Paths
 
 if TYPE_CHECKING:  # the writers are imported when the step runs: loading the code
-    from stiplan.assets.xlsx_files import Manifest  # location (a run's start) skips them
+    from stiplan.assets.books.folders import Manifest  # location (a run's start) skips them
 
 AFTER_PUBLISH = dg.AutomationCondition.eager()
 # Province rows above which the workers are fresh interpreters, not forks of this
@@ -102,8 +103,9 @@ def shared_snapshot(p: Paths, who: str, on_wait) -> Iterator[tuple[Path, str]]:
         snap.unlink(missing_ok=True)
 
 
-def _rebuild(p: Paths, folder: Path, write, who: str, on_wait,
-             snapshot: tuple[Path, str] | None = None) -> tuple[list[Path], str, bool]:
+def _rebuild(
+    p: Paths, folder: Path, write, who: str, on_wait, snapshot: tuple[Path, str] | None = None
+) -> tuple[list[Path], str, bool]:
     """Write a folder from a snapshot of the published plan into a private folder, then
     swap it in whole: no stale file survives a new plan, and a reader never sees half
     a set. The writer lock is held only to take the snapshot and to swap, so merges
@@ -127,7 +129,7 @@ def _rebuild(p: Paths, folder: Path, write, who: str, on_wait,
             if current != fingerprint and folder.is_dir() and _stamped(p, folder.name) == current:
                 return [], fingerprint, False  # a newer plan's outputs are already there
             if getattr(written, "fingerprints", None) is not None:
-                from stiplan.assets.xlsx_files import Manifest
+                from stiplan.assets.books.folders import Manifest
 
                 # saved before the swap: if a kill comes between, the files it
                 # describes are not the folder's, and nothing is taken from it
@@ -167,32 +169,42 @@ class Folder:
 
 
 def _plan_books(plan: Path, p: Paths, out: Path, previous: "Manifest") -> list[Path]:
-    from stiplan.assets.planbook import write_planbooks
+    from stiplan.assets.books.planbook import write_planbooks
 
     return write_planbooks(plan, out, previous)
 
 
 def _feedback(plan: Path, p: Paths, out: Path, previous: "Manifest") -> list[Path]:
-    from stiplan.assets.feedback import write_feedback
+    from stiplan.assets.books.feedback import write_feedback
 
     return write_feedback(plan, p.archive, out)
 
 
 def _extracts(plan: Path, p: Paths, out: Path, previous: "Manifest") -> list[Path]:
-    from stiplan.assets.extracts import write_province_extracts
+    from stiplan.assets.books.extracts import write_province_extracts
 
     return write_province_extracts(plan, out, previous)
 
 
 FOLDERS = [
-    Folder("plan_books", "planbook",
-           "outputs/planbook/: the plan book of each fiscal year (.xlsx).", _plan_books),
-    Folder("agency_feedback", "feedback",
-           "outputs/feedback/<AGENCY>/ (and unrouted/): what each submitter must fix.",
-           _feedback),
-    Folder("province_extracts", "provinces",
-           "outputs/provinces/<year>/: one workbook per province for Area Based planning.",
-           _extracts),
+    Folder(
+        "plan_books",
+        "planbook",
+        "outputs/planbook/: the plan book of each fiscal year (.xlsx).",
+        _plan_books,
+    ),
+    Folder(
+        "agency_feedback",
+        "feedback",
+        "outputs/feedback/<AGENCY>/ (and unrouted/): what each submitter must fix.",
+        _feedback,
+    ),
+    Folder(
+        "province_extracts",
+        "provinces",
+        "outputs/provinces/<year>/: one workbook per province for Area Based planning.",
+        _extracts,
+    ),
 ]
 
 
@@ -201,37 +213,60 @@ class _FolderFailed(Exception):
         self.failure = failure
 
 
-def _write_folder(context: dg.AssetExecutionContext, f: Folder, p: Paths,
-                  snapshot: tuple[Path, str]) -> dg.MaterializeResult:
-    from stiplan.assets.xlsx_files import Manifest
+def _write_folder(
+    context: dg.AssetExecutionContext, f: Folder, p: Paths, snapshot: tuple[Path, str]
+) -> dg.MaterializeResult:
+    from stiplan.assets.books.folders import Manifest
 
     folder = p.outputs / f.folder
     try:
         files, fingerprint, swapped = _rebuild(
-            p, folder, lambda plan, out: f.write(
-                plan, p, out, Manifest.load(_manifest(p, f.folder), folder)),
+            p,
+            folder,
+            lambda plan, out: f.write(plan, p, out, Manifest.load(_manifest(p, f.folder), folder)),
             who=f"Dagster run {context.run_id[:8]} ({f.name})",
-            on_wait=lambda who: context.log.info(f"waiting for {who}"), snapshot=snapshot)
+            on_wait=lambda who: context.log.info(f"waiting for {who}"),
+            snapshot=snapshot,
+        )
     except OSError as exc:  # a full disk, a refused permission: the machine's
-        raise _FolderFailed(dg.Failure(
-            description=f"could not write {folder}: {exc}",
-            metadata={"folder": str(folder), "error": str(exc)},
-            allow_retries=False)) from exc
-    return dg.MaterializeResult(asset_key=dg.AssetKey(f.name), metadata={
-        "files": len(files), "path": str(folder), "plan_sha256": fingerprint,
-        "written": _listing(folder, files) if swapped else dg.MetadataValue.md(
-            "none: the outputs of a newer plan were written meanwhile")})
+        raise _FolderFailed(
+            dg.Failure(
+                description=f"could not write {folder}: {exc}",
+                metadata={"folder": str(folder), "error": str(exc)},
+                allow_retries=False,
+            )
+        ) from exc
+    return dg.MaterializeResult(
+        asset_key=dg.AssetKey(f.name),
+        metadata={
+            "files": len(files),
+            "path": str(folder),
+            "plan_sha256": fingerprint,
+            "written": _listing(folder, files)
+            if swapped
+            else dg.MetadataValue.md("none: the outputs of a newer plan were written meanwhile"),
+        },
+    )
 
 
 @dg.multi_asset(
     name="write_output_folders",
-    specs=[dg.AssetSpec(f.name, deps=[published_plan], group_name="outputs",
-                        kinds={"excel"}, automation_condition=AFTER_PUBLISH,
-                        description=f.description) for f in FOLDERS],
+    specs=[
+        dg.AssetSpec(
+            f.name,
+            deps=[published_plan],
+            group_name="outputs",
+            kinds={"excel"},
+            automation_condition=AFTER_PUBLISH,
+            description=f.description,
+        )
+        for f in FOLDERS
+    ],
     can_subset=True,
     description="The output folders selected, written together from one snapshot of "
-                "the published plan, on every core.")
-def output_folders(context: dg.AssetExecutionContext):
+    "the published plan, on every core.",
+)
+def output_folders(context: dg.AssetExecutionContext, stiplan: StiplanConfig):
     """Each selected folder is written by a thread of its own (one thread for them all
     past TOGETHER_ROWS); whatever they hand out
     (the province extracts' batches, a long project list's slices, the feedback)
@@ -239,19 +274,21 @@ def output_folders(context: dg.AssetExecutionContext):
     starts: see xlsx_files.Pool), so both cores stay busy whatever the plan's size.
     A folder that fails (a full disk) fails the step, the others are still written
     and reported; the plan stays published."""
-    from stiplan.assets import xlsx_files
-    from stiplan.assets.planbook import cached_plan
+    from stiplan.assets.books import folders as xlsx_files
+    from stiplan.assets.books.planbook import cached_plan
 
     chosen = [f for f in FOLDERS if dg.AssetKey(f.name) in context.selected_asset_keys]
-    p = paths()
+    p = stiplan.paths
     who = f"Dagster run {context.run_id[:8]} (outputs)"
     failures: list[BaseException] = []
     with shared_snapshot(p, who, lambda holder: context.log.info(f"waiting for {holder}")) as snap:
         data = cached_plan(snap[0])  # read once, before workers are forked: they have it too
         rows = sum(a.projects for y in data.years for a in data.year(y).areas.values())
         together = len(chosen) if rows <= TOGETHER_ROWS else 1
-        with xlsx_files.pool(fork=xlsx_files.forking() and rows <= FORK_ROWS), ThreadPoolExecutor(
-                together, thread_name_prefix="outputs") as threads:
+        with (
+            xlsx_files.pool(fork=xlsx_files.forking() and rows <= FORK_ROWS),
+            ThreadPoolExecutor(together, thread_name_prefix="outputs") as threads,
+        ):
             running = {threads.submit(_write_folder, context, f, p, snap): f for f in chosen}
             for done in as_completed(running):
                 xlsx_files.trim()  # what a folder's writer held, back before the rest go on

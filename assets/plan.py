@@ -4,7 +4,6 @@
 it; `published_plan` atomically replaces warehouse/plan.duckdb only when they pass.
 """
 
-
 import os
 import shutil
 from collections.abc import Iterator
@@ -13,30 +12,31 @@ from decimal import Decimal
 
 import dagster as dg
 
-from stiplan.assets import audit
-from stiplan.assets.cache import digest_registered, parse_registered
-from stiplan.assets.database import fsync_dir, fsync_file, read_only
-from stiplan.assets.faults import checkpoint
-from stiplan.assets.intake import unrouted_files
-from stiplan.assets.isolation import Crashed, run_isolated
-from stiplan.assets.lock import Busy, lock_wait, writer_lock
-from stiplan.assets.merge import prepare_review, prepare_shares, write_working_plan
-from stiplan.assets.parsed import agency_submissions
-from stiplan.assets.registry import Registry
-from stiplan.schemas.warehouse import TABLES
-from stiplan.settings import Paths, paths
+from stiplan.assets.consolidate import audit
+from stiplan.assets.consolidate.merge import prepare_review, prepare_shares, write_working_plan
+from stiplan.assets.ingest.cache import digest_registered, parse_registered
+from stiplan.assets.ingest.registry import Registry
+from stiplan.assets.intake import agency_submissions, unrouted_files
+from stiplan.assets.resources import StiplanConfig
+from stiplan.assets.runtime.database import fsync_dir, fsync_file, read_only
+from stiplan.assets.runtime.faults import checkpoint
+from stiplan.assets.runtime.isolation import Crashed, run_isolated
+from stiplan.assets.runtime.lock import Busy, lock_wait, writer_lock
+from stiplan.schemas.warehouse import TABLES, Paths
 
 AC = dg.AutomationCondition
 # Merge after any agency partition (or the unrouted record) changes. Not plain
 # eager(): eager waits while any dependency partition is missing, and agencies
 # that have not submitted yet are missing partitions by design.
-MERGE_WHEN = (AC.any_deps_updated().since_last_handled()
-              & ~AC.any_deps_in_progress() & ~AC.in_progress())
+MERGE_WHEN = (
+    AC.any_deps_updated().since_last_handled() & ~AC.any_deps_in_progress() & ~AC.in_progress()
+)
 # Publish in the same run as the merge (its blocking checks then guard the publish
 # within the run), or later only once the merged plan's blocking checks passed.
 PUBLISH_WHEN = MERGE_WHEN & (
     AC.any_deps_match(AC.will_be_requested())
-    | AC.all_deps_match(AC.all_checks_match(AC.check_passed(), blocking_only=True)))
+    | AC.all_deps_match(AC.all_checks_match(AC.check_passed(), blocking_only=True))
+)
 
 # A step of the duckdb_write pool waits this long for the writer lock, then asks
 # Dagster to retry it later, which frees its pool slot meanwhile: a `stiplan run`
@@ -51,18 +51,24 @@ def _writing(context: dg.AssetExecutionContext, p: Paths) -> Iterator[None]:
     """Hold the warehouse's writer lock (re-entered inside `stiplan run`)."""
     asked = context.retry_number * (POOL_LOCK_WAIT_S + POOL_RETRY_AFTER_S)
     try:
-        with writer_lock(p, who=f"Dagster run {context.run_id[:8]} ({context.asset_key.path[-1]})",
-                         wait=POOL_LOCK_WAIT_S,
-                         on_wait=lambda who: context.log.info(f"waiting for {who}")):
+        with writer_lock(
+            p,
+            who=f"Dagster run {context.run_id[:8]} ({context.asset_key.path[-1]})",
+            wait=POOL_LOCK_WAIT_S,
+            on_wait=lambda who: context.log.info(f"waiting for {who}"),
+        ):
             yield
     except Busy as exc:
         if asked >= lock_wait():
-            raise dg.Failure(description=f"the warehouse is busy: another writer ({exc.holder}) "
-                                         f"still holds {exc.path} after {asked:.0f} s of waiting",
-                             allow_retries=False) from exc
+            raise dg.Failure(
+                description=f"the warehouse is busy: another writer ({exc.holder}) "
+                f"still holds {exc.path} after {asked:.0f} s of waiting",
+                allow_retries=False,
+            ) from exc
         raise dg.RetryRequested(
             max_retries=int(lock_wait() // (POOL_LOCK_WAIT_S + POOL_RETRY_AFTER_S)) + 1,
-            seconds_to_wait=POOL_RETRY_AFTER_S) from exc
+            seconds_to_wait=POOL_RETRY_AFTER_S,
+        ) from exc
 
 
 @dg.asset(
@@ -73,8 +79,8 @@ def _writing(context: dg.AssetExecutionContext, p: Paths) -> Iterator[None]:
     automation_condition=MERGE_WHEN,
     description="The merged plan in the private working database (not yet published).",
 )
-def working_plan(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    p = paths()
+def working_plan(context: dg.AssetExecutionContext, stiplan: StiplanConfig) -> dg.MaterializeResult:
+    p = stiplan.paths
     with _writing(context, p):
         registry = Registry(p.registry)
         files = registry.files()
@@ -83,70 +89,109 @@ def working_plan(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         digests = digest_registered(p, registry, routed)
         # Shares missing from the last merge are built here, two at a time in children;
         # the plan is then put together in one child, so this process never holds it.
-        prepare_shares(p.merged, files, digests, p.parsed, lambda sids: parse_registered(
-            p, registry, [by_id[s] for s in sids]))
+        prepare_shares(
+            p.merged,
+            files,
+            digests,
+            p.parsed,
+            lambda sids: parse_registered(p, registry, [by_id[s] for s in sids]),
+        )
         prepare_review(p.merged, files, digests)
-        [merged] = run_isolated(write_working_plan, [(p, digests, os.getpid())],
-                                timeout=MERGE_TIMEOUT_S)
+        [merged] = run_isolated(
+            write_working_plan, [(p, digests, os.getpid())], timeout=MERGE_TIMEOUT_S
+        )
         if isinstance(merged, Crashed):
             raise RuntimeError(f"the merge failed: {merged.detail}")
         checkpoint("merged")
-    return dg.MaterializeResult(metadata={
-        "dagster/row_count": merged["projects"],
-        "submissions": merged["submissions"],
-        "rows_read": merged["rows_read"],
-        "budget_total_baht": float(Decimal(merged["budget_total_baht"])),
-        "dagster/column_schema": dg.TableSchema(columns=[
-            dg.TableColumn(c, t) for c, t in TABLES["projects"]]),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": merged["projects"],
+            "submissions": merged["submissions"],
+            "rows_read": merged["rows_read"],
+            "budget_total_baht": float(Decimal(merged["budget_total_baht"])),
+            "dagster/column_schema": dg.TableSchema(
+                columns=[dg.TableColumn(c, t) for c, t in TABLES["projects"]]
+            ),
+        }
+    )
 
 
 WARNINGS = {
-    "totals_match": ("total_mismatch",
-                     "Totals rows of current submissions equal the rows above them"),
+    "totals_match": (
+        "total_mismatch",
+        "Totals rows of current submissions equal the rows above them",
+    ),
     "no_zero_budgets": ("budget_zero", "No project of a current submission has a zero budget"),
 }
 
 
 def _blocking(con, name: str) -> dg.AssetCheckResult:
     result = audit.BLOCKING_CHECKS[name](con)
-    return dg.AssetCheckResult(asset_key=working_plan.key, check_name=name,
-                               passed=result.passed, description=result.description,
-                               metadata=dict(result.evidence))
+    return dg.AssetCheckResult(
+        asset_key=working_plan.key,
+        check_name=name,
+        passed=result.passed,
+        description=result.description,
+        metadata=dict(result.evidence),
+    )
 
 
 def _warning(con, name: str) -> dg.AssetCheckResult:
     """The rows of current submissions with the warning's problem code."""
-    rows = con.execute("""
+    rows = con.execute(
+        """
         SELECT s.file_name, p.sheet, p.row_number, p.value FROM row_problems p
         JOIN submissions s USING (submission_id)
         WHERE s.status = 'current' AND p.code = ? ORDER BY 1, 2, 3""",
-                       [WARNINGS[name][0]]).fetchall()
+        [WARNINGS[name][0]],
+    ).fetchall()
     table = "\n".join(f"| `{f}` | {sh} | {n} | {v} |" for f, sh, n, v in rows[:50])
     return dg.AssetCheckResult(
-        asset_key=working_plan.key, check_name=name, passed=not rows,
+        asset_key=working_plan.key,
+        check_name=name,
+        passed=not rows,
         severity=dg.AssetCheckSeverity.WARN,
-        metadata={"rows": len(rows), "where": dg.MetadataValue.md(
-            f"| file | sheet | row | value |\n|---|---|---|---|\n{table}" if rows else "none")})
+        metadata={
+            "rows": len(rows),
+            "where": dg.MetadataValue.md(
+                f"| file | sheet | row | value |\n|---|---|---|---|\n{table}" if rows else "none"
+            ),
+        },
+    )
 
 
 # One step for every check of the working plan: each Dagster step costs a fixed
 # start-up, and the checks are a few queries each. The blocking ones guard the publish.
 @dg.multi_asset_check(
     name="audit_working_plan",
-    specs=[dg.AssetCheckSpec(name, asset=working_plan, blocking=True,
-                             automation_condition=AC.eager(),
-                             description=(fn.__doc__ or name).strip().splitlines()[0])
-           for name, fn in audit.BLOCKING_CHECKS.items()]
-    + [dg.AssetCheckSpec(name, asset=working_plan, blocking=False, description=description,
-                         automation_condition=AC.eager())
-       for name, (_, description) in WARNINGS.items()],
+    specs=[
+        dg.AssetCheckSpec(
+            name,
+            asset=working_plan,
+            blocking=True,
+            automation_condition=AC.eager(),
+            description=(fn.__doc__ or name).strip().splitlines()[0],
+        )
+        for name, fn in audit.BLOCKING_CHECKS.items()
+    ]
+    + [
+        dg.AssetCheckSpec(
+            name,
+            asset=working_plan,
+            blocking=False,
+            description=description,
+            automation_condition=AC.eager(),
+        )
+        for name, (_, description) in WARNINGS.items()
+    ],
     can_subset=True,
 )
-def plan_checks(context: dg.AssetCheckExecutionContext) -> Iterator[dg.AssetCheckResult]:
+def plan_checks(
+    context: dg.AssetCheckExecutionContext, stiplan: StiplanConfig
+) -> Iterator[dg.AssetCheckResult]:
     checkpoint("audit")
     wanted = {key.name for key in context.selected_asset_check_keys}
-    with read_only(paths().working_plan) as con:
+    with read_only(stiplan.paths.working_plan) as con:
         for name in [*audit.BLOCKING_CHECKS, *WARNINGS]:
             if name in wanted:
                 yield (_blocking if name in audit.BLOCKING_CHECKS else _warning)(con, name)
@@ -160,8 +205,10 @@ def plan_checks(context: dg.AssetCheckExecutionContext) -> Iterator[dg.AssetChec
     automation_condition=PUBLISH_WHEN,
     description="warehouse/plan.duckdb: the published plan, replaced atomically after the audit.",
 )
-def published_plan(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    p = paths()
+def published_plan(
+    context: dg.AssetExecutionContext, stiplan: StiplanConfig
+) -> dg.MaterializeResult:
+    p = stiplan.paths
     with _writing(context, p):
         # Copy first, audit the copy, then swap it in: what is published is exactly
         # what was audited. A kill before the swap leaves the previous plan whole (the
@@ -185,16 +232,20 @@ def published_plan(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
             counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
             total = con.execute("SELECT coalesce(sum(budget_baht), 0) FROM projects").fetchone()[0]
         status = status_table(p.plan)
-    return dg.MaterializeResult(metadata={
-        "agency_status": dg.MetadataValue.md(status),
-        "path": str(p.plan),
-        "dagster/row_count": counts["projects"],
-        "budget_total_baht": float(total),
-        **{f"rows_{t}": n for t, n in counts.items()},
-        # the warehouse contract, table by table, for anyone writing a query
-        **{f"schema_{t}": dg.TableSchema(columns=[dg.TableColumn(c, ty) for c, ty in cols])
-           for t, cols in TABLES.items()},
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "agency_status": dg.MetadataValue.md(status),
+            "path": str(p.plan),
+            "dagster/row_count": counts["projects"],
+            "budget_total_baht": float(total),
+            **{f"rows_{t}": n for t, n in counts.items()},
+            # the warehouse contract, table by table, for anyone writing a query
+            **{
+                f"schema_{t}": dg.TableSchema(columns=[dg.TableColumn(c, ty) for c, ty in cols])
+                for t, cols in TABLES.items()
+            },
+        }
+    )
 
 
 def status_table(plan) -> str:
@@ -211,11 +262,16 @@ def status_table(plan) -> str:
             FROM submissions WHERE agency_code IS NOT NULL
             GROUP BY ALL ORDER BY 1, 2""").fetchall()
     seen = {r[0] for r in rows}
-    lines = ["| agency | fiscal year | files received | current version | rows accepted "
-             "| rows rejected | files rejected |", "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| agency | fiscal year | files received | current version | rows accepted "
+        "| rows rejected | files rejected |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for a, y, n, cur, acc, rej, frej in rows:
-        lines.append(f"| {a} | {y or '?'} | {n} | {cur or '—'} | {acc or 0} | {rej or 0} "
-                     f"| {frej} |")
-    lines += [f"| {a.code} | — | 0 | not yet submitted | | | |" for a in AGENCIES
-              if a.code not in seen]
+        lines.append(
+            f"| {a} | {y or '?'} | {n} | {cur or '—'} | {acc or 0} | {rej or 0} | {frej} |"
+        )
+    lines += [
+        f"| {a.code} | — | 0 | not yet submitted | | | |" for a in AGENCIES if a.code not in seen
+    ]
     return "\n".join(lines)

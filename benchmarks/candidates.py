@@ -34,10 +34,14 @@ sys.path.insert(0, str(HERE))
 
 import consolidate as vocab  # noqa: E402  (word lists only)
 
-from stiplan.assets import candidates  # noqa: E402
+from stiplan.assets.consolidate import candidates  # noqa: E402
 
-PROVINCES = [r["iso_code"] for r in csv.DictReader(
-    (HERE.parent / "schemas" / "data" / "provinces.csv").open(encoding="utf-8"))]
+PROVINCES = [
+    r["iso_code"]
+    for r in csv.DictReader(
+        (HERE.parent / "schemas" / "data" / "provinces.csv").open(encoding="utf-8")
+    )
+]
 AGENCIES = list(vocab.THEMES)
 FISCAL_YEAR = 2555
 
@@ -45,8 +49,9 @@ FISCAL_YEAR = 2555
 def _typo(name: str, rng: random.Random) -> str:
     """One character dropped, doubled or changed: a misspelling."""
     i = rng.randrange(len(name))
-    return rng.choice([name[:i] + name[i + 1:], name[:i] + name[i] + name[i:],
-                       name[:i] + "ก" + name[i + 1:]])
+    return rng.choice(
+        [name[:i] + name[i + 1 :], name[:i] + name[i] + name[i:], name[:i] + "ก" + name[i + 1 :]]
+    )
 
 
 def corpus(size: int, seed: int) -> list[dict]:
@@ -58,8 +63,12 @@ def corpus(size: int, seed: int) -> list[dict]:
     def name_for(code: str) -> str:
         themes = vocab.THEMES[code] + vocab.GENERIC_THEMES[:1]
         while True:
-            parts = [rng.choice(vocab.ACTIONS) + rng.choice(themes), rng.choice(vocab.PURPOSES),
-                     rng.choice(vocab.TARGETS), rng.choice(vocab.QUALIFIERS)]
+            parts = [
+                rng.choice(vocab.ACTIONS) + rng.choice(themes),
+                rng.choice(vocab.PURPOSES),
+                rng.choice(vocab.TARGETS),
+                rng.choice(vocab.QUALIFIERS),
+            ]
             name = " ".join(p for p in parts if p)
             if rng.random() < 0.5:
                 name = "โครงการ" + name
@@ -68,10 +77,16 @@ def corpus(size: int, seed: int) -> list[dict]:
                 return name
 
     def add(code: str, name: str, provinces: tuple[str, ...]) -> None:
-        projects.append({
-            "project_id": f"{code}-{FISCAL_YEAR}-{len(projects):07d}", "agency_code": code,
-            "fiscal_year": FISCAL_YEAR, "project_name": name,
-            "province_codes": provinces, "nationwide": False})
+        projects.append(
+            {
+                "project_id": f"{code}-{FISCAL_YEAR}-{len(projects):07d}",
+                "agency_code": code,
+                "fiscal_year": FISCAL_YEAR,
+                "project_name": name,
+                "province_codes": provinces,
+                "nationwide": False,
+            }
+        )
 
     # joint projects: ~0.25 % of all rows, each listed by 2-3 agencies
     for _ in range(max(1, size // 1000)):
@@ -81,8 +96,7 @@ def corpus(size: int, seed: int) -> list[dict]:
         for code in owners:
             copy = name
             if rng.random() < 0.5:
-                copy = (vocab._near_variant(name, rng) if rng.random() < 0.5
-                        else _typo(name, rng))
+                copy = vocab._near_variant(name, rng) if rng.random() < 0.5 else _typo(name, rng)
             add(code, copy, provinces)
     counts = defaultdict(int)
     for p in projects:
@@ -100,8 +114,10 @@ def corpus(size: int, seed: int) -> list[dict]:
 # its (year, numbers, province) block within a length window, through character-count
 # bounds on 8 then 32 bins, then scored. Kept to time against and to check the pairs.
 
-def _length_runs(members: list[int], narrow: list[str], spread: float = 1.1,
-                 most: int = 64) -> list[list[int]]:
+
+def _length_runs(
+    members: list[int], narrow: list[str], spread: float = 1.1, most: int = 64
+) -> list[list[int]]:
     """`members` (sorted by length) in runs of similar length, so that each run's length
     window stays narrow."""
     runs: list[list[int]] = []
@@ -123,25 +139,34 @@ def _histograms(narrow: list[str], length: np.ndarray, chunk: int = 8192) -> np.
     n = len(narrow)
     out = np.zeros((n, _FORMER_BINS), dtype=np.int16)
     for start in range(0, n, chunk):
-        part = narrow[start:start + chunk]
-        codes = (np.frombuffer("".join(part).encode("utf-32-le"), dtype=np.uint32)
-                 % _FORMER_BINS)
-        owner = np.repeat(np.arange(len(part), dtype=np.int32), length[start:start + chunk])
-        counts = np.bincount(owner * _FORMER_BINS + codes.astype(np.int32),
-                             minlength=len(part) * _FORMER_BINS)
-        out[start:start + len(part)] = counts.reshape(len(part), _FORMER_BINS)
+        part = narrow[start : start + chunk]
+        codes = np.frombuffer("".join(part).encode("utf-32-le"), dtype=np.uint32) % _FORMER_BINS
+        owner = np.repeat(np.arange(len(part), dtype=np.int32), length[start : start + chunk])
+        counts = np.bincount(
+            owner * _FORMER_BINS + codes.astype(np.int32), minlength=len(part) * _FORMER_BINS
+        )
+        out[start : start + len(part)] = counts.reshape(len(part), _FORMER_BINS)
     return out
 
 
-def former_search(projects: list[dict], n_changed: int, stats: dict | None = None,
-            provinces: Collection[str] | None = None) -> list[dict]:
+def former_search(
+    projects: list[dict],
+    n_changed: int,
+    stats: dict | None = None,
+    provinces: Collection[str] | None = None,
+) -> list[dict]:
     """Pairs touching the first n_changed projects (all of them for a whole review):
     each such project against the projects of its (year, numbers, province) blocks
     within the length window, through the count filter, then scored. `stats`
     (benchmarks) receives the number of pairs filtered and scored."""
     keyed: dict = {}
-    wanted = {(p["fiscal_year"], code) for p in projects[:n_changed] if not p["nationwide"]
-              for code in p["province_codes"] if provinces is None or code in provinces}
+    wanted = {
+        (p["fiscal_year"], code)
+        for p in projects[:n_changed]
+        if not p["nationwide"]
+        for code in p["province_codes"]
+        if provinces is None or code in provinces
+    }
     members, narrow = [], []
     queries: dict[tuple, list[int]] = {}
     choices: dict[tuple, list[int]] = {}
@@ -166,8 +191,10 @@ def former_search(projects: list[dict], n_changed: int, stats: dict | None = Non
     if not members:
         return []
     agency_ids: dict = {}
-    agency = np.array([agency_ids.setdefault(projects[i]["agency_code"], len(agency_ids))
-                       for i in members], dtype=np.int64)
+    agency = np.array(
+        [agency_ids.setdefault(projects[i]["agency_code"], len(agency_ids)) for i in members],
+        dtype=np.int64,
+    )
     length = np.fromiter(map(len, narrow), dtype=np.int64, count=len(narrow))
     hist = _histograms(narrow, length)
     coarse = hist.reshape(len(hist), _FORMER_COARSE, -1).sum(2, dtype=np.int16)
@@ -185,8 +212,7 @@ def former_search(projects: list[dict], n_changed: int, stats: dict | None = Non
         for bucket in _length_runs(qs, narrow):
             # |la − lb| <= (la + lb) / 20: lb within [19/21, 21/19] of la
             shortest = len(narrow[bucket[0]])
-            lo = np.searchsorted(lengths, shortest if whole else shortest * 19 // 21 - 1,
-                                 "left")
+            lo = np.searchsorted(lengths, shortest if whole else shortest * 19 // 21 - 1, "left")
             hi = np.searchsorted(lengths, len(narrow[bucket[-1]]) * 21 // 19 + 1, "right")
             window = cs[lo:hi]
             if not len(window):
@@ -199,12 +225,14 @@ def former_search(projects: list[dict], n_changed: int, stats: dict | None = Non
             room = length[q][:, None] + length[window][None, :]
             filtered += room.size
             apart = np.abs(coarse[q][:, None, :] - coarse[window][None, :, :]).sum(2)
-            later = ((length[window][None, :] > length[q][:, None])
-                     | ((length[window][None, :] == length[q][:, None])
-                        & (window[None, :] > q[:, None])))
-            r, c = np.nonzero((20 * apart.astype(np.int32) <= room)
-                              & (agency[q][:, None] != agency[window][None, :])
-                              & (later | ~queried[window][None, :]))
+            later = (length[window][None, :] > length[q][:, None]) | (
+                (length[window][None, :] == length[q][:, None]) & (window[None, :] > q[:, None])
+            )
+            r, c = np.nonzero(
+                (20 * apart.astype(np.int32) <= room)
+                & (agency[q][:, None] != agency[window][None, :])
+                & (later | ~queried[window][None, :])
+            )
             a, b = q[r], window[c]
             keep = 20 * np.abs(hist[a] - hist[b]).sum(1, dtype=np.int32) <= room[r, c]
             left.append(a[keep])
@@ -215,20 +243,27 @@ def former_search(projects: list[dict], n_changed: int, stats: dict | None = Non
         stats["scored"] = sum(map(len, left))
     if left:
         a_idx, b_idx = np.concatenate(left), np.concatenate(right)
-        scores = process.cpdist([narrow[i] for i in a_idx], [narrow[i] for i in b_idx],
-                                scorer=fuzz.ratio,
-                                score_cutoff=candidates.SIMILARITY_CUTOFF - 1,
-                                dtype=np.float64, workers=-1)
+        scores = process.cpdist(
+            [narrow[i] for i in a_idx],
+            [narrow[i] for i in b_idx],
+            scorer=fuzz.ratio,
+            score_cutoff=candidates.SIMILARITY_CUTOFF - 1,
+            dtype=np.float64,
+            workers=-1,
+        )
         for k in np.flatnonzero(scores >= candidates.SIMILARITY_CUTOFF):
-            candidates._add_pair(found, projects, narrow, members, int(a_idx[k]),
-                                 int(b_idx[k]), float(scores[k]))
+            candidates._add_pair(
+                found, projects, narrow, members, int(a_idx[k]), int(b_idx[k]), float(scores[k])
+            )
     return sorted(found.values(), key=lambda d: (d["project_id_a"], d["project_id_b"]))
 
 
 # ----------------------------------------------------------------------------- main
 
-def _timed(search, projects, n_changed, stats=None, provinces=None
-           ) -> tuple[float, set[tuple[str, str]], dict]:
+
+def _timed(
+    search, projects, n_changed, stats=None, provinces=None
+) -> tuple[float, set[tuple[str, str]], dict]:
     stats = {}
     t0 = time.perf_counter()
     found = search(projects, n_changed, stats, provinces)
@@ -238,47 +273,73 @@ def _timed(search, projects, n_changed, stats=None, provinces=None
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--sizes", default="10000,40000,160000,1000000",
-                    help="comma-separated corpus sizes (projects)")
-    ap.add_argument("--old-max", type=int, default=160_000,
-                    help="largest size the former search is timed on")
+    ap.add_argument(
+        "--sizes",
+        default="10000,40000,160000,1000000",
+        help="comma-separated corpus sizes (projects)",
+    )
+    ap.add_argument(
+        "--old-max", type=int, default=160_000, help="largest size the former search is timed on"
+    )
     ap.add_argument("--seed", type=int, default=2555)
-    ap.add_argument("--quarter", action="store_true",
-                    help="also time the search of every 4th province (a review child's part)")
+    ap.add_argument(
+        "--quarter",
+        action="store_true",
+        help="also time the search of every 4th province (a review child's part)",
+    )
     args = ap.parse_args()
     ok = True
-    print(f"{'projects':>10} {'method':>8} {'seconds':>8} {'pairs':>8} {'listed':>14} "
-          f"{'count-checked':>14} {'scored':>10}")
+    print(
+        f"{'projects':>10} {'method':>8} {'seconds':>8} {'pairs':>8} {'listed':>14} "
+        f"{'count-checked':>14} {'scored':>10}"
+    )
 
     def row(size, method, seconds, pairs, stats, note=""):
-        print(f"{size:>10,} {method:>8} {seconds:>8.2f} {len(pairs):>8,} "
-              f"{stats.get('listed', 0):>14,} {stats['filtered']:>14,} {stats['scored']:>10,}"
-              f"  {note}", flush=True)
+        print(
+            f"{size:>10,} {method:>8} {seconds:>8.2f} {len(pairs):>8,} "
+            f"{stats.get('listed', 0):>14,} {stats['filtered']:>14,} {stats['scored']:>10,}"
+            f"  {note}",
+            flush=True,
+        )
 
     for size in (int(s) for s in args.sizes.split(",")):
         projects = corpus(size, args.seed)
         # the merge gives every project its review keys (review_keys_of, share by share)
-        for p, keys in zip(projects, candidates.review_keys_of(
-                [p["project_name"] for p in projects]), strict=True):
+        for p, keys in zip(
+            projects, candidates.review_keys_of([p["project_name"] for p in projects]), strict=True
+        ):
             p["review_keys"] = keys
         seconds, new_pairs, stats = _timed(candidates._search, projects, len(projects))
         row(len(projects), "index", seconds, new_pairs, stats)
         if args.quarter:
             quarter = set(PROVINCES[::4])
-            seconds, part, stats = _timed(candidates._search, projects, len(projects), None,
-                                          quarter)
+            seconds, part, stats = _timed(
+                candidates._search, projects, len(projects), None, quarter
+            )
             where = {p["project_id"]: set(p["province_codes"]) & quarter for p in projects}
             expected = {(a, b) for a, b in new_pairs if where[a] & where[b]}
             ok &= part == expected
-            row(len(projects), "quarter", seconds, part, stats,
+            row(
+                len(projects),
+                "quarter",
+                seconds,
+                part,
+                stats,
                 f"{len(quarter)} of {len(PROVINCES)} provinces; "
-                + ("same pairs" if part == expected else "PAIRS DIFFER"))
+                + ("same pairs" if part == expected else "PAIRS DIFFER"),
+            )
         if size <= args.old_max:
             seconds, old_pairs, stats = _timed(former_search, projects, len(projects))
             same = old_pairs == new_pairs
             ok &= same
-            row(len(projects), "former", seconds, old_pairs, stats,
-                "same pairs" if same else "PAIRS DIFFER")
+            row(
+                len(projects),
+                "former",
+                seconds,
+                old_pairs,
+                stats,
+                "same pairs" if same else "PAIRS DIFFER",
+            )
     return 0 if ok else 1
 
 

@@ -38,9 +38,11 @@ def free_port() -> int:
 
 
 def ready(port: int) -> bool:
-    req = urllib.request.Request(f"http://127.0.0.1:{port}/graphql",
-                                 data=json.dumps({"query": "{ version }"}).encode(),
-                                 headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": "{ version }"}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
     try:
         with urllib.request.urlopen(req, timeout=5) as resp:
             return resp.status == 200
@@ -66,8 +68,10 @@ def published(plan: Path, agency: str) -> int:
         return 0
     try:
         n = con.execute("SELECT count(*) FROM projects WHERE agency_code = ?", [agency]).fetchone()
-        s = con.execute("SELECT coalesce(sum(projects), 0) FROM summary_by_agency "
-                        "WHERE agency_code = ?", [agency]).fetchone()
+        s = con.execute(
+            "SELECT coalesce(sum(projects), 0) FROM summary_by_agency WHERE agency_code = ?",
+            [agency],
+        ).fetchone()
         return n[0] if n[0] == s[0] else 0
     except duckdb.Error:
         return 0
@@ -85,14 +89,22 @@ def main() -> None:
     for d in (inbox, home, staging):
         d.mkdir()
     shutil.copyfile(REPO / "dagster.yaml", home / "dagster.yaml")
-    env = dict(os.environ, DAGSTER_HOME=str(home), STIPLAN_INBOX=str(inbox),
-               STIPLAN_WAREHOUSE=str(warehouse))
+    env = dict(
+        os.environ,
+        DAGSTER_HOME=str(home),
+        STIPLAN_INBOX=str(inbox),
+        STIPLAN_WAREHOUSE=str(warehouse),
+    )
     port = free_port()
     dagster = Path(sys.executable).parent / "dagster"
-    proc = subprocess.Popen([str(dagster), "dev", "-m", "stiplan.definitions", "-h",
-                             "127.0.0.1", "-p", str(port)], env=env, cwd=root,
-                            start_new_session=True, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [str(dagster), "dev", "-m", "stiplan.definitions", "-h", "127.0.0.1", "-p", str(port)],
+        env=env,
+        cwd=root,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     latencies = []
     try:
         t0 = time.time()
@@ -110,8 +122,7 @@ def main() -> None:
                     raise SystemExit(f"{agency}: not published after 180 s")
                 time.sleep(0.2)
             latencies.append(time.time() - start)
-            print(f"{agency}: file landed -> published plan and summary in "
-                  f"{latencies[-1]:.1f} s")
+            print(f"{agency}: file landed -> published plan and summary in {latencies[-1]:.1f} s")
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
@@ -119,9 +130,11 @@ def main() -> None:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
         shutil.rmtree(root, ignore_errors=True)
-    print(f"drop-to-plan latency over {len(latencies)} drops of {args.rows} rows: "
-          f"median {statistics.median(latencies):.1f} s, max {max(latencies):.1f} s "
-          f"(target < 15 s)")
+    print(
+        f"drop-to-plan latency over {len(latencies)} drops of {args.rows} rows: "
+        f"median {statistics.median(latencies):.1f} s, max {max(latencies):.1f} s "
+        f"(target < 15 s)"
+    )
 
 
 if __name__ == "__main__":

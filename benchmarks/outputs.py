@@ -14,7 +14,7 @@ wall clock of the call alone (imports excluded, reading the plan included), the 
 MB the highest sum of the PSS (RSS where there is none: forked workers share pages)
 of the child and all its descendants, sampled every 50 ms. Cells are counted afterwards in the sheets written
 (`<c ` elements), so cells/s is the same measure for any writer. `--rev` runs the
-`assets/xlsx_style.py`, `planbook.py` and `extracts.py` of that commit instead of the
+`assets/excel/style.py`, `planbook.py` and `extracts.py` of that commit instead of the
 working tree's (the "before" of a change). `planbook-again` / `extracts-again` write the
 same plan once more, given the folder just written: every workbook is unchanged, so
 it is linked, not written (their cells/s counts the cells of the linked files).
@@ -58,27 +58,65 @@ def build_plan(n: int, out: Path) -> Path:
     shutil.rmtree(inbox.parent, ignore_errors=True)
     inbox.mkdir(parents=True)
     rnd = random.Random(n)
-    agencies = AGENCIES[:max(1, min(len(AGENCIES), -(-n // 10_000)))]
+    agencies = AGENCIES[: max(1, min(len(AGENCIES), -(-n // 10_000)))]
     per = -(-n // len(agencies))
-    words = ["พัฒนา", "ส่งเสริม", "วิจัย", "ถ่ายทอดเทคโนโลยี", "เกษตร", "ชุมชน", "นวัตกรรม",
-             "อาหาร", "พลังงาน", "น้ำ", "สุขภาพ", "การศึกษา", "ดิจิทัล", "ท่องเที่ยว"]
+    words = [
+        "พัฒนา",
+        "ส่งเสริม",
+        "วิจัย",
+        "ถ่ายทอดเทคโนโลยี",
+        "เกษตร",
+        "ชุมชน",
+        "นวัตกรรม",
+        "อาหาร",
+        "พลังงาน",
+        "น้ำ",
+        "สุขภาพ",
+        "การศึกษา",
+        "ดิจิทัล",
+        "ท่องเที่ยว",
+    ]
     for a in agencies:
         wb = openpyxl.Workbook(write_only=True)
         ws = wb.create_sheet("โครงการ")
         ws.append(["ประจำปีงบประมาณ พ.ศ. 2555"])
-        ws.append(["ลำดับ", "ชื่อโครงการ", "จังหวัด", "งบประมาณ (บาท)", "ยุทธศาสตร์",
-                   "กลุ่มเป้าหมาย", "ผู้รับผิดชอบ", "โทรศัพท์"])
+        ws.append(
+            [
+                "ลำดับ",
+                "ชื่อโครงการ",
+                "จังหวัด",
+                "งบประมาณ (บาท)",
+                "ยุทธศาสตร์",
+                "กลุ่มเป้าหมาย",
+                "ผู้รับผิดชอบ",
+                "โทรศัพท์",
+            ]
+        )
         for i in range(1, per + 1):
             name = f"โครงการ{''.join(rnd.sample(words, 3))} {a.code} ระยะที่ {i}"
             provs = ", ".join(p.name_th for p in rnd.sample(PROVINCES, rnd.choice((1, 1, 2, 3))))
-            ws.append([i, name, provs, round(rnd.lognormvariate(14, 1), 2),
-                       f"ยุทธศาสตร์ที่ {rnd.randint(1, 4)}", "เกษตรกร 100 คน",
-                       "นายสมชาย ใจดี", "0 2333 3700"])
+            ws.append(
+                [
+                    i,
+                    name,
+                    provs,
+                    round(rnd.lognormvariate(14, 1), 2),
+                    f"ยุทธศาสตร์ที่ {rnd.randint(1, 4)}",
+                    "เกษตรกร 100 คน",
+                    "นายสมชาย ใจดี",
+                    "0 2333 3700",
+                ]
+            )
         wb.save(inbox / f"{a.code}_2555.xlsx")
     env = {**os.environ, "STIPLAN_INBOX": str(inbox), "STIPLAN_WAREHOUSE": str(warehouse)}
     env.pop("DAGSTER_HOME", None)
-    subprocess.run([sys.executable, "-m", "stiplan.cli", "run", "--no-outputs"], env=env,
-                   cwd=inbox.parent, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "stiplan.cli", "run", "--no-outputs"],
+        env=env,
+        cwd=inbox.parent,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     return warehouse / "plan.duckdb"
 
 
@@ -90,8 +128,12 @@ def _load_rev(rev: str) -> None:
     import stiplan.assets  # noqa: F401  (the package the modules go into)
 
     for name in ("xlsx_style", "planbook", "extracts"):
-        source = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:assets/{name}.py"],
-                                check=True, capture_output=True, text=True).stdout
+        source = subprocess.run(
+            ["git", "-C", str(ROOT), "show", f"{rev}:assets/{name}.py"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
         full = f"stiplan.assets.{name}"
         spec = importlib.util.spec_from_loader(full, loader=None)
         module = importlib.util.module_from_spec(spec)
@@ -102,15 +144,15 @@ def _load_rev(rev: str) -> None:
 def measure(which: str, plan: Path, out: Path, rev: str | None) -> None:
     if rev:
         _load_rev(rev)
-    from stiplan.assets.extracts import write_province_extracts
-    from stiplan.assets.planbook import write_planbooks
+    from stiplan.assets.books.extracts import write_province_extracts
+    from stiplan.assets.books.planbook import write_planbooks
 
     if which == "together":
         return _together(plan, out)
     write = write_planbooks if which.startswith("planbook") else write_province_extracts
     args = (plan, out)
     if which.endswith("-again"):  # the same plan again, with the folder just written
-        from stiplan.assets.xlsx_files import Manifest
+        from stiplan.assets.books.folders import Manifest
 
         before = out.with_name(which.removesuffix("-again"))
         args = (plan, out, Manifest.load(_manifest(before), before))
@@ -118,7 +160,7 @@ def measure(which: str, plan: Path, out: Path, rev: str | None) -> None:
     files = write(*args)
     seconds = time.perf_counter() - started
     if getattr(files, "fingerprints", None) is not None:  # for the run "-again"
-        from stiplan.assets.xlsx_files import Manifest
+        from stiplan.assets.books.folders import Manifest
 
         Manifest.of(out, files).save(_manifest(out))
     print(json.dumps({"seconds": seconds, "files": len(files)}))
@@ -128,20 +170,24 @@ def _together(plan: Path, out: Path) -> None:
     """The three folders at once, as `assets/outputs.py` writes them."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from stiplan.assets import xlsx_files
-    from stiplan.assets.extracts import write_province_extracts
-    from stiplan.assets.feedback import write_feedback
+    from stiplan.assets.books import folders as xlsx_files
+    from stiplan.assets.books.extracts import write_province_extracts
+    from stiplan.assets.books.feedback import write_feedback
+    from stiplan.assets.books.planbook import cached_plan, write_planbooks
     from stiplan.assets.outputs import FORK_ROWS
-    from stiplan.assets.planbook import cached_plan, write_planbooks
 
     started = time.perf_counter()
     data = cached_plan(plan)
     rows = sum(a.projects for y in data.years for a in data.year(y).areas.values())
-    with xlsx_files.pool(fork=xlsx_files.forking() and rows <= FORK_ROWS), \
-            ThreadPoolExecutor(3) as threads:
-        jobs = [threads.submit(write_planbooks, plan, out / "planbook"),
-                threads.submit(write_feedback, plan, plan.parent / "archive", out / "feedback"),
-                threads.submit(write_province_extracts, plan, out / "provinces")]
+    with (
+        xlsx_files.pool(fork=xlsx_files.forking() and rows <= FORK_ROWS),
+        ThreadPoolExecutor(3) as threads,
+    ):
+        jobs = [
+            threads.submit(write_planbooks, plan, out / "planbook"),
+            threads.submit(write_feedback, plan, plan.parent / "archive", out / "feedback"),
+            threads.submit(write_province_extracts, plan, out / "provinces"),
+        ]
         files = sum(len(j.result()) for j in jobs)
     print(json.dumps({"seconds": time.perf_counter() - started, "files": files}))
 
@@ -169,8 +215,9 @@ def _tree_rss(pid: int) -> int:
         p = todo.pop()
         try:
             with open(f"/proc/{p}/smaps_rollup", "rb") as fh:
-                total += next(int(line.split()[1]) * 1024 for line in fh
-                              if line.startswith(b"Pss:"))
+                total += next(
+                    int(line.split()[1]) * 1024 for line in fh if line.startswith(b"Pss:")
+                )
         except (OSError, IndexError, ValueError, StopIteration):
             try:
                 with open(f"/proc/{p}/statm", "rb") as fh:
@@ -236,8 +283,9 @@ def main() -> None:
     if not plan.exists():
         raise SystemExit(f"no plan at {plan}: give --plan or --projects")
     print(f"plan {plan} · writers of {args.rev or 'the working tree'} · {os.cpu_count()} cores")
-    print(f"{'output':<15} {'files':>6} {'seconds':>8} {'cells':>11} {'cells/s':>11} "
-          f"{'peak MB':>8}")
+    print(
+        f"{'output':<15} {'files':>6} {'seconds':>8} {'cells':>11} {'cells/s':>11} {'peak MB':>8}"
+    )
     chosen = [args.only] if args.only else list(WRITERS)
     if args.rev:  # an older writer may not take the folder to reuse, nor run together
         chosen = [w for w in chosen if w != "together"]
@@ -245,8 +293,11 @@ def main() -> None:
         chosen += [f"{w}-again" for w in chosen if w != "together"]
     for which in chosen:
         r = run(which, plan, args.out / which, args.rev)
-        print(f"{which:<15} {r['files']:>6} {r['seconds']:>8.2f} {r['cells']:>11,} "
-              f"{r['cells'] / r['seconds']:>11,.0f} {r['peak_mb']:>8.0f}", flush=True)
+        print(
+            f"{which:<15} {r['files']:>6} {r['seconds']:>8.2f} {r['cells']:>11,} "
+            f"{r['cells'] / r['seconds']:>11,.0f} {r['peak_mb']:>8.0f}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

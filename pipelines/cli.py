@@ -16,58 +16,76 @@ EXIT_BUSY = 75  # another writer kept the warehouse (EX_TEMPFAIL: try again late
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from stiplan.assets.isolation import start_readers
+    from stiplan.assets.runtime.isolation import start_readers
 
     start_readers()  # warms up on the other core while Dagster is imported
     from rich.console import Console
     from rich.markup import escape
 
     from stiplan.run import Busy, RunFailed, plan_report, run_inbox
-    from stiplan.settings import paths
+    from stiplan.schemas.warehouse import Paths
 
     console = Console(soft_wrap=True)  # never cut file names or reasons in logs
-    p = paths()
+    p = Paths.from_environment()
     try:
         with console.status("Starting…") as status:
+
             def progress(text: str) -> None:
                 status.update(escape(text))
                 console.log(escape(text))
 
             summary = run_inbox(progress=progress, force=args.all, outputs=not args.no_outputs)
     except Busy as exc:
-        console.print(f"[red]stiplan run: the warehouse {p.warehouse} is busy:[/red] "
-                      f"{escape(exc.holder)} has kept it for more than {exc.waited:.0f} s "
-                      f"({exc.path}). Nothing was changed; run again later, or set "
-                      "STIPLAN_LOCK_WAIT (seconds) to wait longer.")
+        console.print(
+            f"[red]stiplan run: the warehouse {p.warehouse} is busy:[/red] "
+            f"{escape(exc.holder)} has kept it for more than {exc.waited:.0f} s "
+            f"({exc.path}). Nothing was changed; run again later, or set "
+            "STIPLAN_LOCK_WAIT (seconds) to wait longer."
+        )
         return EXIT_BUSY
     except RunFailed as exc:
-        console.print(f"[red]stiplan run failed (software or warehouse):[/red]\n{escape(str(exc))}\n"
-                      f"The published plan {p.plan} is unchanged.")
+        console.print(
+            f"[red]stiplan run failed (software or warehouse):[/red]\n{escape(str(exc))}\n"
+            f"The published plan {p.plan} is unchanged."
+        )
         return EXIT_FAILED
     if summary.nothing_new:
         console.print("Nothing new in the inbox; the published plan is unchanged.")
     elif summary.failed_checks:
-        console.print("[red]The plan was NOT published: blocking checks failed: "
-                      f"{', '.join(summary.failed_checks)}[/red]")
+        console.print(
+            "[red]The plan was NOT published: blocking checks failed: "
+            f"{', '.join(summary.failed_checks)}[/red]"
+        )
         return EXIT_FAILED
     else:
         _print_report(console, summary, plan_report())
-        console.print(f"Published {p.plan}" + (
-            f"; plan books, feedback and province extracts in {p.outputs}"
-            if summary.outputs_written and not summary.outputs_error else ""))
+        console.print(
+            f"Published {p.plan}"
+            + (
+                f"; plan books, feedback and province extracts in {p.outputs}"
+                if summary.outputs_written and not summary.outputs_error
+                else ""
+            )
+        )
     if summary.nothing_new and summary.outputs_written and not summary.outputs_error:
-        console.print("Its plan books, feedback and province extracts had not been written "
-                      "from it (an earlier run was interrupted or skipped them); written now "
-                      f"in {p.outputs}.")
+        console.print(
+            "Its plan books, feedback and province extracts had not been written "
+            "from it (an earlier run was interrupted or skipped them); written now "
+            f"in {p.outputs}."
+        )
     if summary.outputs_error:
-        console.print(f"[red]The plan is published ({p.plan}), but its plan books, feedback "
-                      f"and province extracts could not be written to {p.outputs}:[/red] "
-                      f"{escape(summary.outputs_error)}\nFree some space or fix the "
-                      "permission; the next stiplan run writes them.")
+        console.print(
+            f"[red]The plan is published ({p.plan}), but its plan books, feedback "
+            f"and province extracts could not be written to {p.outputs}:[/red] "
+            f"{escape(summary.outputs_error)}\nFree some space or fix the "
+            "permission; the next stiplan run writes them."
+        )
         return EXIT_OUTPUTS_FAILED
     if summary.outputs_stale:
-        console.print(f"Note: the outputs in {p.outputs} are not up to date with the "
-                      "published plan; stiplan run without --no-outputs writes them.")
+        console.print(
+            f"Note: the outputs in {p.outputs} are not up to date with the "
+            "published plan; stiplan run without --no-outputs writes them."
+        )
     return 0
 
 
@@ -76,21 +94,29 @@ def _print_report(console, summary, report: dict) -> None:
 
     st = report["statuses"]
     n, total = report["projects"]
-    console.print(f"New files: {summary.new_files}. Submissions: {st.get('current', 0)} current, "
-                  f"{st.get('superseded', 0)} superseded, {st.get('rejected', 0)} rejected.")
+    console.print(
+        f"New files: {summary.new_files}. Submissions: {st.get('current', 0)} current, "
+        f"{st.get('superseded', 0)} superseded, {st.get('rejected', 0)} rejected."
+    )
     for name, reason in report["rejected"]:
         console.print(f"  rejected [bold]{escape(name)}[/bold]: {escape(reason or '')}")
     oc = report["outcomes"]
-    console.print("Rows of current submissions: " + ", ".join(
-        f"{oc.get(k, 0)} {k}" for k in ("accepted", "rejected", "duplicate", "total", "section")))
-    console.print(f"Plan: [bold]{n}[/bold] projects, [bold]{total:,.2f}[/bold] baht; "
-                  f"{report['candidates']} cross-agency duplicate candidate(s) to review.")
+    console.print(
+        "Rows of current submissions: "
+        + ", ".join(
+            f"{oc.get(k, 0)} {k}" for k in ("accepted", "rejected", "duplicate", "total", "section")
+        )
+    )
+    console.print(
+        f"Plan: [bold]{n}[/bold] projects, [bold]{total:,.2f}[/bold] baht; "
+        f"{report['candidates']} cross-agency duplicate candidate(s) to review."
+    )
 
 
 def _cmd_template(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from stiplan.assets.template import (
+    from stiplan.template import (
         UnknownAgency,
         current_fiscal_year_be,
         default_file_name,
@@ -105,8 +131,10 @@ def _cmd_template(args: argparse.Namespace) -> int:
         return 2
     year = args.year if args.year is not None else current_fiscal_year_be()
     if not 2400 <= year <= 2700:
-        print(f"stiplan template: --year {year} is not a Buddhist-era year (e.g. 2555)",
-              file=sys.stderr)
+        print(
+            f"stiplan template: --year {year} is not a Buddhist-era year (e.g. 2555)",
+            file=sys.stderr,
+        )
         return 2
     out = Path(args.out) if args.out else Path(default_file_name(agency.code, year))
     path = write_template(agency.code, year, out)
@@ -117,19 +145,25 @@ def _cmd_template(args: argparse.Namespace) -> int:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from stiplan.assets.demo import write_demo
+    from stiplan.demo import write_demo
 
     inbox = Path(args.inbox or os.environ.get("STIPLAN_INBOX", "inbox")).absolute()
     written = write_demo(inbox, seed=args.seed)
     print(f"Wrote {len(written)} sample submissions (fiscal year 2555) to {inbox}:")
     for path in written:
         print(f"  {path.name}")
-    others = sorted(p.name for p in inbox.iterdir()
-                    if p.is_file() and p not in written and not p.name.startswith((".", "~$")))
+    others = sorted(
+        p.name
+        for p in inbox.iterdir()
+        if p.is_file() and p not in written and not p.name.startswith((".", "~$"))
+    )
     if others:
         print(f"Note: the inbox also holds {len(others)} other file(s), which will be read too.")
-    hint = "" if args.inbox is None or os.environ.get("STIPLAN_INBOX") == str(inbox) else (
-        f"STIPLAN_INBOX={inbox} ")
+    hint = (
+        ""
+        if args.inbox is None or os.environ.get("STIPLAN_INBOX") == str(inbox)
+        else (f"STIPLAN_INBOX={inbox} ")
+    )
     print(f"Next: {hint}stiplan run")
     return 0
 
@@ -139,22 +173,40 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="stiplan", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="process everything in the inbox once and publish the plan")
-    run.add_argument("--all", action="store_true",
-                     help="re-read every agency even if nothing new arrived")
-    run.add_argument("--no-outputs", action="store_true",
-                     help="publish the plan only; skip the plan books, feedback and extracts")
+    run.add_argument(
+        "--all", action="store_true", help="re-read every agency even if nothing new arrived"
+    )
+    run.add_argument(
+        "--no-outputs",
+        action="store_true",
+        help="publish the plan only; skip the plan books, feedback and extracts",
+    )
     run.set_defaults(func=_cmd_run)
     tpl = sub.add_parser("template", help="write a blank submission workbook for one agency")
-    tpl.add_argument("agency", metavar="AGENCY",
-                     help="agency code (NSTDA) or Thai abbreviation or name (สวทช.)")
-    tpl.add_argument("--year", type=int, default=None, metavar="BE",
-                     help="fiscal year in Buddhist era (default: the current fiscal year)")
-    tpl.add_argument("--out", default=None, metavar="PATH",
-                     help="where to write it (default: AGENCY_BE.xlsx in this folder)")
+    tpl.add_argument(
+        "agency", metavar="AGENCY", help="agency code (NSTDA) or Thai abbreviation or name (สวทช.)"
+    )
+    tpl.add_argument(
+        "--year",
+        type=int,
+        default=None,
+        metavar="BE",
+        help="fiscal year in Buddhist era (default: the current fiscal year)",
+    )
+    tpl.add_argument(
+        "--out",
+        default=None,
+        metavar="PATH",
+        help="where to write it (default: AGENCY_BE.xlsx in this folder)",
+    )
     tpl.set_defaults(func=_cmd_template)
     demo = sub.add_parser("demo", help="write a realistic sample inbox for fiscal year 2555")
-    demo.add_argument("--inbox", default=None, metavar="DIR",
-                      help="where to write (default: $STIPLAN_INBOX or inbox/)")
+    demo.add_argument(
+        "--inbox",
+        default=None,
+        metavar="DIR",
+        help="where to write (default: $STIPLAN_INBOX or inbox/)",
+    )
     demo.add_argument("--seed", type=int, default=2555, help=argparse.SUPPRESS)
     demo.set_defaults(func=_cmd_demo)
     args = parser.parse_args(argv)

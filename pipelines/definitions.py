@@ -1,12 +1,16 @@
-"""The code location: every asset, check and job of stiplan."""
+"""The code location: every asset, check, job, sensor and resource of stiplan.
+
+The data flows intake → plan → outputs (assets/intake.py, assets/plan.py,
+assets/outputs.py); the `stiplan` resource says where the inbox and the warehouse are.
+"""
 
 import dagster as dg
 
-from stiplan.assets.intake import agency_intake, unrouted_files
+from stiplan.assets.intake import agency_intake, agency_submissions, unrouted_files
 from stiplan.assets.outputs import OUTPUT_ASSETS
-from stiplan.assets.parsed import agency_submissions
 from stiplan.assets.partitions import AGENCY_PARTITIONS
 from stiplan.assets.plan import plan_checks, published_plan, working_plan
+from stiplan.assets.resources import StiplanConfig
 from stiplan.sensors import inbox_sensor
 
 AGENCY_ASSETS = [agency_intake, agency_submissions]
@@ -43,6 +47,7 @@ defs = dg.Definitions(
     asset_checks=[plan_checks],
     jobs=[ingest_agencies, build_plan, write_outputs],
     sensors=[inbox_sensor, automation],
+    resources={"stiplan": StiplanConfig.from_environment()},
     # One process: DuckDB allows one writer per file, and step start-up stays cheap.
     executor=dg.in_process_executor,
 )

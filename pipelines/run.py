@@ -4,7 +4,7 @@ Route every file; materialise the touched agency partitions in one run; then
 merge, audit and publish; then write the outputs. A second run with nothing new
 does nothing.
 
-A run holds the warehouse's writer lock from start to end (`assets/lock.py`), so
+A run holds the warehouse's writer lock from start to end (`assets/runtime/lock.py`), so
 two runs, or a run and the Dagster UI's runs, never interleave. A run that was
 killed at any moment leaves the previous plan or the new one published, never a
 mix, and the next run finishes the job: files registered but not yet published
@@ -23,18 +23,20 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from stiplan.assets.database import read_only
-from stiplan.assets.faults import checkpoint
-from stiplan.assets.lock import Busy, pid_alive, writer_lock
-from stiplan.assets.registry import Registry
-from stiplan.assets.routing import route_files
-from stiplan.schemas.reference import AGENCIES
-from stiplan.settings import Paths, paths
+from stiplan.assets.ingest.inbox import route_files
+from stiplan.assets.ingest.registry import Registry
+from stiplan.assets.runtime.database import read_only
+from stiplan.assets.runtime.faults import checkpoint
+from stiplan.assets.runtime.lock import Busy, pid_alive, writer_lock
+from stiplan.planner import AGENCY_ORDER, plan_work
+from stiplan.schemas.warehouse import Paths
 
 if TYPE_CHECKING:  # Dagster is imported only when a run has work for it
     import dagster as dg
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# A planner's own run takes every file in the inbox, even one changed a moment ago.
+TAKE_ALL = {"config": {"settled_only": False}}
 CLI_TAGS = {"stiplan/cli": "1"}
 
 __all__ = ["Busy", "RunFailed", "RunSummary", "plan_report", "run_inbox"]
@@ -66,20 +68,34 @@ def _instance() -> dg.DagsterInstance:
     return dg.DagsterInstance.ephemeral()
 
 
-def run_inbox(progress=None, force: bool = False, outputs: bool = True) -> RunSummary:
+def run_config(p: Paths, *intake_steps: str) -> dict:
+    """A run's configuration: these folders for the `stiplan` resource, quiet logs, and
+    every inbox file taken by the intake steps named."""
+    return {
+        **QUIET,
+        "resources": {
+            "stiplan": {"config": {"inbox": str(p.inbox), "warehouse": str(p.warehouse)}}
+        },
+        "ops": {step: TAKE_ALL for step in intake_steps},
+    }
+
+
+def run_inbox(
+    progress=None, force: bool = False, outputs: bool = True, paths: Paths | None = None
+) -> RunSummary:
     """Raises `Busy` when another writer kept the warehouse longer than
     STIPLAN_LOCK_WAIT seconds, `RunFailed` when the software or the machine failed
     before the plan was published."""
+
     def say(text: str) -> None:
         if progress:
             progress(text)
 
-    p = paths()
+    p = paths or Paths.from_environment()
     p.inbox.mkdir(parents=True, exist_ok=True)
 
     def waiting(holder: str) -> None:
-        say(f"Waiting for another stiplan run or the Dagster UI's run to finish "
-            f"({holder})…")
+        say(f"Waiting for another stiplan run or the Dagster UI's run to finish ({holder})…")
 
     with writer_lock(p, who="stiplan run", on_wait=waiting):
         return _run(p, say, force, outputs)
@@ -119,77 +135,104 @@ def _run(p: Paths, say, force: bool, outputs: bool) -> RunSummary:
     # Files registered but not in the published plan: a run killed after its intake
     # left them; their agencies are read again (from the parse cache) with the new.
     registered = registry.files()
-    unpublished = [f for f in registered
-                   if published is None or f["submission_id"] not in published[0]]
-    order = [a.code for a in AGENCIES]
-    touched = sorted(({routes[f.submission_id].agency_code for f in new}
-                      | {f["agency_code"] for f in unpublished}) - {None}, key=order.index)
-    if force:
-        touched = order
-    summary = RunSummary(new_files=len(new), agencies=touched)
-    tags = {**CLI_TAGS, "stiplan/pid": str(os.getpid()), "stiplan/host": socket.gethostname(),
-            "stiplan/warehouse": str(p.warehouse)}
-    if (not new and not force and published is not None
-            and published[0] == {f["submission_id"] for f in registered}
-            and published[1] == len(registry.arrivals())):
+    unpublished = [
+        f for f in registered if published is None or f["submission_id"] not in published[0]
+    ]
+    again = AGENCY_ORDER if force else {f["agency_code"] for f in unpublished} - {None}
+    work = plan_work(new, routes, again)
+    summary = RunSummary(new_files=len(new), agencies=work.agencies)
+    tags = {
+        **CLI_TAGS,
+        "stiplan/pid": str(os.getpid()),
+        "stiplan/host": socket.gethostname(),
+        "stiplan/warehouse": str(p.warehouse),
+    }
+    if (
+        not new
+        and not force
+        and published is not None
+        and published[0] == {f["submission_id"] for f in registered}
+        and published[1] == len(registry.arrivals())
+    ):
         summary.nothing_new = True
-        from stiplan.assets.output_stamps import stale_outputs
+        from stiplan.assets.books.stamps import stale_outputs
 
         stale = stale_outputs(p)
         if stale and outputs:
             say("Writing the outputs that were not written from the published plan")
             defs, instance = _definitions(), _instance()
             _forget_killed_runs(instance, p)
-            _write_outputs(defs, instance, tags, summary, stale)
+            _write_outputs(defs, instance, p, tags, summary, stale)
         else:
             summary.outputs_stale = stale
         return summary
     defs, instance = _definitions(), _instance()
     _forget_killed_runs(instance, p)
+    touched = work.agencies
     if touched:
-        say(f"Reading {len(touched)} agenc{'y' if len(touched) == 1 else 'ies'}: "
-            f"{', '.join(touched)}")
+        say(
+            f"Reading {len(touched)} agenc{'y' if len(touched) == 1 else 'ies'}: "
+            f"{', '.join(touched)}"
+        )
+    for run in work.ingest:  # one run per block of neighbouring agencies
         result = defs.resolve_job_def("ingest_agencies").execute_in_process(
-            instance=instance, raise_on_error=False, run_config=QUIET,
-            tags={"dagster/asset_partition_range_start": touched[0],
-                  "dagster/asset_partition_range_end": touched[-1],
-                  "stiplan/agencies": ",".join(touched), **tags})
+            instance=instance,
+            raise_on_error=False,
+            run_config=run_config(p, "agency_intake"),
+            tags={
+                "dagster/asset_partition_range_start": run.first,
+                "dagster/asset_partition_range_end": run.last,
+                "stiplan/agencies": ",".join(run.agencies),
+                **tags,
+            },
+        )
         if not result.success:
             raise RunFailed(_failure(result))
+    if touched:
         checkpoint("intake")
     say("Merging, auditing and publishing the plan")
     result = defs.resolve_job_def("build_plan").execute_in_process(
-        instance=instance, raise_on_error=False, run_config=QUIET, tags=tags)
+        instance=instance,
+        raise_on_error=False,
+        run_config=run_config(p, "unrouted_files"),
+        tags=tags,
+    )
     if not result.success:
         raise RunFailed(_failure(result))
-    from stiplan.assets.audit import BLOCKING_CHECKS
+    from stiplan.assets.consolidate.audit import BLOCKING_CHECKS
 
     for ev in result.get_asset_check_evaluations():
         if not ev.passed and ev.check_name in BLOCKING_CHECKS:
             summary.failed_checks.append(ev.check_name)
     summary.published = not summary.failed_checks
     if summary.published:
-        from stiplan.assets.output_stamps import OUTPUT_FOLDERS, stale_outputs
+        from stiplan.assets.books.stamps import OUTPUT_FOLDERS, stale_outputs
 
         if outputs:
             say("Writing the plan books, feedback and province extracts")
-            _write_outputs(defs, instance, tags, summary, list(OUTPUT_FOLDERS))
+            _write_outputs(defs, instance, p, tags, summary, list(OUTPUT_FOLDERS))
         else:
             summary.outputs_stale = stale_outputs(p)
     return summary
 
 
-def _write_outputs(defs, instance, tags: dict, summary: RunSummary, names: list[str]) -> None:
+def _write_outputs(
+    defs, instance, p: Paths, tags: dict, summary: RunSummary, names: list[str]
+) -> None:
     """Write these output assets; a failure (a full disk, a refused permission) is
     recorded, not raised: the plan is published whatever happens to its outputs."""
     import dagster as dg
 
-    from stiplan.assets.isolation import stop_readers
+    from stiplan.assets.runtime.isolation import stop_readers
 
     stop_readers()
     result = defs.resolve_job_def("write_outputs").execute_in_process(
-        instance=instance, raise_on_error=False, run_config=QUIET, tags=tags,
-        asset_selection=[dg.AssetKey(n) for n in names])
+        instance=instance,
+        raise_on_error=False,
+        run_config=run_config(p),
+        tags=tags,
+        asset_selection=[dg.AssetKey(n) for n in names],
+    )
     done = {e.asset_key.path[-1] for e in result.get_asset_materialization_events()}
     summary.outputs_written = [n for n in names if n in done]
     if not result.success:
@@ -203,8 +246,7 @@ def _published(p: Paths) -> tuple[set[str], int] | None:
         return None
     try:
         with read_only(p.plan) as con:
-            ids = {r[0] for r in con.execute("SELECT submission_id FROM submissions")
-                   .fetchall()}
+            ids = {r[0] for r in con.execute("SELECT submission_id FROM submissions").fetchall()}
             arrivals = con.execute("SELECT count(*) FROM arrivals").fetchone()[0]
     except duckdb.Error:
         return None
@@ -220,15 +262,28 @@ def _forget_killed_runs(instance: dg.DagsterInstance, p: Paths) -> None:
 
     if not os.environ.get("DAGSTER_HOME"):
         return  # an ephemeral instance keeps no history
-    started = [dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING,
-               dg.DagsterRunStatus.NOT_STARTED]
-    for run in instance.get_runs(filters=dg.RunsFilter(statuses=started, tags={
-            **CLI_TAGS, "stiplan/host": socket.gethostname(),
-            "stiplan/warehouse": str(p.warehouse)})):
+    started = [
+        dg.DagsterRunStatus.STARTED,
+        dg.DagsterRunStatus.STARTING,
+        dg.DagsterRunStatus.NOT_STARTED,
+    ]
+    for run in instance.get_runs(
+        filters=dg.RunsFilter(
+            statuses=started,
+            tags={
+                **CLI_TAGS,
+                "stiplan/host": socket.gethostname(),
+                "stiplan/warehouse": str(p.warehouse),
+            },
+        )
+    ):
         pid = run.tags.get("stiplan/pid", "")
         if pid.isdigit() and int(pid) != os.getpid() and not pid_alive(int(pid)):
-            instance.report_run_failed(run, "the stiplan run that started this run was "
-                                            "killed; a later stiplan run finished its work")
+            instance.report_run_failed(
+                run,
+                "the stiplan run that started this run was "
+                "killed; a later stiplan run finished its work",
+            )
 
 
 def _failure(result, brief: bool = False) -> str:
@@ -247,7 +302,7 @@ def _failure(result, brief: bool = False) -> str:
 
 def plan_report(p: Paths | None = None) -> dict:
     """Figures for the closing summary, from the published plan."""
-    p = p or paths()
+    p = p or Paths.from_environment()
     con = duckdb.connect(str(p.plan), read_only=True)
     try:
         q = lambda sql: con.execute(sql).fetchall()  # noqa: E731
@@ -255,9 +310,11 @@ def plan_report(p: Paths | None = None) -> dict:
             "statuses": dict(q("SELECT status, count(*) FROM submissions GROUP BY status")),
             "rejected": q("""SELECT s.file_name, s.reason FROM submissions s
                              WHERE status = 'rejected' ORDER BY file_name"""),
-            "outcomes": dict(q("""SELECT outcome, count(*) FROM source_rows r
+            "outcomes": dict(
+                q("""SELECT outcome, count(*) FROM source_rows r
                                   JOIN submissions s USING (submission_id)
-                                  WHERE s.status = 'current' GROUP BY outcome""")),
+                                  WHERE s.status = 'current' GROUP BY outcome""")
+            ),
             "projects": q("SELECT count(*), coalesce(sum(budget_baht), 0) FROM projects")[0],
             "candidates": q("SELECT count(*) FROM duplicate_candidates")[0][0],
         }

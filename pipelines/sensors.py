@@ -6,27 +6,26 @@ half-written; its modification time is never trusted as "new" (copies keep old
 times): a file is new when its bytes' hash has not arrived under that name.
 A file already hashed and recorded, unchanged since, costs one stat per tick.
 
-Names are bytes on disk: run tags show their display form (assets/names.py), the
+Names are bytes on disk: run tags show their display form (assets/ingest/names.py), the
 run key hashes their raw bytes, and the cursor is ASCII JSON (a name that is not
 UTF-8 is kept as escaped surrogates and comes back as the same path).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from pathlib import Path
 
 import dagster as dg
 
-from stiplan.assets.audit import BLOCKING_CHECKS
-from stiplan.assets.intake import agency_intake, unrouted_files
-from stiplan.assets.parsed import agency_submissions
+from stiplan.assets.consolidate.audit import BLOCKING_CHECKS
+from stiplan.assets.ingest.inbox import route_files
+from stiplan.assets.ingest.registry import SETTLE_SECONDS, Registry, list_inbox
+from stiplan.assets.intake import agency_intake, agency_submissions, unrouted_files
 from stiplan.assets.plan import plan_checks, published_plan, working_plan
-from stiplan.assets.registry import SETTLE_SECONDS, Registry, list_inbox
-from stiplan.assets.routing import route_files
-from stiplan.settings import paths
+from stiplan.assets.resources import StiplanConfig
+from stiplan.planner import Work, plan_work, run_key
 
 MAX_FILES_PER_TICK = 32  # routing stays well inside Dagster's 60 s sensor limit
 ROUTING_TIMEOUT_S = 20.0
@@ -34,8 +33,12 @@ PLAN_CHECKS = [key for key in plan_checks.check_keys if key.name in BLOCKING_CHE
 INTERVAL_SECONDS = 2
 
 
-def settle(pending: dict[str, list], stats: dict[str, tuple[int, int]], now: float,
-           settle_seconds: float = SETTLE_SECONDS) -> tuple[list[str], dict[str, list]]:
+def settle(
+    pending: dict[str, list],
+    stats: dict[str, tuple[int, int]],
+    now: float,
+    settle_seconds: float = SETTLE_SECONDS,
+) -> tuple[list[str], dict[str, list]]:
     """Files whose (size, mtime) has not changed for `settle_seconds` are ready.
     `pending` maps path -> [size, mtime_ns, since]; only files still to be taken
     are kept, so the cursor stays as small as the unread part of the inbox."""
@@ -56,8 +59,49 @@ def settle(pending: dict[str, list], stats: dict[str, tuple[int, int]], now: flo
     return sorted(ready), keep
 
 
-def _key(parts: list[str]) -> str:
-    return hashlib.sha256("\n".join(sorted(parts)).encode("ascii")).hexdigest()[:16]
+def run_requests(work: Work) -> list[dg.RunRequest]:
+    """The planner's runs as Dagster run requests. An agency run merges, audits and
+    publishes too: one run from drop to plan. Merges queue on the duckdb_write pool
+    and each re-reads every submission, so the last one always holds them all."""
+    requests = []
+    if work.unrouted:
+        requests.append(
+            dg.RunRequest(
+                run_key=f"unrouted:{run_key(work.unrouted)}",
+                asset_selection=[unrouted_files.key],
+                tags={"stiplan/files": ", ".join(f.name for f in work.unrouted)[:200]},
+            )
+        )
+    for run in work.ingest:
+        if run.first == run.last:
+            where = {"partition_key": run.first}
+            tags = {}
+        else:
+            where = {}
+            tags = {
+                "dagster/asset_partition_range_start": run.first,
+                "dagster/asset_partition_range_end": run.last,
+            }
+        requests.append(
+            dg.RunRequest(
+                run_key=f"{run.first}-{run.last}:{run.key}",
+                **where,
+                asset_selection=[
+                    agency_intake.key,
+                    agency_submissions.key,
+                    working_plan.key,
+                    published_plan.key,
+                ],
+                asset_check_keys=PLAN_CHECKS,
+                tags={
+                    **tags,
+                    "stiplan/agency": ",".join(run.agencies),
+                    "stiplan/files": ", ".join(f.name for f in run.files)[:200],
+                    "stiplan/fiscal_years": ",".join(run.fiscal_years),
+                },
+            )
+        )
+    return requests
 
 
 @dg.sensor(
@@ -65,10 +109,10 @@ def _key(parts: list[str]) -> str:
     minimum_interval_seconds=INTERVAL_SECONDS,
     default_status=dg.DefaultSensorStatus.RUNNING,
     target=[agency_intake, agency_submissions, unrouted_files, working_plan, published_plan],
-    description="Routes new inbox files and requests a run for each agency they belong to.",
+    description="Routes new inbox files and requests a run for each block of neighbouring agencies they belong to (pipelines/planner.py).",
 )
-def inbox_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
-    p = paths()
+def inbox_sensor(context: dg.SensorEvaluationContext, stiplan: StiplanConfig) -> dg.SensorResult:
+    p = stiplan.paths
     registry = Registry(p.registry)
     seen = {}
     for path in list_inbox(p.inbox):
@@ -77,8 +121,9 @@ def inbox_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
         except OSError:
             continue
     taken = registry.taken(seen)
-    stats = {str(path): (st.st_size, st.st_mtime_ns) for path, st in seen.items()
-             if path not in taken}
+    stats = {
+        str(path): (st.st_size, st.st_mtime_ns) for path, st in seen.items() if path not in taken
+    }
     now = time.time()
     ready, pending = settle(json.loads(context.cursor or "{}"), stats, now)
     for path in ready[MAX_FILES_PER_TICK:]:  # the rest are ready again next tick
@@ -88,28 +133,10 @@ def inbox_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     if ready:
         files = [f for f in registry.scan_paths([Path(x) for x in ready]) if registry.is_new(f)]
         routes = route_files(files, registry, timeout=ROUTING_TIMEOUT_S)
-        by_agency: dict[str | None, list] = {}
-        for f in files:
-            by_agency.setdefault(routes[f.submission_id].agency_code, []).append(f)
-        for agency, group in sorted(by_agency.items(), key=lambda kv: kv[0] or ""):
-            names = ", ".join(f.name for f in group)
-            key = _key([f"{f.submission_id}:{f.raw.hex()}" for f in group])
-            if agency is None:
-                requests.append(dg.RunRequest(
-                    run_key=f"unrouted:{key}", asset_selection=[unrouted_files.key],
-                    tags={"stiplan/files": names[:200]}))
-            else:
-                # The agency's run merges, audits and publishes too: one run from drop
-                # to plan. Merges queue on the duckdb_write pool and each re-reads every
-                # submission, so the last one always holds them all.
-                requests.append(dg.RunRequest(
-                    run_key=f"{agency}:{key}", partition_key=agency,
-                    asset_selection=[agency_intake.key, agency_submissions.key,
-                                     working_plan.key, published_plan.key],
-                    asset_check_keys=PLAN_CHECKS,
-                    tags={"stiplan/agency": agency, "stiplan/files": names[:200],
-                          "stiplan/fiscal_years": ",".join(sorted(
-                              {str(routes[f.submission_id].fiscal_year or "?") for f in group}))}))
+        requests = run_requests(plan_work(files, routes))
     cursor = json.dumps(pending, sort_keys=True, ensure_ascii=True)
-    return dg.SensorResult(run_requests=requests, cursor=cursor,
-                           skip_reason=None if requests else "no new settled file in the inbox")
+    return dg.SensorResult(
+        run_requests=requests,
+        cursor=cursor,
+        skip_reason=None if requests else "no new settled file in the inbox",
+    )

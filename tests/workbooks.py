@@ -11,8 +11,12 @@ import openpyxl
 HEADER_TH = ["ลำดับ", "ชื่อโครงการ", "จังหวัด", "งบประมาณ (บาท)", "ยุทธศาสตร์"]
 
 
-def write_xlsx(path: Path, sheets: dict[str, tuple[list[list], list[list]]],
-               merge_titles: bool = True, hidden: tuple[str, ...] = ()) -> Path:
+def write_xlsx(
+    path: Path,
+    sheets: dict[str, tuple[list[list], list[list]]],
+    merge_titles: bool = True,
+    hidden: tuple[str, ...] = (),
+) -> Path:
     """sheets: name -> (rows above and including the header, data rows)."""
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
@@ -54,9 +58,15 @@ def write_two_agencies(inbox: Path) -> None:
     """NSTDA's two projects (one in two provinces) and DSS's one, FY 2555, settled (a run
     Dagster starts unattended leaves files changed in the last seconds for later)."""
     year, head = ["ประจำปีงบประมาณ พ.ศ. 2555"], ["ลำดับ", "ชื่อโครงการ", "จังหวัด", "งบประมาณ (บาท)"]
-    write_xlsx(inbox / "NSTDA_2555.xlsx", {"s": ([year, head], [
-        [1, "โครงการหนึ่ง", "เชียงใหม่", 1000],
-        [2, "โครงการสอง", "ลำพูน, ลำปาง", 2001]])})
+    write_xlsx(
+        inbox / "NSTDA_2555.xlsx",
+        {
+            "s": (
+                [year, head],
+                [[1, "โครงการหนึ่ง", "เชียงใหม่", 1000], [2, "โครงการสอง", "ลำพูน, ลำปาง", 2001]],
+            )
+        },
+    )
     write_xlsx(inbox / "DSS_2555.xlsx", {"s": ([year, head], [[1, "โครงการสาม", "ตาก", 5]])})
     for f in ("NSTDA_2555.xlsx", "DSS_2555.xlsx"):
         set_old_mtime(inbox / f, days=1)

@@ -1,0 +1,1 @@
+"""Books (pure): the workbooks written from the published plan (plan book, feedback, province extracts) and the folders that hold them."""

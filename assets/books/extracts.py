@@ -1,0 +1,589 @@
+"""Province extracts: one workbook per province per fiscal year, for the deputy
+governor's Area Based planning.
+
+`write_province_extracts(plan, out_dir, previous=None)` writes `<out_dir>/<BE year>/<ISO
+code>_<Thai name>.xlsx` for all 77 provinces of the reference and every fiscal year of
+the plan, even when a province has no project that year. Each holds:
+
+- สรุป — the headline for the province (projects, its estimated share in ล้านบาท, the
+  full budget of those projects, nationwide projects as context) and its totals per
+  agency;
+- โครงการในจังหวัด — the province's projects from all agencies: agency, name,
+  strategy, the project's budget, its estimated share for this province, the other
+  provinces of the project, dates in the Buddhist era, and lineage (file, sheet, row);
+- กลุ่มจังหวัด — every province of its provincial cluster with its projects and
+  estimated budget, for context (Bangkok is in no cluster);
+- โครงการทั่วประเทศ — the nationwide projects, listed as context and never added into
+  the province's total.
+
+Province figures are estimates (ประมาณการ): a multi-province project's budget is split
+evenly over its provinces (`project_provinces.budget_share_baht`).
+
+An extract shows only its own data: its "data as of" is the latest file received among
+those its projects (the province's, its cluster's, the nationwide ones) came from, so a
+file from an agency with no project there changes nothing in it, and an extract whose
+fingerprint did not change since `previous` is linked from there, not written again.
+Big plans are written by two processes, each a batch of provinces at a time, each
+reading only its provinces' rows from the plan.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+from stiplan.assets.books import folders as xlsx_files
+from stiplan.assets.books.planbook import (
+    ESTIMATE_BUDGET,
+    ESTIMATE_NOTE,
+    ESTIMATE_TH,
+    HEADER_ROW,
+    NATIONWIDE_TH,  # noqa: F401  (the extracts' vocabulary, with the plan book's)
+    NO_CLUSTER_TH,
+    ORDER_SQL,
+    TOTAL_TH,
+    Plan,
+    Province,
+    _later,
+    _mb,
+    _ordered_sql,
+    _shared_joins,
+    cached_plan,
+    connect,
+    data_note,
+    number_projects,
+    shared_strings,
+    sheet_title,
+    worker_connection,
+)
+from stiplan.assets.excel.stream import (
+    Deflated,
+    Table,
+    TableColumn,
+    deflate_part,
+    finish,
+    rows_sql,
+)
+from stiplan.assets.excel.style import (
+    COUNT,
+    MILLION_BAHT,
+    PERCENT,
+    Book,
+    Column,
+    page_setup,
+    paragraph,
+    put,
+    table_keys,
+    write_table,
+)
+
+SHEET_SUMMARY = "สรุป"
+SHEET_PROJECTS = "โครงการในจังหวัด"
+SHEET_CLUSTER = "กลุ่มจังหวัด"
+SHEET_NATIONWIDE = "โครงการทั่วประเทศ"
+PARALLEL_ROWS = 20_000  # province rows above which worker processes write the extracts
+STREAM_ROWS = 10_000  # rows of a batch's lists fetched from DuckDB at a time
+BATCHES_PER_WORKER = 8  # batches of provinces per year and worker (a worker's task)
+
+
+def extract_name(fiscal_year: int, province: Province) -> str:
+    return f"{fiscal_year}/{province.code}_{province.name_th}.xlsx"
+
+
+# --------------------------------------------------------------------------- reading
+
+# The projects of some provinces as the rows of their โครงการในจังหวัด sheets (columns
+# v0…, `k` the row's place in its province's list): one query for a batch of provinces.
+PROJECT_SHARED = {
+    1: "o.label",
+    3: "o.strategy",
+    8: "o.start_th",
+    9: "o.end_th",
+    10: "o.contact_name",
+    12: "o.file_name",
+    13: "o.sheet",
+}
+
+
+def _province_list_sql(sst: str) -> str:
+    shared, joins = _shared_joins(PROJECT_SHARED, sst)
+    return f"""
+    SELECT pp.province_code AS code,
+           row_number() OVER (PARTITION BY pp.province_code ORDER BY {ORDER_SQL}) AS k,
+           k + $head AS r, k AS v0, o.label AS v1, o.project_name AS v2, o.strategy AS v3,
+           o.mb AS v4,
+           (pp.budget_share_baht * 100)::BIGINT::DOUBLE / 100000000::DOUBLE AS v5,
+           pl.n AS v6,
+           coalesce(nullif(array_to_string(list_filter(pl.names, lambda x: x <> pr.name),
+                                           ', '), ''), '-') AS v7,
+           o.start_th AS v8, o.end_th AS v9, o.contact_name AS v10, o.contact_phone AS v11,
+           o.file_name AS v12, o.sheet AS v13, o.row_number AS v14, {shared}
+    FROM project_provinces pp JOIN prank pr ON pr.code = pp.province_code
+         JOIN o USING (project_id) JOIN pl USING (project_id) {joins}
+    WHERE list_contains($codes, pp.province_code)"""
+
+
+_IN_PROVINCES = (
+    "project_id IN (SELECT project_id FROM project_provinces "
+    "WHERE list_contains($codes, province_code))"
+)
+# their totals per agency, for the สรุป sheets
+_PER_AGENCY_SQL = """
+    SELECT pp.province_code, o.agency_code, count(*),
+           sum((pp.budget_share_baht * 100)::HUGEINT), sum(o.satang::HUGEINT)
+    FROM project_provinces pp JOIN o USING (project_id)
+    WHERE list_contains($codes, pp.province_code)
+    GROUP BY pp.province_code, o.agency_code, o.agency_rank
+    ORDER BY pp.province_code, o.agency_rank, o.agency_code"""
+_NATIONWIDE_LIST_SQL = f"""
+    SELECT row_number() OVER (ORDER BY {ORDER_SQL}) AS k, k + $head AS r, k AS v0,
+           o.label AS v1, o.project_name AS v2, o.strategy AS v3, o.mb AS v4,
+           o.file_name AS v5, o.sheet AS v6, o.row_number AS v7
+    FROM o WHERE o.nationwide"""
+_NATIONWIDE = (
+    "project_id IN (SELECT project_id FROM projects WHERE nationwide AND fiscal_year = $year)"
+)
+
+
+@dataclass
+class Rendered:
+    """A list rendered by DuckDB: its rows' XML, how many, and for a province its
+    totals per agency (code -> projects, share and full budget in satang), in the
+    ministry's order. `part` is the XML compressed once, for a list every extract of
+    a year holds (the nationwide one)."""
+
+    xml: bytes = b""
+    rows: int = 0
+    per_agency: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+    part: Deflated | None = None
+    _digest: str | None = None  # what the rows are made from (`province_digests`)
+
+    def digest(self) -> str:
+        if self._digest is None:
+            self._digest = hashlib.sha256(self.xml).hexdigest()
+        return self._digest
+
+    def body(self, columns: list[TableColumn]) -> Table:
+        """The table to write it as (`write_table(body=…)`)."""
+        return Table(
+            columns,
+            None,
+            HEADER_ROW + 1,
+            inline=True,
+            nrows=self.rows,
+            parts=[self.part or self.xml],
+            known_digest=self.digest(),
+        )
+
+
+# A digest of what each province's list is made from (its projects, their shares and
+# provinces): DuckDB's row hashes, summed and XORed per province. An extract whose
+# fingerprint, with it, is unchanged is linked without its list being rendered.
+_PROVINCE_DIGEST_SQL = """
+    WITH p AS (SELECT * FROM projects WHERE fiscal_year = $year),
+    plist AS (SELECT project_id, list(province_code ORDER BY province_code) AS codes
+              FROM project_provinces JOIN p USING (project_id) GROUP BY project_id),
+    h AS (SELECT pp.province_code AS code,
+                 hash(pp.project_id, pp.budget_share_baht, p.agency_code, p.project_name,
+                      p.budget_baht, p.nationwide, p.strategy, p.target_group, p.start_date,
+                      p.end_date, p.contact_name, p.contact_phone, p.remarks, s.file_name,
+                      p.sheet, p.row_number, plist.codes) AS h
+          FROM project_provinces pp JOIN p USING (project_id) JOIN plist USING (project_id)
+               LEFT JOIN submissions s USING (submission_id))
+    SELECT code, concat_ws(':', count(*), sum(h::HUGEINT), bit_xor(h)) FROM h GROUP BY code"""
+
+
+def province_digests(con, plan: Plan, year: int) -> dict[str, str]:
+    """Each province's digest (with the reference's names and labels, which its list
+    shows too)."""
+    reference = hashlib.sha256(
+        repr((sorted(plan.agencies.items()), list(plan.provinces.values()))).encode()
+    ).hexdigest()
+    got = dict(con.execute(_PROVINCE_DIGEST_SQL, {"year": year}).fetchall())
+    return {c: f"{reference}:{got.get(c, '0')}" for c in plan.provinces}
+
+
+def per_agency(con, plan: Plan, year: int, codes: list[str]) -> dict[str, Rendered]:
+    """The provinces' totals per agency (a list not rendered yet)."""
+    got = {c: Rendered() for c in codes}
+    ctes = _ordered_sql(plan, _IN_PROVINCES, numbered=False)
+    for code, agency, n, share, full in con.execute(
+        f"{ctes} {_PER_AGENCY_SQL}", {"year": year, "codes": codes}
+    ).fetchall():
+        got[code].per_agency[agency] = (n, int(share), int(full))
+        got[code].rows += n
+    return got
+
+
+def render_lists(
+    con, plan: Plan, year: int, lists: dict[str, Rendered], columns: list[TableColumn], sst: str
+) -> Iterator[str]:
+    """Render the lists of `lists`' provinces into them, one province at a time: each
+    code is yielded once its list is there (a province without projects is not), so
+    the caller can write it and let it go, and a batch's rows are never all held
+    (a million-row plan: about 750 MB a worker when they were)."""
+    codes = list(lists)
+    if not codes:
+        return
+    ctes = _ordered_sql(plan, _IN_PROVINCES, numbered=False)
+    result = con.execute(
+        f"SELECT * FROM ({rows_sql(f'{ctes} {_province_list_sql(sst)}', columns, keep=['code', 'k'])}) "
+        "ORDER BY code, k",
+        {"year": year, "codes": codes, "head": HEADER_ROW},
+    )
+
+    def rows():
+        while chunk := result.fetchmany(STREAM_ROWS):
+            yield from chunk
+
+    for code, group in itertools.groupby(rows(), key=lambda r: r[0]):
+        lists[code].xml = finish([r[2:] for r in group], columns)
+        yield code
+
+
+def nationwide_list(con, plan: Plan, year: int, columns: list[TableColumn]) -> Rendered:
+    ctes = _ordered_sql(plan, _NATIONWIDE, numbered=False)
+    rows = con.execute(
+        f"SELECT * EXCLUDE (k) FROM ({rows_sql(f'{ctes} {_NATIONWIDE_LIST_SQL}', columns, keep=['k'])}) "
+        "ORDER BY k",
+        {"year": year, "head": HEADER_ROW},
+    ).fetchall()
+    return Rendered(finish(rows, columns), len(rows))
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _as_of(plan: Plan, year: int, prov: Province):
+    """When the latest file among those this extract's projects came from arrived."""
+    fig = plan.year(year)
+    when = fig.nationwide_received
+    for p in _members(plan, prov):
+        area = fig.areas.get(p.code)
+        when = _later(when, area.received if area else None)
+    return when
+
+
+def _members(plan: Plan, prov: Province) -> list[Province]:
+    """The provinces of `prov`'s cluster (Thai order); just `prov` when it is in none."""
+    if not prov.cluster_th:
+        return [prov]
+    return [p for p in plan.provinces.values() if p.cluster_th == prov.cluster_th]
+
+
+def _summary(book: Book, plan: Plan, year: int, prov: Province, mine: Rendered, note: str) -> None:
+    ws = book.add_sheet(SHEET_SUMMARY)
+    fig = plan.year(year)
+    per_agency = mine.per_agency
+    share = sum(s for _, s, _ in per_agency.values())
+    full = sum(b for _, _, b in per_agency.values())
+    cols = [
+        Column("ลำดับ", COUNT, 7),
+        Column("ชื่อย่อ", None, 12),
+        Column("หน่วยงาน", None, 58, wrap=True),
+        Column("จำนวนโครงการ", COUNT, 14),
+        Column(f"ส่วนของจังหวัด\n{ESTIMATE_TH} (ล้านบาท)", MILLION_BAHT, 20),
+        Column("งบประมาณทั้งโครงการ (ล้านบาท)", MILLION_BAHT, 20),
+    ]
+    sheet_title(
+        ws,
+        f"แผนบูรณาการ วทน. กับจังหวัด: จังหวัด{prov.name_th}",
+        f"ปีงบประมาณ พ.ศ. {year} · {prov.region_th} · "
+        f"{prov.cluster_th or NO_CLUSTER_TH} · รหัส {prov.code}",
+        ESTIMATE_NOTE,
+        cols,
+    )
+    facts = [
+        ("จำนวนโครงการในจังหวัด", mine.rows, COUNT, "โครงการ"),
+        (f"งบประมาณส่วนของจังหวัด ({ESTIMATE_TH})", _mb(share), MILLION_BAHT, "ล้านบาท"),
+        ("งบประมาณทั้งโครงการของโครงการเหล่านี้", _mb(full), MILLION_BAHT, "ล้านบาท (รวมส่วนของจังหวัดอื่น)"),
+        ("จำนวนหน่วยงาน", len(per_agency), COUNT, "หน่วยงาน"),
+        ("โครงการทั่วประเทศ (ไม่นับรวมในยอดของจังหวัด)", fig.nationwide, COUNT, "โครงการ"),
+        ("งบประมาณโครงการทั่วประเทศ (ไม่นับรวม)", _mb(fig.nationwide_satang), MILLION_BAHT, "ล้านบาท"),
+    ]
+    r = 5
+    for label, value, fmt, unit in facts:
+        ws.merge(r, 2, r, 3)
+        put(ws, r, 2, label, bold=True)
+        put(ws, r, 4, value, fmt, bold=True, size=16)
+        put(ws, r, 5, f"  {unit}")
+        r += 1
+    r += 1
+    put(ws, r, 1, "งบประมาณตามหน่วยงาน (หน่วย: ล้านบาท)", bold=True, size=16)
+    r += 1
+    rows = [
+        (i, plan.agency_label(code), plan.agency_name(code), n, _mb(s), _mb(b))
+        for i, (code, (n, s, b)) in enumerate(per_agency.items(), start=1)
+    ]
+    last = write_table(
+        ws,
+        r,
+        cols,
+        rows,
+        freeze=False,
+        total=(None, None, TOTAL_TH, mine.rows, _mb(share), _mb(full)),
+    )
+    if not mine.rows:
+        put(ws, last + 1, 3, "ไม่มีโครงการในจังหวัดนี้ในปีงบประมาณนี้", italic=True)
+        last += 1
+    put(ws, last + 2, 1, note, italic=True, size=12)
+    page_setup(ws)
+
+
+PROJECT_COLUMNS = [
+    Column("ลำดับ", COUNT, 7),
+    Column("หน่วยงาน", None, 11),
+    Column("ชื่อโครงการ", None, 48, wrap=True),
+    Column("ยุทธศาสตร์", None, 18, wrap=True),
+    Column("งบประมาณทั้งโครงการ (ล้านบาท)", MILLION_BAHT, 16),
+    Column(f"ส่วนของจังหวัด\n{ESTIMATE_TH} (ล้านบาท)", MILLION_BAHT, 16),
+    Column("จำนวนจังหวัด", COUNT, 10),
+    Column("จังหวัดอื่นของโครงการ", None, 34, wrap=True),
+    Column("วันเริ่มต้น", None, 13),
+    Column("วันสิ้นสุด", None, 13),
+    Column("ผู้รับผิดชอบ", None, 18),
+    Column("โทรศัพท์", None, 14),
+    Column("ไฟล์ต้นฉบับ", None, 24),
+    Column("แผ่นงาน", None, 12),
+    Column("แถว", COUNT, 7),
+]
+
+
+def _projects(book: Book, year: int, prov: Province, mine: Rendered) -> None:
+    ws = book.add_sheet(SHEET_PROJECTS)
+    head = sheet_title(
+        ws,
+        f"โครงการในจังหวัด{prov.name_th}",
+        f"ปีงบประมาณ พ.ศ. {year} · {mine.rows:,} โครงการ · หน่วย: ล้านบาท",
+        ESTIMATE_NOTE,
+        PROJECT_COLUMNS,
+    )
+    share = sum(s for _, s, _ in mine.per_agency.values())
+    full = sum(b for _, _, b in mine.per_agency.values())
+    write_table(
+        ws,
+        head,
+        PROJECT_COLUMNS,
+        None,
+        body=mine.body(_numbering()[0]),
+        total=(None, None, TOTAL_TH, None, _mb(full), _mb(share), *([None] * 9)),
+    )
+    page_setup(ws, a3=True)
+
+
+def _cluster(book: Book, plan: Plan, year: int, prov: Province) -> None:
+    ws = book.add_sheet(SHEET_CLUSTER)
+    fig = plan.year(year)
+    name = prov.cluster_th or NO_CLUSTER_TH
+    cols = [
+        Column("ลำดับ", COUNT, 7),
+        Column("จังหวัด", None, 24),
+        Column("รหัส", None, 9),
+        Column("จำนวนโครงการ", COUNT, 13),
+        Column(ESTIMATE_BUDGET, MILLION_BAHT, 22),
+        Column("สัดส่วนในกลุ่ม (%)", PERCENT, 14),
+    ]
+    head = sheet_title(
+        ws,
+        f"{name} ({ESTIMATE_TH})",
+        f"ปีงบประมาณ พ.ศ. {year} · หน่วย: ล้านบาท · ข้อมูลประกอบ",
+        ESTIMATE_NOTE,
+        cols,
+    )
+    members = _members(plan, prov)
+    figures = [(p, fig.areas.get(p.code)) for p in members]
+    figures = [(p, a.projects if a else 0, a.share_satang if a else 0) for p, a in figures]
+    total = sum(b for *_, b in figures)
+    distinct = fig.cluster_projects.get(prov.cluster_th, 0) if prov.cluster_th else figures[0][1]
+    last = write_table(
+        ws,
+        head,
+        cols,
+        [
+            (
+                i,
+                p.name_th,
+                p.code,
+                n,
+                _mb(b),
+                float(Decimal(100 * b) / Decimal(total)) if total else 0.0,
+            )
+            for i, (p, n, b) in enumerate(figures, start=1)
+        ],
+        total=(None, TOTAL_TH, None, distinct, _mb(total), 100 if total else 0),
+        bold_rows=[i for i, (p, *_) in enumerate(figures) if p.code == prov.code],
+        fill_rows="FFF2CC",
+    )  # this workbook's province stands out
+    notes = ["บรรทัดรวมทั้งสิ้นนับโครงการที่ดำเนินการหลายจังหวัดในกลุ่มเพียงครั้งเดียว"]
+    if not prov.cluster_th:
+        notes.insert(0, f"จังหวัด{prov.name_th}ไม่อยู่ในกลุ่มจังหวัดใด")
+    for k, note in enumerate(notes):
+        paragraph(ws, last + 2 + k, 1, len(cols), note, italic=True, size=13)
+    page_setup(ws, landscape=False)
+
+
+NATIONWIDE_COLUMNS = [
+    Column("ลำดับ", COUNT, 7),
+    Column("หน่วยงาน", None, 11),
+    Column("ชื่อโครงการ", None, 50, wrap=True),
+    Column("ยุทธศาสตร์", None, 18, wrap=True),
+    Column("งบประมาณ (ล้านบาท)", MILLION_BAHT, 22),
+    Column("ไฟล์ต้นฉบับ", None, 24),
+    Column("แผ่นงาน", None, 12),
+    Column("แถว", COUNT, 7),
+]
+
+
+@lru_cache(maxsize=1)
+def _numbering() -> tuple[list[TableColumn], list[TableColumn]]:
+    """The styles of the two lists, as every extract numbers them (the project list's
+    first, then the nationwide one's: the order `extract` writes them in)."""
+    book = Book("")
+    return (
+        book.columns(table_keys(PROJECT_COLUMNS), PROJECT_SHARED),
+        book.columns(table_keys(NATIONWIDE_COLUMNS)),
+    )
+
+
+def _nationwide(book: Book, plan: Plan, year: int, nationwide: Rendered) -> None:
+    ws = book.add_sheet(SHEET_NATIONWIDE)
+    head = sheet_title(
+        ws,
+        "โครงการที่ดำเนินการทั่วประเทศ (ข้อมูลประกอบ)",
+        f"ปีงบประมาณ พ.ศ. {year} · หน่วย: ล้านบาท",
+        "ไม่นับรวมในยอดงบประมาณของจังหวัด: โครงการทั่วประเทศไม่ได้แบ่งงบประมาณรายจังหวัด",
+        NATIONWIDE_COLUMNS,
+    )
+    write_table(
+        ws,
+        head,
+        NATIONWIDE_COLUMNS,
+        None,
+        body=nationwide.body(_numbering()[1]),
+        total=(
+            None,
+            None,
+            TOTAL_TH,
+            None,
+            _mb(plan.year(year).nationwide_satang),
+            None,
+            None,
+            None,
+        ),
+    )
+    page_setup(ws)
+
+
+def extract(
+    plan: Plan, year: int, prov: Province, mine: Rendered, nationwide: Rendered, strings: list[str]
+) -> Book:
+    """The extract of `prov` for `year`, described; `strings` are the year's shared
+    strings (its list refers to them)."""
+    when = _as_of(plan, year, prov)
+    book = Book(Path(extract_name(year, prov)).stem, when)
+    book.share(strings)
+    _summary(book, plan, year, prov, mine, data_note(when, "ของโครงการในไฟล์นี้"))
+    _projects(book, year, prov, mine)
+    _cluster(book, plan, year, prov)
+    _nationwide(book, plan, year, nationwide)
+    return book
+
+
+def _batches(plan: Plan, year: int, k: int) -> list[list[str]]:
+    """The provinces in `k` runs of about as many rows (Thai order kept)."""
+    areas = plan.year(year).areas
+    sizes = {c: (areas[c].projects if c in areas else 0) + 1 for c in plan.provinces}
+    per = sum(sizes.values()) / k
+    out: list[list[str]] = [[]]
+    acc = 0
+    for c, n in sizes.items():
+        if acc >= per * len(out) and len(out) < k:
+            out.append([])
+        out[-1].append(c)
+        acc += n
+    return [b for b in out if b]
+
+
+def write_province_extracts(
+    plan: Path, out_dir: Path, previous: xlsx_files.Manifest | None = None
+) -> xlsx_files.Written:
+    """Write every province's extract for every fiscal year of `plan` into `out_dir`
+    (`<BE year>/<ISO code>_<Thai name>.xlsx`); return the paths, by year then in Thai
+    order of the province names (and the extracts' fingerprints). An extract the
+    folder of `previous` holds, unchanged, is linked from there.
+
+    A big plan is shared by worker processes, a batch of provinces at a time: each
+    renders the batch's lists with DuckDB, then writes their workbooks."""
+    data = cached_plan(Path(plan))
+    out_dir = Path(out_dir)
+    manifest = previous or xlsx_files.Manifest()
+    rows = sum(a.projects for y in data.years for a in data.year(y).areas.values())
+    shared = xlsx_files.active()
+    if shared is not None:  # workers already started: worth it at any size
+        k = shared.n
+    else:
+        k = xlsx_files.workers() if rows > PARALLEL_ROWS else 1
+    # a batch costs a query of its own, whatever its size: small plans are cut only
+    # into as many as there are workers
+    per = BATCHES_PER_WORKER if rows > PARALLEL_ROWS else 1
+    tasks = []
+    con = connect(data.path)
+    try:
+        for year in data.years:
+            (out_dir / str(year)).mkdir(parents=True, exist_ok=True)
+            nationwide = nationwide_list(con, data, year, _numbering()[1])
+            nationwide.part = deflate_part(nationwide.xml)  # once for all 77
+            nationwide.digest()
+            nationwide.xml = b""  # its part and digest are all the workbooks need
+            strings = shared_strings(con, number_projects(con, data, year, ordered=False)[1])
+            digests = province_digests(con, data, year)
+            tasks += [
+                (data, year, codes, nationwide, strings, digests, out_dir, manifest)
+                for codes in _batches(data, year, k * per)
+            ]
+        if k == 1:
+            done = [w for t in tasks for w in _write_batch(t, con)]
+        else:
+            con.close()  # DuckDB keeps memory while a connection is open
+            done = [w for ws in xlsx_files.run(_write_batch, tasks, k) for w in ws]
+    finally:
+        con.close()
+    return xlsx_files.Written([out_dir / rel for rel, _ in done], dict(done))
+
+
+def _write_batch(task: tuple, con=None) -> list[tuple[str, str]]:
+    """Write (or link) the extracts of a batch of provinces, rendering the lists of
+    those that changed only; in a worker process unless `con` (numbered:
+    `number_projects`) is given. (Relative path, fingerprint) of each."""
+    plan, year, codes, nationwide, strings, digests, out_dir, manifest = task
+    if con is None:
+        con, (_, sst) = worker_connection(plan, year, strings, ordered=False)
+    else:
+        sst = f"sst_{year}"
+    lists = per_agency(con, plan, year, codes)
+    done, todo = [], {}
+    for code in codes:
+        prov = plan.provinces[code]
+        rel = extract_name(year, prov)
+        lists[code]._digest = digests[code]
+        book = extract(plan, year, prov, lists[code], nationwide, strings)
+        done.append((rel, book.fingerprint()))
+        if not manifest.reuse(rel, done[-1][1], out_dir / rel):
+            todo[code] = (book, rel)
+
+    def save(code: str) -> None:
+        book, rel = todo.pop(code)
+        book.sheets[1].tables[0][0].parts = [lists[code].xml]  # โครงการในจังหวัด
+        book.save(out_dir / rel)
+        lists[code].xml = b""
+
+    for code in render_lists(con, plan, year, {c: lists[c] for c in todo}, _numbering()[0], sst):
+        save(code)
+    for code in list(todo):  # no project there
+        save(code)
+    return done

@@ -1,0 +1,90 @@
+"""The five summary tables, per fiscal year (sums as DECIMAL(38,2): totals of many
+DECIMAL(18,2) budgets must never overflow). Each adds up to the plan's total:
+nationwide projects get an explicit ทั่วประเทศ row, Bangkok (in no cluster) an
+explicit ไม่อยู่ในกลุ่มจังหวัด row. Province figures are even splits: estimates."""
+
+from __future__ import annotations
+
+from stiplan.schemas.warehouse import NATIONWIDE_TH, NO_CLUSTER_TH, NO_STRATEGY_TH
+
+_NATIONWIDE = """
+    SELECT fiscal_year, {keys}, count(*) AS projects,
+           CAST(sum(budget_baht) AS DECIMAL(38,2)) AS budget_baht
+    FROM projects WHERE nationwide GROUP BY fiscal_year"""
+
+
+def _by_area(key_cols: str, group_cols: str, nationwide_keys: str) -> str:
+    return f"""
+    SELECT * FROM (
+        SELECT p.fiscal_year, {key_cols}, count(DISTINCT p.project_id) AS projects,
+               CAST(sum(pp.budget_share_baht) AS DECIMAL(38,2)) AS budget_baht
+        FROM project_provinces pp
+        JOIN projects p USING (project_id)
+        JOIN provinces pr ON pr.code = pp.province_code
+        GROUP BY p.fiscal_year, {group_cols}
+        UNION ALL {_NATIONWIDE.format(keys=nationwide_keys)}
+    ) ORDER BY fiscal_year, 2 NULLS LAST"""
+
+
+_SQL: dict[str, str] = {
+    "summary_by_agency": """
+        SELECT p.fiscal_year, p.agency_code, a.name_th AS agency_name_th,
+               count(*) AS projects, CAST(sum(p.budget_baht) AS DECIMAL(38,2)) AS budget_baht
+        FROM projects p JOIN agencies a ON a.code = p.agency_code
+        GROUP BY p.fiscal_year, p.agency_code, a.name_th
+        ORDER BY p.fiscal_year, p.agency_code""",
+    "summary_by_strategy": f"""
+        SELECT fiscal_year, coalesce(strategy, '{NO_STRATEGY_TH}') AS strategy,
+               count(*) AS projects, CAST(sum(budget_baht) AS DECIMAL(38,2)) AS budget_baht
+        FROM projects GROUP BY fiscal_year, coalesce(strategy, '{NO_STRATEGY_TH}')
+        ORDER BY fiscal_year, strategy""",
+    "summary_by_province": _by_area(
+        "pp.province_code, pr.name_th AS province_name_th, pr.name_en AS province_name_en",
+        "pp.province_code, pr.name_th, pr.name_en",
+        f"NULL AS province_code, '{NATIONWIDE_TH}' AS province_name_th, "
+        "'Nationwide' AS province_name_en",
+    ),
+    "summary_by_cluster": _by_area(
+        f"coalesce(pr.cluster_th, '{NO_CLUSTER_TH}') AS cluster_th, "
+        "coalesce(pr.cluster_en, 'No cluster') AS cluster_en",
+        f"coalesce(pr.cluster_th, '{NO_CLUSTER_TH}'), coalesce(pr.cluster_en, 'No cluster')",
+        f"'{NATIONWIDE_TH}' AS cluster_th, 'Nationwide' AS cluster_en",
+    ),
+    "summary_by_region": _by_area(
+        "pr.region AS region, pr.region_th AS region_th",
+        "pr.region, pr.region_th",
+        f"'Nationwide' AS region, '{NATIONWIDE_TH}' AS region_th",
+    ),
+}
+
+
+def _with_share(sql: str) -> str:
+    """Each line's share of its fiscal year's total, in percent to 4 decimals."""
+    return f"""
+    SELECT *, CAST(round(100 * budget_baht / nullif(sum(budget_baht)
+                   OVER (PARTITION BY fiscal_year), 0), 4) AS DECIMAL(9,4)) AS share_pct
+    FROM ({sql}) ORDER BY ALL"""
+
+
+SUMMARY_SQL: dict[str, str] = {name: _with_share(sql) for name, sql in _SQL.items()}
+
+# 16 agencies x every fiscal year seen: received, current version, rows, or not yet.
+SUBMISSION_STATUS_SQL = """
+    WITH years AS (SELECT DISTINCT fiscal_year FROM submissions WHERE fiscal_year IS NOT NULL),
+    grid AS (SELECT a.code AS agency_code, a.name_th AS agency_name_th, y.fiscal_year
+             FROM agencies a CROSS JOIN years y)
+    SELECT g.agency_code, g.agency_name_th, g.fiscal_year,
+           count(s.submission_id) AS files_received,
+           count(s.submission_id) FILTER (s.status = 'rejected') AS files_rejected,
+           max(s.submission_id) FILTER (s.status = 'current') AS current_submission_id,
+           max(s.file_name) FILTER (s.status = 'current') AS current_file_name,
+           max(s.received_at) FILTER (s.status = 'current') AS current_received_at,
+           coalesce(sum(s.rows_accepted) FILTER (s.status = 'current'), 0) AS rows_accepted,
+           coalesce(sum(s.rows_rejected) FILTER (s.status = 'current'), 0) AS rows_rejected,
+           coalesce(sum(s.rows_duplicate) FILTER (s.status = 'current'), 0) AS rows_duplicate,
+           CASE WHEN count(s.submission_id) FILTER (s.status = 'current') > 0 THEN 'current'
+                WHEN count(s.submission_id) > 0 THEN 'rejected'
+                ELSE 'not yet submitted' END AS status
+    FROM grid g LEFT JOIN submissions s
+      ON s.agency_code = g.agency_code AND s.fiscal_year = g.fiscal_year
+    GROUP BY ALL ORDER BY g.fiscal_year, g.agency_code"""

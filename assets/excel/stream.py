@@ -1,0 +1,719 @@
+"""The fast path of stiplan's workbooks: big tables rendered straight to sheet XML, and a
+deterministic zip writer to package them.
+
+openpyxl holds every cell as an object and xlsxwriter writes each cell through several
+Python calls (about 170,000 cells/s here); a plan of 160,000 projects has millions.
+Here a table is rendered a column at a time: each distinct value of a column becomes
+its cell's XML once (`_Fragments`, a dict filled on a miss, so the hits run at C
+speed), and each row is one `str.format` of a template made once per table. Row
+heights come from a per-distinct-string count of lines. xlsxwriter still writes the
+rest of each workbook (styles, merged cells, charts, page setup); `xlsx_style.Book`
+splices these rows into its sheets.
+
+- `clean_text(s)` — what a cell can hold: characters XML or Excel refuse dropped, cut
+  to Excel's 32,767.
+- `Table` — the columns (`TableColumn`: the two style indexes, wrap width, font size)
+  and values (one list per column) of a table's body, and the first row it goes on.
+  `render(table, shared, start, stop)` gives the `<row>` elements of its rows
+  `start`..`stop` as text; `shared` maps strings to shared-string indexes (strings of
+  columns where values repeat go there; unique ones are written inline).
+- `ZipWriter` — a zip with fixed timestamps (the same content gives the same bytes),
+  members added whole, streamed in pieces, or as deflate data made elsewhere
+  (`Deflated`: a member compressed once and used in many files, or parts compressed
+  in parallel and joined, see `join_deflated`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import struct
+import unicodedata
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any, BinaryIO
+
+import numpy as np
+from xlsxwriter.utility import xl_col_to_name
+
+MAX_TEXT = 32767  # Excel's limit for one cell
+FORMULA_START = ("=", "+", "-", "@")
+LINE_HEIGHT = 1.55  # row height in points per point of font size, per line of text
+CHAR_WIDTH = 1.1  # column-width units per Thai character at 14 pt
+BASE_SIZE = 14
+LEVEL = 1  # deflate level: 3x faster than the default for 30 % bigger files
+
+# Characters XML 1.0 cannot carry (C0 controls but tab/newline/CR, lone surrogates,
+# U+FFFE/U+FFFF): dropped, as openpyxl's ILLEGAL_CHARACTERS_RE did (and more).
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# Excel reads _xHHHH_ in text as an escaped character: a literal one gets its
+# underscore escaped (what Excel and xlsxwriter do).
+_ESCAPE_LIKE = re.compile("(_x[0-9A-Fa-f]{4}_)")
+# the same but NUL, which joins a column's values (a value holding one is found apart)
+_ILLEGAL_BUT_NUL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def clean_text(text: str) -> str:
+    """`text` as a cell can hold it."""
+    if _ILLEGAL.search(text):
+        text = _ILLEGAL.sub("", text)
+    return text[:MAX_TEXT]
+
+
+def xml_text(text: str) -> str:
+    """Escape clean text for the content of an XML element."""
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    if "_x" in text:
+        text = _ESCAPE_LIKE.sub(r"_x005F\1", text)
+    return text
+
+
+def rich_looking(text: str) -> bool:
+    """xlsxwriter writes a shared string that looks like ``<r>…</r>`` as raw rich-text
+    XML; such text never goes to the shared strings as it is."""
+    return text.startswith("<r>") and text.endswith("</r>")
+
+
+# Thai vowels and tone marks above or below a consonant (and every other combining
+# mark) take no room on a line.
+_MARKS = re.compile(
+    "["
+    + "".join(
+        re.escape(chr(c))
+        for c in range(0x300, 0x10000)
+        if not 0xD800 <= c <= 0xDFFF
+        and (unicodedata.combining(chr(c)) or unicodedata.category(chr(c)) == "Mn")
+    )
+    + "]"
+)
+
+
+@lru_cache(maxsize=1 << 16)
+def text_width(text: str) -> int:
+    """How many characters of `text` take room on a line."""
+    return len(text) - len(_MARKS.findall(text))
+
+
+def line_count(value: Any, wrap_width: float | None, size: float = BASE_SIZE) -> int:
+    """Lines `value` takes in a `size`-point Thai font, wrapped within `wrap_width`
+    column units when given."""
+    if not isinstance(value, str):
+        return 1
+    parts = value.split("\n")
+    if not wrap_width:
+        return len(parts)
+    per_line = max(1.0, (wrap_width - 1) / (CHAR_WIDTH * size / BASE_SIZE))
+    return sum(max(1, math.ceil(text_width(p) / per_line)) for p in parts)
+
+
+def row_height(lines: int, size: float = BASE_SIZE) -> float:
+    return round(lines * size * LINE_HEIGHT, 1)
+
+
+def number_text(value: Any) -> str | None:
+    """A number as the text of a `<v>` element; None when Excel has no such number."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int):
+        return str(value)
+    value = float(value)
+    return repr(value) if math.isfinite(value) else None
+
+
+# --------------------------------------------------------------------------- tables
+
+
+@dataclass(frozen=True)
+class TableColumn:
+    style: int  # xf index of the column's cells
+    quote_style: int  # the same with Excel's quote prefix, for text like "=1+1"
+    wrap_width: float | None = None  # column width when long text wraps
+    size: float = BASE_SIZE
+    text: bool = True  # holds text (a number column's rows are one line high)
+    shared: bool = False  # its text goes to the shared strings (values repeat)
+
+
+@dataclass(eq=False)
+class Table:
+    """The body of a table: `values[j][i]` is row `i` of column `j`, written from
+    `first_row` (1-based) on. `inline` keeps every string in the sheet itself (so the
+    sheet does not depend on the workbook's shared strings)."""
+
+    columns: Sequence[TableColumn]
+    values: Sequence[Sequence[Any]] | None = field(repr=False)
+    first_row: int
+    inline: bool = False
+    # a table rendered elsewhere (`values` None): its rows, compressed parts, and the
+    # digest of what they show
+    nrows: int = 0
+    parts: list[Deflated] | None = field(default=None, repr=False)
+    known_digest: str | None = None
+    _fragments: list = field(default_factory=list, repr=False)
+    _lines: list = field(default_factory=list, repr=False)
+    _digest: str | None = field(default=None, repr=False)
+
+    @property
+    def rows(self) -> int:
+        if self.values is None:
+            return self.nrows
+        return len(self.values[0]) if self.values else 0
+
+    @property
+    def last_row(self) -> int:
+        return self.first_row + self.rows - 1
+
+    def digest(self) -> str:
+        """SHA-256 of what the rows show (values, styles, position)."""
+        if self._digest is None:
+            h = hashlib.sha256(repr((self.first_row, self.inline, list(self.columns))).encode())
+            h.update(
+                (self.known_digest if self.values is None else values_digest(self.values)).encode()
+            )
+            self._digest = h.hexdigest()
+        return self._digest
+
+    def strings(self) -> Iterable[str]:
+        """The distinct strings of the columns whose values repeat, in order of first
+        appearance (they go to the shared strings; the others are written inline)."""
+        if self.inline or self.values is None:
+            return []
+        out: dict[str, None] = {}
+        for col in self.values:
+            distinct = dict.fromkeys(col)
+            if 2 * len(distinct) > len(col):
+                continue  # mostly unique: inline costs no more and needs no lookup
+            for v in distinct:
+                if isinstance(v, str):
+                    v = clean_text(v)
+                    if not rich_looking(v):
+                        out[v] = None
+        return out
+
+
+_VALUES_DIGESTS: dict[int, tuple[Any, str]] = {}
+
+
+def values_digest(values: Sequence[Sequence[Any]]) -> str:
+    """SHA-256 of a table's values; remembered for the last few value lists, so a
+    table written into many workbooks (the nationwide list) is hashed once."""
+    hit = _VALUES_DIGESTS.get(id(values))
+    if hit is not None and hit[0] is values:
+        return hit[1]
+    h = hashlib.sha256()
+    for col in values:
+        h.update(repr(list(col)).encode("utf-8", "surrogatepass"))
+    digest = h.hexdigest()
+    if len(_VALUES_DIGESTS) >= 8:
+        _VALUES_DIGESTS.pop(next(iter(_VALUES_DIGESTS)))
+    _VALUES_DIGESTS[id(values)] = (values, digest)  # kept alive: the id stays its own
+    return digest
+
+
+class _Fragments(dict):
+    """The XML after ``<c r="X9"`` of each distinct value of a column."""
+
+    def __init__(self, column: TableColumn, shared: dict[str, int]):
+        self.column, self.shared = column, shared
+
+    def __missing__(self, value):
+        self[value] = frag = cell_fragment(value, self.column, self.shared)
+        return frag
+
+
+def cell_fragment(value: Any, column: TableColumn, shared: dict[str, int]) -> str:
+    if value is None:
+        return f' s="{column.style}"/>'
+    if isinstance(value, str):
+        text = clean_text(value)
+        if not text:  # as xlsxwriter writes "": an empty cell
+            return f' s="{column.style}"/>'
+        style = column.quote_style if text.startswith(FORMULA_START) else column.style
+        index = shared.get(text)
+        if index is not None:
+            return f' s="{style}" t="s"><v>{index}</v></c>'
+        space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
+        return f' s="{style}" t="inlineStr"><is><t{space}>{xml_text(text)}</t></is></c>'
+    if isinstance(value, Decimal | float | int):
+        number = number_text(value)
+        if number is None:
+            return f' s="{column.style}"/>'
+        if isinstance(value, bool):
+            return f' s="{column.style}" t="b"><v>{number}</v></c>'
+        return f' s="{column.style}"><v>{number}</v></c>'
+    return cell_fragment(str(value), column, shared)
+
+
+class _Lines(dict):
+    def __init__(self, column: TableColumn):
+        self.column = column
+
+    def __missing__(self, value):
+        self[value] = n = line_count(value, self.column.wrap_width, self.column.size)
+        return n
+
+
+_HEIGHTS: dict[tuple[int, float], str] = {}
+
+
+def render(
+    table: Table,
+    shared: dict[str, int],
+    start: int = 0,
+    stop: int | None = None,
+    first_col: int = 1,
+) -> str:
+    """The `<row>` elements of rows `start`..`stop` of `table`."""
+    stop = table.rows if stop is None else min(stop, table.rows)
+    if stop <= start:
+        return ""
+    if not table._fragments:
+        table._fragments[:] = [
+            _Fragments(c, shared if c.shared or not table.inline else {}) for c in table.columns
+        ]
+        table._lines[:] = [_Lines(c) for c in table.columns]
+    frags, lines = [], []
+    for j, col in enumerate(table.values):
+        part = col[start:stop]
+        column, cache = table.columns[j], table._fragments[j]
+        unique = 2 * len(set(part)) > len(part)
+        if not unique or column.shared:
+            # a fragment per cell: one dict lookup each (C speed) once a value was seen
+            frags.append(list(map(cache.__getitem__, part)))
+        elif column.text:
+            frags.append(_text_fragments(part, column, cache))
+        else:
+            frags.append(_number_fragments(part, column, cache))
+        if not column.text:
+            continue  # a number is one line
+        if column.wrap_width and unique:
+            lines.append(_wrapped_lines(part, column, table._lines[j]))
+        elif column.wrap_width or "\n" in _SEP.join(map(str, part)):
+            lines.append(list(map(table._lines[j].__getitem__, part)))
+    size = max((c.size for c in table.columns), default=BASE_SIZE)
+    most = (
+        list(map(max, *lines)) if len(lines) > 1 else (lines[0] if lines else [1] * (stop - start))
+    )
+    height = {n: _height(n, size) for n in set(most)}
+    heights = list(map(height.__getitem__, most))
+    cells = "".join(
+        f'<c r="{xl_col_to_name(first_col + j - 1)}{{0}}"{{{j + 2}}}'
+        for j in range(len(table.columns))
+    )
+    template = f'<row r="{{0}}" ht="{{1}}" customHeight="1">{cells}</row>'
+    first = table.first_row + start
+    return "".join(map(template.format, range(first, first + stop - start), heights, *frags))
+
+
+# Mostly-unique columns (names, ids, amounts) are converted a whole column at a time:
+# escaping and measuring run over one joined string (C speed), and only odd values
+# (text that looks like a formula, or with spaces at an end, newlines, characters to
+# drop, no number) take `cell_fragment`, one at a time.
+_SEP = "\x00"  # never in clean text: a value holding one is odd
+
+
+def _text_fragments(part, column: TableColumn, cache: _Fragments) -> list[str]:
+    texts = ["" if v is None else v for v in part]
+    if not all(type(v) is str for v in texts):
+        return list(map(cache.__getitem__, part))
+    joined = _SEP.join(texts)
+    if _ILLEGAL_BUT_NUL.search(joined) or max(map(len, texts), default=0) > MAX_TEXT:
+        return list(map(cache.__getitem__, part))
+    escaped = xml_text(joined).split(_SEP)
+    if len(escaped) != len(texts):  # an escape spanned values: never, but be sure
+        return list(map(cache.__getitem__, part))
+    head = f' s="{column.style}" t="inlineStr"><is><t>'
+    none = f' s="{column.style}"/>'
+    return [
+        none
+        if v is None
+        else (cache[v] if v[:1] in "=+-@" or v.strip() is not v else f"{head}{e}</t></is></c>")
+        for v, e in zip(part, escaped, strict=True)
+    ]
+
+
+def _number_fragments(part, column: TableColumn, cache: _Fragments) -> list[str]:
+    head = f' s="{column.style}"><v>'
+    # v - v == 0 only for finite numbers (inf - inf is nan); bools and Decimals go slow
+    return [
+        f"{head}{v!r}</v></c>"
+        if ((c := v.__class__) is float and v - v == 0) or c is int
+        else cache[v]
+        for v in part
+    ]
+
+
+def _wrapped_lines(part, column: TableColumn, cache: _Lines) -> list[int]:
+    texts = ["" if v is None else v for v in part]
+    if not all(type(v) is str for v in texts):
+        return list(map(cache.__getitem__, part))
+    return wrapped_lines(texts, column).tolist()
+
+
+@lru_cache(maxsize=1)
+def _mark_table():
+    """True at the code points (below U+10000) that take no room: `text_width`'s."""
+    table = np.zeros(0x10000, dtype=bool)
+    for c in range(0x300, 0x10000):
+        if not 0xD800 <= c <= 0xDFFF and (
+            unicodedata.combining(chr(c)) or unicodedata.category(chr(c)) == "Mn"
+        ):
+            table[c] = True
+    return table
+
+
+def _height(lines: int, size: float) -> str:
+    key = (lines, size)
+    text = _HEIGHTS.get(key)
+    if text is None:
+        _HEIGHTS[key] = text = repr(row_height(lines, size))
+    return text
+
+
+# --------------------------------------------------------------------------- in SQL
+
+# The same rows rendered by DuckDB, for tables read from the plan: the XML of each row
+# is made in C++ on all cores, and nothing of the table becomes a Python object but
+# the text of its long wrapped columns. Regular expressions cost DuckDB microseconds
+# per value, so the rest is done on the result: dropping the characters XML refuses
+# (`bytes.translate`) and measuring wrapped text for row heights (numpy), whose
+# heights are put in the rows' `<@/>` marks. `rows_sql` + `finish_rows` write exactly
+# what `render` writes for the same values (a test holds them to it).
+MAX_LINES = 400  # heights for up to this many lines (Excel stops at 409 pt anyway)
+_SPACES = "".join(chr(c) for c in range(0x10000) if not 0xD800 <= c <= 0xDFFF and chr(c).isspace())
+_ILLEGAL_BYTES = bytes(c for c in range(32) if c not in (9, 10, 13))
+_HEIGHT_MARK = b"<@/>"  # never in escaped text: "<" always is "&lt;" there
+
+
+def _q(text: str) -> str:
+    """An SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def rows_sql(
+    relation: str, columns: Sequence[TableColumn], keep: Sequence[str] = (), first_col: int = 1
+) -> str:
+    """SQL selecting the columns `keep`, `xml` (each row of `relation` as a `<row>`
+    element, its height to come), `lines` (the most lines of its cells but the wrapped
+    ones) and `w0`, `w1`, … (the text of its wrapped columns). `relation` selects `r`,
+    the row's number in the sheet, `keep`, and the values `v0`, `v1`, … of the
+    columns: VARCHAR for text, numbers for the others. Give these rows, in order, to
+    `finish`. (One `concat` per row: DuckDB's `||` makes a string per step.)"""
+    inner, pieces, lines, wraps = [*keep, "CAST(r AS VARCHAR) AS rs"], [], [], []
+    for j, c in enumerate(columns):
+        v, t = f"v{j}", f"t{j}"
+        pieces += [f"""'<c r="{xl_col_to_name(first_col + j - 1)}'""", "rs"]
+        empty = f"""'" s="{c.style}"/>'"""
+        if not c.text:
+            inner.append(v)
+            pieces.append(f"""CASE WHEN {v} IS NULL OR NOT isfinite(CAST({v} AS DOUBLE))
+                THEN {empty} ELSE concat('" s="{c.style}"><v>', CAST({v} AS VARCHAR),
+                '</v></c>') END""")
+            continue
+        inner.append(f"left({v}, {MAX_TEXT}) AS {t}")
+        if c.wrap_width:
+            inner.append(f"coalesce({v}, '') AS w{j}")
+            wraps.append(f"w{j}")
+        else:
+            inner.append(
+                f"coalesce(length({v}) - length(replace({v}, chr(10), '')) + 1, 1) AS l{j}"
+            )
+            lines.append(f"l{j}")
+        escaped = f"replace(replace(replace({t}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;')"
+        escaped = (
+            f"CASE WHEN contains({t}, '_x') THEN regexp_replace({escaped}, "
+            f"'(_x[0-9A-Fa-f]{{4}}_)', '_x005F\\1', 'g') ELSE {escaped} END"
+        )
+        spaced = (
+            f"{t} <> '' AND (strpos({_q(_SPACES)}, left({t}, 1)) > 0 "
+            f"OR strpos({_q(_SPACES)}, right({t}, 1)) > 0)"
+        )
+        quote = (
+            f"CASE WHEN left({t}, 1) IN ('=', '+', '-', '@') THEN '{c.quote_style}' "
+            f"ELSE '{c.style}' END"
+        )
+        inline = f"""concat('" s="', {quote},
+            CASE WHEN {spaced} THEN '" t="inlineStr"><is><t xml:space="preserve">'
+                 ELSE '" t="inlineStr"><is><t>' END,
+            {escaped}, '</t></is></c>')"""
+        if c.shared:  # the relation gives its index in the shared strings, `s{j}`
+            inner.append(f"s{j}")
+            inline = f"""CASE WHEN s{j} IS NULL THEN {inline} ELSE concat('" s="', {quote},
+                      '" t="s"><v>', CAST(s{j} AS VARCHAR), '</v></c>') END"""
+        pieces.append(f"CASE WHEN {t} IS NULL OR {t} = '' THEN {empty} ELSE {inline} END")
+    row = (
+        f"""encode(concat('<row r="', rs, '"{_HEIGHT_MARK.decode()} customHeight="1">', """
+        + ", ".join(pieces)
+        + ", '</row>'))"
+    )
+    most = f"greatest({', '.join(lines)})" if lines else "1"
+    return (
+        f"SELECT {', '.join([*keep, row + ' AS xml', most + ' AS lines', *wraps])} "
+        f"FROM (SELECT {', '.join(inner)} FROM ({relation}))"
+    )
+
+
+_SQL_ILLEGAL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{FFFE}\x{FFFF}]"
+
+
+def shared_strings_sql(texts: str) -> str:
+    """SQL selecting `s`, `i`: the distinct texts `texts` selects (as `s`) that can be
+    shared strings as they are (nothing to drop, not rich-text-looking), numbered
+    from 0 in binary order. Seed a workbook's shared strings with them in that order
+    (`Book.share`) and give a shared column's `s{j}` from them."""
+    return (
+        f"SELECT s, (row_number() OVER (ORDER BY s) - 1)::INTEGER AS i "
+        f"FROM (SELECT DISTINCT s FROM ({texts})) "
+        f"WHERE s IS NOT NULL AND s <> '' AND length(s) <= {MAX_TEXT} "
+        f"AND NOT regexp_matches(s, {_q(_SQL_ILLEGAL)}) "
+        "AND NOT (starts_with(s, '<r>') AND ends_with(s, '</r>'))"
+    )
+
+
+def finish(rows: Sequence[tuple], columns: Sequence[TableColumn]) -> bytes:
+    """Rows of `rows_sql` (xml as UTF-8 bytes, lines, wrapped texts), in order, as
+    `render` writes them."""
+    if not rows:
+        return b""
+    xml, lines, *wraps = zip(*rows, strict=True)
+    return finish_rows(b"".join(xml), lines, wraps, columns)
+
+
+def finish_rows(
+    xml: bytes, lines: Sequence[int], wraps: Sequence[Sequence[str]], columns: Sequence[TableColumn]
+) -> bytes:
+    """The rows of `rows_sql`: their XML joined, their lines and wrapped texts column by
+    column; with their heights, and without the characters XML refuses."""
+    if not lines:
+        return b""
+    most = np.asarray(lines, dtype=np.int64)
+    texts = iter(wraps)
+    for c in columns:
+        if c.text and c.wrap_width:
+            column = next(texts)
+            if c.shared:  # few distinct values: each measured once
+                n = list(map(_shared_lines(c).__getitem__, column))
+            else:
+                n = wrapped_lines(column, c)
+            most = np.maximum(most, n)
+    size = max((c.size for c in columns), default=BASE_SIZE)
+    most = np.minimum(most, MAX_LINES)
+    height = {n: f' ht="{_height(n, size)}"'.encode() for n in np.unique(most).tolist()}
+    parts = xml.split(_HEIGHT_MARK)
+    if len(parts) != len(lines) + 1:
+        raise ValueError("rendered rows and their heights do not match")
+    out = [parts[0]]
+    for h, part in zip(map(height.__getitem__, most.tolist()), parts[1:], strict=True):
+        out += (h, part)
+    out = b"".join(out).translate(None, _ILLEGAL_BYTES)  # C0 controls are ASCII bytes
+    for nonchar in (b"\xef\xbf\xbe", b"\xef\xbf\xbf"):  # U+FFFE, U+FFFF
+        if nonchar in out:
+            out = out.replace(nonchar, b"")
+    return out
+
+
+@lru_cache(maxsize=64)
+def _shared_lines(column: TableColumn) -> _Lines:
+    return _Lines(column)
+
+
+def wrapped_lines(texts: Sequence[str], column: TableColumn) -> np.ndarray:
+    """`line_count` of each text in a wrapped column, a whole column at a time: code
+    points in an array, marks looked up in a table, widths summed between separators
+    (each line of a text is measured apart, as `line_count` does)."""
+    joined = "\x00".join(texts)
+    cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    value_end = cps == 0
+    if int(value_end.sum()) != len(texts) - 1:  # a text holds NUL itself
+        return np.array([line_count(t, column.wrap_width, column.size) for t in texts])
+    stops = np.flatnonzero(value_end | (cps == 10))  # the end of each line of each text
+    counted = ~_mark_table()[np.minimum(cps, 0xFFFF)] | (cps > 0xFFFF)
+    counted[stops] = False
+    total = np.concatenate(([0], np.cumsum(counted, dtype=np.int64)))
+    starts = np.concatenate(([0], stops + 1))
+    ends = np.concatenate((stops, [len(cps)]))
+    per_line = max(1.0, (column.wrap_width - 1) / (CHAR_WIDTH * column.size / BASE_SIZE))
+    lines = np.maximum(1, np.ceil((total[ends] - total[starts]) / per_line)).astype(np.int64)
+    first = np.concatenate(([0], np.flatnonzero(value_end[stops]) + 1))  # each text's 1st
+    return np.add.reduceat(lines, first)
+
+
+# --------------------------------------------------------------------------- zip
+
+
+@dataclass(frozen=True)
+class Deflated:
+    """A member's data compressed (raw deflate), with its CRC-32 and size."""
+
+    data: bytes
+    crc: int
+    size: int
+
+
+def deflate(data: bytes, level: int = LEVEL) -> Deflated:
+    c = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return Deflated(c.compress(data) + c.flush(), zlib.crc32(data), len(data))
+
+
+def deflate_part(data: bytes, level: int = LEVEL) -> Deflated:
+    """A part of a member that more parts follow: it ends on a byte boundary without
+    closing the stream, so parts compressed apart can be joined (`join_deflated`)."""
+    c = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return Deflated(c.compress(data) + c.flush(zlib.Z_SYNC_FLUSH), zlib.crc32(data), len(data))
+
+
+def join_deflated(parts: Sequence[Deflated]) -> Deflated:
+    """Parts made by `deflate_part`, the last by `deflate`, as one member."""
+    crc, size = 0, 0
+    for p in parts:
+        crc, size = crc32_combine(crc, p.crc, p.size), size + p.size
+    return Deflated(b"".join(p.data for p in parts), crc, size)
+
+
+def _gf2_times(mat: list[int], vec: int) -> int:
+    out, i = 0, 0
+    while vec:
+        if vec & 1:
+            out ^= mat[i]
+        vec >>= 1
+        i += 1
+    return out
+
+
+def _gf2_square(mat: list[int]) -> list[int]:
+    return [_gf2_times(mat, m) for m in mat]
+
+
+@lru_cache(maxsize=1)
+def _zero_operators() -> list[list[int]]:
+    """The CRC-32 operators that append 2**i zero bytes (i = 0..47), as 32x32 GF(2)
+    matrices; zlib's crc32_combine computes them on every call."""
+    m = [0xEDB88320] + [1 << i for i in range(31)]  # one zero bit
+    for _ in range(3):
+        m = _gf2_square(m)  # a zero byte
+    ops = [m]
+    for _ in range(47):
+        ops.append(_gf2_square(ops[-1]))
+    return ops
+
+
+def crc32_combine(crc1: int, crc2: int, len2: int) -> int:
+    """CRC-32 of A+B from the CRC-32s of A and B and the length of B (zlib's
+    crc32_combine, which Python's zlib does not offer)."""
+    for op in _zero_operators():
+        if not len2:
+            break
+        if len2 & 1:
+            crc1 = _gf2_times(op, crc1)
+        len2 >>= 1
+    return crc1 ^ crc2
+
+
+_DOS_DATE = (0 << 11) | (0 << 5) | 0, ((1980 - 1980) << 9) | (1 << 5) | 1  # 1980-01-01 00:00
+
+
+class ZipWriter:
+    """A zip file written in one pass, deflated, with fixed timestamps: the same
+    members in the same order give the same bytes. Members must stay under 4 GiB."""
+
+    def __init__(self, fh: BinaryIO):
+        self.fh = fh
+        self.entries: list[tuple[bytes, int, int, int, int]] = []
+        self.offset = 0
+
+    def _write(self, data: bytes) -> None:
+        self.fh.write(data)
+        self.offset += len(data)
+
+    def add(self, name: str, data: bytes | Deflated, level: int = LEVEL) -> None:
+        d = data if isinstance(data, Deflated) else deflate(data, level)
+        if d.size >= 1 << 32 or len(d.data) >= 1 << 32 or self.offset >= 1 << 32:
+            raise OverflowError(f"{name}: a workbook member of 4 GiB or more")
+        raw = name.encode("utf-8")
+        header_at = self.offset
+        self._write(
+            struct.pack(
+                "<IHHHHHIIIHH",
+                0x04034B50,
+                20,
+                0x0800,
+                8,
+                *_DOS_DATE,
+                d.crc,
+                len(d.data),
+                d.size,
+                len(raw),
+                0,
+            )
+            + raw
+        )
+        self._write(d.data)
+        self.entries.append((raw, d.crc, len(d.data), d.size, header_at))
+
+    def add_stream(self, name: str, pieces: Iterable[bytes | Deflated], level: int = LEVEL) -> None:
+        """A member from pieces compressed as they come (memory stays small); a
+        `Deflated` piece (made by `deflate_part`) is used as it is."""
+        parts: list[Deflated] = []
+        c = zlib.compressobj(level, zlib.DEFLATED, -15)
+        crc, size, out = 0, 0, []
+        for piece in pieces:
+            if isinstance(piece, Deflated):
+                if size:
+                    out.append(c.flush(zlib.Z_SYNC_FLUSH))
+                    parts.append(Deflated(b"".join(out), crc, size))
+                    c = zlib.compressobj(level, zlib.DEFLATED, -15)
+                    crc, size, out = 0, 0, []
+                parts.append(piece)
+            elif piece:
+                out.append(c.compress(piece))
+                crc, size = zlib.crc32(piece, crc), size + len(piece)
+        out.append(c.flush())
+        parts.append(Deflated(b"".join(out), crc, size))
+        self.add(name, join_deflated(parts))
+
+    def close(self) -> None:
+        start = self.offset
+        for raw, crc, csize, size, at in self.entries:
+            self._write(
+                struct.pack(
+                    "<IHHHHHHIIIHHHHHII",
+                    0x02014B50,
+                    20,
+                    20,
+                    0x0800,
+                    8,
+                    *_DOS_DATE,
+                    crc,
+                    csize,
+                    size,
+                    len(raw),
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    at,
+                )
+                + raw
+            )
+        self._write(
+            struct.pack(
+                "<IHHHHIIH",
+                0x06054B50,
+                0,
+                0,
+                len(self.entries),
+                len(self.entries),
+                self.offset - start,
+                start,
+                0,
+            )
+        )

@@ -1,0 +1,100 @@
+"""Route the inbox: each file to its agency, or to the unrouted record.
+
+Hash first: bytes already registered keep their route, whatever their new name.
+New bytes are identified in a child process (a hostile file cannot take the
+sensor or a run down), and the answer is cached by hash. The sensor reads the top
+of each sheet only; `stiplan run`, which reads every routed file whole anyway, has
+the child read it once and keep the parse in the cache (`cache.route_and_store`).
+
+Routing reads the display form of the name (assets/ingest/names.py), so a name in
+code page 874 routes like its UTF-8 twin. A file that cannot be opened is still
+routed by its name when the name names an agency and a fiscal year (DESIGN.md,
+"The inbox"): the full parse then rejects it whole, and the agency hears why.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+from stiplan.assets.ingest.agencies import agency_from_filename
+from stiplan.assets.ingest.names import show, shown_ext
+from stiplan.assets.ingest.registry import InboxFile, Registry, Route
+from stiplan.assets.ingest.submission import PARSER_VERSION, route_file
+from stiplan.assets.ingest.values import fiscal_year_from_filename
+from stiplan.assets.ingest.workbook import READABLE
+from stiplan.assets.runtime.isolation import DEFAULT_TIMEOUT_S, Crashed, run_isolated
+
+# Identification failed because the bytes could not be opened as a workbook, not
+# because of what they say: the name is all there is to route by.
+UNOPENABLE = ("file_unreadable", "file_too_large", "reader_crashed")
+
+
+def by_name(name: str, route: Route) -> Route:
+    """`route` for a file that could not be opened, sent to the agency and fiscal year
+    its (display) name names, with the reason kept; unchanged if the name names no
+    agency or no year."""
+    agency, year = agency_from_filename(name), fiscal_year_from_filename(name)
+    if agency is None or year is None:
+        return route
+    return Route(agency, route.route_code, route.route_detail, year)
+
+
+def route_files(
+    files: Iterable[InboxFile],
+    registry: Registry,
+    timeout: float = DEFAULT_TIMEOUT_S,
+    cache_dir: Path | None = None,
+) -> dict[str, Route]:
+    """The route of each file; with `cache_dir` (the parse cache), new files are read
+    whole and their parses kept there."""
+    files = sorted(files, key=lambda f: (f.mtime_ns, f.name, f.raw))
+    ids = list(dict.fromkeys(f.submission_id for f in files))
+    routes = registry.known_routes(ids, PARSER_VERSION)
+    todo: dict[str, InboxFile] = {}
+    for f in files:
+        if f.submission_id in routes or f.submission_id in todo:
+            continue
+        if f.ext not in READABLE:
+            shown = f.ext or shown_ext(f.name) or "no extension"
+            routes[f.submission_id] = Route(None, "file_type_unsupported", f"'{shown}'")
+        else:
+            todo[f.submission_id] = f
+    # A name that is not UTF-8 is opened from its bytes by the reader (workbook._openable).
+    if cache_dir is None:
+        found = run_isolated(route_file, [(f.path, f.name) for f in todo.values()], timeout=timeout)
+    else:
+        from stiplan.assets.ingest.cache import route_and_store
+
+        found = run_isolated(
+            route_and_store,
+            [(f.path, f.name, cache_dir, sid, os.getpid()) for sid, f in todo.items()],
+            timeout=timeout,
+        )
+    fresh: dict[str, Route] = {}
+    for (sid, f), ident in zip(todo.items(), found, strict=True):
+        if isinstance(ident, Crashed):
+            # Not remembered: a crash may be the machine's, so identify again next time.
+            routes[sid] = by_name(f.name, Route(None, "reader_crashed", show(ident.detail)))
+        elif ident.agency_code:
+            fresh[sid] = Route(ident.agency_code, fiscal_year=ident.fiscal_year)
+        else:
+            route = Route(None, ident.reason_code, show(ident.detail or ""))
+            fresh[sid] = by_name(f.name, route) if ident.reason_code in UNOPENABLE else route
+    registry.remember_routes(fresh, PARSER_VERSION)
+    routes.update(fresh)
+    return routes
+
+
+def scan_and_route(
+    inbox: Path, registry: Registry, settled_only: bool = False
+) -> tuple[list[InboxFile], dict[str, Route]]:
+    """Every inbox file and its route; with settled_only, files still being written
+    are left for a later run. Files unchanged since they were last hashed cost a stat."""
+    files = registry.scan(inbox)
+    if settled_only:
+        now = time.time()
+        files = [f for f in files if f.settled(now)]
+    return files, route_files(files, registry)

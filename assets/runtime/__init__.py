@@ -1,0 +1,1 @@
+"""Runtime: the writer lock, child-process isolation, database opening and fault injection points."""

@@ -1,0 +1,343 @@
+"""The merge on its own: the plan built from agency-year shares, kept or not, is the
+same; one agency's change rebuilds its share alone."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+
+from stiplan.assets.consolidate.merge import SHARE_TABLES, build_tables, write_database
+from stiplan.assets.ingest.cache import digest_of
+from stiplan.assets.ingest.route import Identity
+from stiplan.assets.ingest.submission import ParsedSubmission
+from stiplan.assets.ingest.validate import Problem, Row
+from stiplan.schemas.warehouse import TABLES
+
+WHEN = dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.UTC)
+AGENCIES = ["NSTDA", "DSS", "TISTR"]
+
+
+def _row(
+    n: int,
+    name: str,
+    provinces=("TH-50",),
+    budget="1000.50",
+    outcome="accepted",
+    reason=None,
+    nationwide=False,
+) -> Row:
+    return Row(
+        "Sheet1",
+        n,
+        outcome=outcome,
+        reason_code=reason,
+        project_name=name,
+        name_key=name.casefold(),
+        province_codes=tuple(provinces),
+        nationwide=nationwide,
+        budget=Decimal(budget) if outcome == "accepted" else None,
+        start_date=dt.date(2011, 10, 1),
+        end_date=None,
+        texts={"strategy": "ยุทธศาสตร์ที่ 1", "remarks": None},
+    )
+
+
+def _submission(agency: str, rows: list[Row]) -> ParsedSubmission:
+    return ParsedSubmission(
+        Identity(agency, 2555),
+        rows=rows,
+        problems=[
+            Problem("Sheet1", r.row_number, "C", "?", r.reason_code)
+            for r in rows
+            if r.outcome == "rejected"
+        ],
+    )
+
+
+def _corpus(version: int = 1):
+    """Three agencies; DSS sends a second version in which one budget changed."""
+    parsed, files = {}, []
+    for k, agency in enumerate(AGENCIES):
+        rows = [
+            _row(
+                5 + i,
+                f"โครงการ {agency} {i}",
+                provinces=[("TH-50", "TH-10", "TH-51")[i % 3]],
+                budget=f"{1000 + i}.25",
+            )
+            for i in range(6)
+        ]
+        rows.append(_row(11, "โครงการพัฒนาเกษตรอัจฉริยะร่วม", provinces=("TH-50", "TH-51")))
+        rows.append(_row(12, "", outcome="rejected", reason="name_missing"))
+        rows.append(_row(13, "ทั่วประเทศ", nationwide=True, provinces=()))
+        sid = f"{agency.lower()}1".ljust(64, "0")
+        parsed[sid] = _submission(agency, rows)
+        files.append(_file(sid, f"{agency}_2555.xlsx", agency, k))
+    if version == 2:
+        rows = [
+            _row(r.row_number, r.project_name, r.province_codes, str(r.budget + 1))
+            if r.outcome == "accepted" and not r.nationwide
+            else r
+            for r in parsed["dss1".ljust(64, "0")].rows
+        ]
+        sid = "dss2".ljust(64, "0")
+        parsed[sid] = _submission("DSS", rows)
+        files.append(_file(sid, "DSS_2555_revised.xlsx", "DSS", 9))
+    return files, parsed
+
+
+def _file(sid, name, agency, minute):
+    return {
+        "submission_id": sid,
+        "file_name": name,
+        "agency_code": agency,
+        "received_at": (WHEN + dt.timedelta(minutes=minute)).isoformat(),
+        "route_code": None,
+        "route_detail": None,
+        "fiscal_year": 2555,
+    }
+
+
+def _build(files, parsed, keep=None, loaded=None):
+    def load(sids):
+        if loaded is not None:
+            loaded.extend(sids)
+        return {s: parsed[s] for s in sids}
+
+    digests = {sid: digest_of(p) for sid, p in parsed.items()}
+    return build_tables(files, [], digests, load, keep=keep)
+
+
+def _dump(path):
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in TABLES}
+    finally:
+        con.close()
+
+
+def _written(tables, path):
+    write_database(path, tables)
+    return _dump(path)
+
+
+def test_kept_shares_give_the_same_plan_as_building_everything(tmp_path):
+    files, parsed = _corpus()
+    fresh = _written(_build(files, parsed), tmp_path / "fresh.duckdb")
+    keep = tmp_path / "merged"
+    first = _written(_build(files, parsed, keep=keep), tmp_path / "a.duckdb")
+    loaded: list[str] = []
+    again = _written(_build(files, parsed, keep=keep, loaded=loaded), tmp_path / "b.duckdb")
+    assert fresh == first == again
+    assert loaded == []  # every share read back: no parsed submission needed
+    assert len(fresh["projects"]) == 3 * 8
+    assert fresh["duplicate_candidates"]  # the joint project of three agencies
+    budgets = {r[0]: r[4] for r in fresh["projects"]}
+    assert all(isinstance(b, Decimal) for b in budgets.values())
+    assert sum(budgets.values()) == 3 * (
+        sum(Decimal(f"{1000 + i}.25") for i in range(6)) + 2 * Decimal("1000.50")
+    )
+
+
+def test_one_agency_resubmitting_rebuilds_its_share_alone(tmp_path):
+    files, parsed = _corpus()
+    keep = tmp_path / "merged"
+    _build(files, parsed, keep=keep)
+    before = {d.name: d.stat().st_ino for d in keep.iterdir()}
+    files2, parsed2 = _corpus(version=2)
+    loaded: list[str] = []
+    tables = _build(files2, parsed2, keep=keep, loaded=loaded)
+    assert sorted(loaded) == ["dss1".ljust(64, "0"), "dss2".ljust(64, "0")]
+    after = {d.name: d.stat().st_ino for d in keep.iterdir()}
+    kept = {n for n in before if n.startswith(("NSTDA", "TISTR"))}
+    assert kept and all(after.get(n) == before[n] for n in kept)  # untouched
+    assert not [n for n in after if n.startswith("DSS") and n in before]  # old DSS share gone
+    assert _written(tables, tmp_path / "a.duckdb") == _written(
+        _build(files2, parsed2), tmp_path / "fresh.duckdb"
+    )
+    changes = _dump(tmp_path / "a.duckdb")["submission_changes"]
+    assert {c[3] for c in changes} == {"budget_changed"} and len(changes) == 7
+
+
+@pytest.mark.parametrize("damage", ["truncate", "remove"])
+def test_a_damaged_kept_share_is_built_again(tmp_path, damage):
+    files, parsed = _corpus()
+    keep = tmp_path / "merged"
+    expected = _written(_build(files, parsed, keep=keep), tmp_path / "a.duckdb")
+    share = next(d for d in keep.iterdir() if d.name.startswith("DSS"))
+    target = share / f"{SHARE_TABLES[0]}.parquet"
+    if damage == "truncate":
+        target.write_bytes(target.read_bytes()[:40])
+    else:
+        target.unlink()
+    loaded: list[str] = []
+    assert (
+        _written(_build(files, parsed, keep=keep, loaded=loaded), tmp_path / "b.duckdb") == expected
+    )
+    assert loaded == ["dss1".ljust(64, "0")]
+
+
+def test_the_review_after_one_agency_resubmits_searches_only_its_pairs(tmp_path, monkeypatch):
+    import stiplan.assets.consolidate.merge as merge
+
+    files, parsed = _corpus()
+    keep = tmp_path / "merged"
+    _build(files, parsed, keep=keep)
+    searched: list[tuple[int, int]] = []
+    real = merge.find_candidates_between
+
+    def spy(changed, others, provinces=None):
+        changed, others = list(changed), list(others)
+        searched.append((len(changed), len(others)))
+        return real(changed, others, provinces)
+
+    monkeypatch.setattr(merge, "find_candidates_between", spy)
+    files2, parsed2 = _corpus(version=2)
+    # DSS renames its part of the joint project: its two pairs go, NSTDA-TISTR stays
+    parsed2["dss2".ljust(64, "0")].rows[6].project_name = "โครงการศูนย์ข้อมูลน้ำบาดาล"
+    parsed2["dss2".ljust(64, "0")].rows[6].name_key = "โครงการศูนย์ข้อมูลน้ำบาดาล"
+    incremental = _build(files2, parsed2, keep=keep)["duplicate_candidates"]
+    assert searched == [(8, 16)]  # DSS's projects against the two unchanged agencies'
+    monkeypatch.undo()
+    fresh = _build(files2, parsed2)["duplicate_candidates"]
+    assert incremental == fresh
+    assert {(c["agency_code_a"], c["agency_code_b"]) for c in fresh} == {("NSTDA", "TISTR")}
+
+
+def test_missing_shares_are_built_in_child_processes_from_the_parse_cache(tmp_path):
+    from stiplan.assets.ingest.cache import store
+
+    files, parsed = _corpus(version=2)
+    cache = tmp_path / "parsed"
+    for sid, p in parsed.items():
+        if not sid.startswith("tistr"):  # TISTR's is not kept: built by the run itself
+            store(cache, sid, p)
+    loaded: list[str] = []
+    digests = {sid: digest_of(p) for sid, p in parsed.items()}
+    tables = build_tables(
+        files,
+        [],
+        digests,
+        lambda sids: loaded.extend(sids) or {s: parsed[s] for s in sids},
+        keep=tmp_path / "merged",
+        parsed_dir=cache,
+    )
+    assert loaded == ["tistr1".ljust(64, "0")]
+    assert _written(tables, tmp_path / "a.duckdb") == _written(
+        _build(files, parsed), tmp_path / "fresh.duckdb"
+    )
+
+
+def test_small_shares_share_a_child_and_big_ones_have_their_own(tmp_path, monkeypatch):
+    import stiplan.assets.consolidate.merge as merge
+    from stiplan.assets.ingest.cache import _path
+
+    monkeypatch.setattr(merge, "SHARE_BATCH_BYTES", 1000)
+    sizes = {"a": 900, "b": 50, "c": 40, "d": 30, "e": 2500, "f": 10}
+    for sid, size in sizes.items():
+        _path(tmp_path, sid).parent.mkdir(parents=True, exist_ok=True)
+        _path(tmp_path, sid).write_bytes(b"x" * size)
+    tasks = [(sid.upper(), 2555, [sid], tmp_path, tmp_path / sid) for sid in sizes]
+    batches = merge._share_batches(tasks, tmp_path)
+    assert sorted(t for b in batches for t in b) == sorted(tasks)  # each once
+    assert len(batches) == 4  # 3,530 bytes: four children of about 1,000
+    assert [t[0] for t in batches[0]] == ["E"]  # the biggest alone
+    small = merge._share_batches(tasks[1:4], tmp_path)
+    assert len(small) == 2  # still one per core
+    assert merge._share_batches(tasks[:1], tmp_path) == [tasks[:1]]
+
+
+@pytest.mark.parametrize("per_part", [125_000, 2])  # one part a core; one per 2 projects
+def test_a_large_review_searched_ahead_in_two_children_gives_the_same_pairs(
+    tmp_path, monkeypatch, per_part
+):
+    import stiplan.assets.consolidate.merge as merge
+    import stiplan.assets.runtime.isolation as isolation
+
+    files, parsed = _corpus(version=2)
+    keep = tmp_path / "merged"
+    digests = {sid: digest_of(p) for sid, p in parsed.items()}
+    merge.prepare_shares(keep, files, digests, None, lambda sids: {s: parsed[s] for s in sids})
+    monkeypatch.setattr(merge, "SPLIT_REVIEW_PROJECTS", 0)
+    monkeypatch.setattr(merge, "REVIEW_PART_PROJECTS", per_part)
+    jobs: list[int] = []
+    run = isolation.run_isolated
+    monkeypatch.setattr(
+        isolation,
+        "run_isolated",
+        lambda fn, tasks, **kw: jobs.append(len(tasks)) or run(fn, tasks, **kw),
+    )
+    merge.prepare_review(keep, files, digests)
+    size = sum(pq.read_metadata(f).num_rows for f in keep.glob("*/projects.parquet"))
+    assert jobs == [merge.REVIEW_PARTS if per_part > size else -(-size // per_part)]
+    assert size > 8
+    assert (keep / "candidates.json").is_file()
+
+    def searched(*args, **kwargs):
+        raise AssertionError("the merge searched pairs the children had kept")
+
+    monkeypatch.setattr(merge, "find_candidates_between", searched)
+    ahead = _build(files, parsed, keep=keep)["duplicate_candidates"]
+    monkeypatch.undo()
+    assert ahead == _build(files, parsed)["duplicate_candidates"]
+    assert ahead  # the joint project of NSTDA and TISTR
+
+
+def test_a_part_of_the_review_holds_exactly_the_projects_in_its_provinces(tmp_path):
+    import stiplan.assets.consolidate.merge as merge
+
+    files, parsed = _corpus(version=2)
+    keep = tmp_path / "merged"
+    digests = {sid: digest_of(p) for sid, p in parsed.items()}
+    merge.prepare_shares(keep, files, digests, None, lambda sids: {s: parsed[s] for s in sids})
+    _, chains = merge._submissions(files, digests)
+    shares = list(merge.plan_shares(keep, chains, None).values())
+    every = merge._review_rows(shares)
+    for part in ({"TH-50"}, {"TH-10", "TH-51"}, {"TH-99"}, set()):
+        assert merge._review_rows(shares, frozenset(part)) == [
+            r for r in every if set(r["province_codes"]) & part
+        ]
+
+
+def test_a_kept_share_damaged_inside_is_built_again_by_the_run(tmp_path, monkeypatch):
+    """A kept share whose footer is intact but whose pages are not fails DuckDB's read:
+    the merge builds every share again rather than failing every run after."""
+    from workbooks import write_xlsx
+
+    from stiplan.run import run_inbox
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    monkeypatch.setenv("STIPLAN_INBOX", str(inbox))
+    monkeypatch.setenv("STIPLAN_WAREHOUSE", str(tmp_path / "warehouse"))
+    year, head = ["ประจำปีงบประมาณ พ.ศ. 2555"], ["ลำดับ", "ชื่อโครงการ", "จังหวัด", "งบประมาณ (บาท)"]
+    write_xlsx(
+        inbox / "NSTDA_2555.xlsx",
+        {
+            "s": (
+                [year, head],
+                [[i, f"โครงการที่ {i} ของสวทช.", "ตาก", 100 + i] for i in range(1, 200)],
+            )
+        },
+    )
+    assert run_inbox(outputs=False).published
+    [share] = (tmp_path / "warehouse" / ".work" / "merged").glob("NSTDA-*")
+    target = share / "projects.parquet"
+    data = bytearray(target.read_bytes())
+    middle = len(data) // 3
+    data[middle : middle + 64] = bytes(64)  # pages zeroed, footer kept
+    target.write_bytes(bytes(data))
+    write_xlsx(inbox / "DSS_2555.xlsx", {"s": ([year, head], [[1, "ข", "น่าน", 5]])})
+    assert run_inbox(outputs=False).published
+    con = duckdb.connect(str(tmp_path / "warehouse" / "plan.duckdb"), read_only=True)
+    try:
+        assert con.execute("SELECT count(*), sum(budget_baht) FROM projects").fetchone() == (
+            200,
+            Decimal(sum(100 + i for i in range(1, 200)) + 5),
+        )
+    finally:
+        con.close()

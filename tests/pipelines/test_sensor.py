@@ -1,0 +1,189 @@
+"""The inbox sensor and the plan's automation, on real files and a real instance."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+
+import dagster as dg
+import pytest
+from workbooks import set_old_mtime, write_xlsx
+
+from stiplan.sensors import SETTLE_SECONDS, inbox_sensor, settle
+
+YEAR = "ประจำปีงบประมาณ พ.ศ. 2555"
+H = ["ลำดับ", "ชื่อโครงการ", "จังหวัด", "งบประมาณ (บาท)"]
+
+
+def test_settle_waits_until_a_file_stops_changing():
+    ready, pending = settle({}, {"a": (10, int(99.5e9))}, now=100.0)
+    assert ready == [] and pending == {"a": [10, int(99.5e9), 100.0]}
+    # still growing: the clock restarts
+    grown = (20, int(101.9e9))
+    ready, pending = settle(pending, {"a": grown}, now=102.0)
+    assert ready == [] and pending["a"] == [*grown, 102.0]
+    ready, pending = settle(pending, {"a": grown}, now=102.0 + SETTLE_SECONDS - 0.1)
+    assert ready == []
+    ready, pending = settle(pending, {"a": grown}, now=102.0 + SETTLE_SECONDS)
+    assert ready == ["a"] and pending == {}
+    # a finished copy whose last write is long past is ready at first sight
+    ready, pending = settle({}, {"b": (5, int(10e9))}, now=100.0)
+    assert ready == ["b"] and pending == {}
+    # a file that left the inbox leaves the cursor too: it stays bounded
+    _, pending = settle({"gone": [1, 1, 0.0]}, {}, now=5.0)
+    assert pending == {}
+
+
+@pytest.fixture
+def inbox(paths, monkeypatch):
+    """No STIPLAN_* variable: every run and tick gets its folders from the resource."""
+    monkeypatch.delenv("STIPLAN_INBOX", raising=False)
+    monkeypatch.delenv("STIPLAN_WAREHOUSE", raising=False)
+    return paths.inbox
+
+
+@pytest.fixture
+def run_config(paths) -> dict:
+    from stiplan.run import run_config
+
+    return run_config(paths)
+
+
+def _settled_cursor(inbox) -> str:
+    """A cursor that has watched every inbox file unchanged for long enough."""
+    past = time.time() - 10 * SETTLE_SECONDS
+    return json.dumps(
+        {str(p): [p.stat().st_size, p.stat().st_mtime_ns, past] for p in inbox.iterdir()}
+    )
+
+
+def _tick(instance, resources, cursor=None) -> dg.SensorResult:
+    return inbox_sensor(
+        dg.build_sensor_context(instance=instance, cursor=cursor, resources=resources)
+    )
+
+
+def test_sensor_requests_one_run_per_agency_and_records_unrouted(inbox, resources):
+    write_xlsx(inbox / "NSTDA_2555.xlsx", {"s": ([[YEAR], H], [[1, "ก", "ตาก", 1]])})
+    write_xlsx(inbox / "DSS_2555.xlsx", {"s": ([[YEAR], H], [[1, "ข", "ตาก", 1]])})
+    (inbox / "notes.pdf").write_bytes(b"%PDF")
+    (inbox / "~$NSTDA_2555.xlsx").write_bytes(b"lock")
+    (inbox / ".~lock.DSS_2555.xlsx#").write_bytes(b"lock")
+    with dg.instance_for_test() as instance:
+        for p in inbox.iterdir():  # just written: a first sighting starts the settle clock
+            os.utime(p)
+        first = _tick(instance, resources)
+        assert first.run_requests == []
+        assert set(json.loads(first.cursor)) == {
+            str(inbox / n) for n in ("NSTDA_2555.xlsx", "DSS_2555.xlsx", "notes.pdf")
+        }
+        result = _tick(instance, resources, _settled_cursor(inbox))
+        by_key = {r.partition_key: r for r in result.run_requests}
+        assert set(by_key) == {"NSTDA", "DSS", None}
+        assert by_key["NSTDA"].asset_selection == [
+            dg.AssetKey(k)
+            for k in ("agency_intake", "agency_submissions", "working_plan", "published_plan")
+        ]
+        assert {k.name for k in by_key["NSTDA"].asset_check_keys} == {
+            "conservation",
+            "reconciliation",
+            "reference_codes",
+            "unique_project_id",
+        }
+        assert by_key[None].asset_selection == [dg.AssetKey("unrouted_files")]
+        assert by_key["DSS"].tags["stiplan/agency"] == "DSS"
+        assert json.loads(result.cursor) == {}
+
+
+def test_sensor_forgets_files_once_taken_and_sees_copies_with_old_times(
+    inbox, resources, run_config
+):
+    from stiplan.definitions import defs
+
+    path = write_xlsx(inbox / "NSTDA_2555.xlsx", {"s": ([[YEAR], H], [[1, "ก", "ตาก", 1]])})
+    set_old_mtime(path)  # settled, so the sensor's run takes it
+    with dg.instance_for_test() as instance:
+        request = _tick(instance, resources, _settled_cursor(inbox)).run_requests[0]
+        job = defs.resolve_job_def("ingest_agencies")
+        assert job.execute_in_process(
+            instance=instance, run_config=run_config, partition_key=request.partition_key
+        ).success
+        # taken: nothing to settle, nothing to request
+        again = _tick(instance, resources, _settled_cursor(inbox))
+        assert again.run_requests == [] and json.loads(again.cursor) == {}
+        # a byte-identical copy with an old modification time is a new arrival
+        copy = inbox / "copy of NSTDA.xlsx"
+        shutil.copyfile(path, copy)
+        set_old_mtime(copy)
+        result = _tick(instance, resources, _settled_cursor(inbox))
+        assert [r.partition_key for r in result.run_requests] == ["NSTDA"]
+        assert "copy of NSTDA.xlsx" in result.run_requests[0].tags["stiplan/files"]
+
+
+def test_automation_merges_and_publishes_after_a_partition_changes(inbox, run_config):
+    from stiplan.definitions import defs
+
+    set_old_mtime(write_xlsx(inbox / "NSTDA_2555.xlsx", {"s": ([[YEAR], H], [[1, "ก", "ตาก", 1]])}))
+    with dg.instance_for_test() as instance:
+        baseline = dg.evaluate_automation_conditions(defs=defs, instance=instance)
+        assert (
+            defs.resolve_job_def("ingest_agencies")
+            .execute_in_process(instance=instance, partition_key="NSTDA", run_config=run_config)
+            .success
+        )
+        result = dg.evaluate_automation_conditions(
+            defs=defs, instance=instance, cursor=baseline.cursor
+        )
+        requested = {r.key.to_user_string() for r in result.results if r.true_subset.size}
+        # merge, its checks, the publish and the outputs, in one run; never the intake
+        assert requested == {
+            "working_plan",
+            "published_plan",
+            "working_plan:conservation",
+            "working_plan:reconciliation",
+            "working_plan:reference_codes",
+            "working_plan:unique_project_id",
+            "working_plan:totals_match",
+            "working_plan:no_zero_budgets",
+            "plan_books",
+            "agency_feedback",
+            "province_extracts",
+        }
+        # nothing changed since: nothing is requested again
+        after = dg.evaluate_automation_conditions(
+            defs=defs, instance=instance, cursor=result.cursor
+        )
+        assert after.total_requested == 0
+
+
+def test_unattended_intake_leaves_a_file_still_being_written(inbox, paths):
+    from stiplan.definitions import defs
+    from stiplan.run import run_config
+
+    done = write_xlsx(inbox / "NSTDA_2555.xlsx", {"s": ([[YEAR], H], [[1, "ก", "ตาก", 1]])})
+    set_old_mtime(done)
+    fresh = write_xlsx(inbox / "NSTDA_2555_v2.xlsx", {"s": ([[YEAR], H], [[1, "ข", "ตาก", 2]])})
+    # Still being written: its last write is a moment ago whatever the machine's load
+    # (a time slightly ahead keeps it "fresh" for the whole test).
+    os.utime(fresh, (time.time() + 60, time.time() + 60))
+    with dg.instance_for_test() as instance:
+        result = defs.resolve_job_def("ingest_agencies").execute_in_process(
+            instance=instance, partition_key="NSTDA", run_config=run_config(paths)
+        )
+        mat = next(
+            m
+            for m in result.get_asset_materialization_events()
+            if m.asset_key == dg.AssetKey("agency_intake")
+        ).materialization
+        assert mat.metadata["inbox_files"].value == 1  # the fresh file waits
+        cli = defs.resolve_job_def("ingest_agencies").execute_in_process(
+            instance=instance, partition_key="NSTDA", run_config=run_config(paths, "agency_intake")
+        )
+        mat = next(
+            m
+            for m in cli.get_asset_materialization_events()
+            if m.asset_key == dg.AssetKey("agency_intake")
+        ).materialization
+        assert mat.metadata["inbox_files"].value == 2  # `stiplan run` takes everything

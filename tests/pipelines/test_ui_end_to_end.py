@@ -1,0 +1,185 @@
+"""The planners' way: `dagster dev` running, files dropped into the inbox, nothing
+else. The sensor's runs and the automation's runs must succeed and the published
+plan must reach the expected content, seen through Dagster's GraphQL API."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+from test_dagster import dagster_dev, graphql
+from workbooks import set_old_mtime, write_xlsx
+
+from stiplan.schemas.reference import AGENCIES
+
+REPO = Path(__file__).resolve().parents[2]
+YEAR = "ประจำปีงบประมาณ พ.ศ. 2555"
+H = ["ลำดับ", "ชื่อโครงการ", "จังหวัด", "งบประมาณ (บาท)"]
+RUNS = """{ runsOrError { ... on Runs { results { runId status tags { key value } } } } }"""
+BACKFILL = """mutation($params: LaunchBackfillParams!) {
+  launchPartitionBackfill(backfillParams: $params) {
+    __typename ... on LaunchBackfillSuccess { backfillId } ... on PythonError { message } } }"""
+BACKFILL_STATUS = """{ partitionBackfillOrError(backfillId: "%s") {
+  ... on PartitionBackfill { status } } }"""
+
+
+def _projects(plan: Path):
+    if not plan.exists():
+        return None
+    try:
+        con = duckdb.connect(str(plan), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        return sorted(
+            con.execute("SELECT agency_code, project_name, budget_baht FROM projects").fetchall()
+        )
+    finally:
+        con.close()
+
+
+def _settled_runs(port: int, timeout: float = 120) -> list[dict]:
+    """All runs, once none is queued or running any more."""
+    deadline = time.time() + timeout
+    while True:
+        runs = graphql(port, RUNS)["data"]["runsOrError"]["results"]
+        busy = [
+            r
+            for r in runs
+            if r["status"] in ("QUEUED", "NOT_STARTED", "STARTING", "STARTED", "CANCELING")
+        ]
+        if not busy or time.time() > deadline:
+            return runs
+        time.sleep(1)
+
+
+def test_dropping_files_under_dagster_dev_publishes_the_plan(tmp_path):
+    inbox, warehouse, home = tmp_path / "inbox", tmp_path / "warehouse", tmp_path / "home"
+    for d in (inbox, home):
+        d.mkdir()
+    shutil.copyfile(REPO / "dagster.yaml", home / "dagster.yaml")
+    env = dict(
+        os.environ,
+        DAGSTER_HOME=str(home),
+        STIPLAN_INBOX=str(inbox),
+        STIPLAN_WAREHOUSE=str(warehouse),
+    )
+    # Prepared outside the inbox: one file to write in slow chunks, one old copy.
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    chunked = write_xlsx(
+        staging / "NSTDA_2555.xlsx",
+        {"s": ([[YEAR], H], [[i, f"โครงการที่ {i}", "เชียงใหม่", 1000 + i] for i in range(1, 301)])},
+    )
+    old = write_xlsx(staging / "DSS_2555.xlsx", {"s": ([[YEAR], H], [[1, "โครงการวศ", "ตาก", 5]])})
+    set_old_mtime(old)
+    others = [a.code for a in AGENCIES if a.code not in ("NSTDA", "DSS")]
+    for code in others:  # fourteen more, to be dropped at the same moment
+        write_xlsx(
+            staging / f"{code}_2555.xlsx",
+            {"s": ([[YEAR], H], [[1, f"โครงการของ {code}", "น่าน", 100]])},
+        )
+
+    with dagster_dev(env, tmp_path) as port:
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            try:
+                if graphql(port, "{ version }").get("data"):
+                    break
+            except OSError:
+                time.sleep(1)
+        data = chunked.read_bytes()
+        with open(inbox / chunked.name, "wb") as fh:  # a slow copy: 6 chunks, 0.6 s apart
+            step = len(data) // 6 + 1
+            for i in range(0, len(data), step):
+                fh.write(data[i : i + step])
+                fh.flush()
+                time.sleep(0.6)
+        shutil.copy2(old, inbox / old.name)  # keeps its old modification time
+        for code in others:
+            shutil.copyfile(staging / f"{code}_2555.xlsx", inbox / f"{code}_2555.xlsx")
+
+        expected = sorted(
+            [("DSS", "โครงการวศ", Decimal("5.00"))]
+            + [(code, f"โครงการของ {code}", Decimal("100.00")) for code in others]
+            + [
+                ("NSTDA", f"โครงการที่ {i}", Decimal(1000 + i).quantize(Decimal("0.01")))
+                for i in range(1, 301)
+            ]
+        )
+        deadline, got = time.time() + 180, None
+        while time.time() < deadline:
+            got = _projects(warehouse / "plan.duckdb")
+            if got == expected:
+                break
+            time.sleep(1)
+        assert got == expected
+
+        # The automation then writes the outputs from the published plan.
+        book = warehouse / "outputs" / "planbook" / "แผนบูรณาการ_วทน_2555.xlsx"
+        extracts = warehouse / "outputs" / "provinces" / "2555"
+
+        def outputs_written() -> bool:
+            return book.exists() and len(list(extracts.glob("*.xlsx"))) == 77
+
+        deadline = time.time() + 120
+        while not outputs_written() and time.time() < deadline:
+            time.sleep(1)
+        assert outputs_written()
+        runs = _settled_runs(port)
+        tags = [{t["key"]: t["value"] for t in r["tags"]} for r in runs]
+        assert runs and all(r["status"] == "SUCCESS" for r in runs), runs
+        sensor_runs = [t for t in tags if t.get("dagster/sensor_name") == "inbox_sensor"]
+        # every agency was read by the sensor's runs, neighbours in the list together
+        read = [code for t in sensor_runs for code in t["stiplan/agency"].split(",")]
+        assert sorted(read) == sorted(a.code for a in AGENCIES)
+        assert any(t.get("dagster/sensor_name") == "plan_automation" for t in tags)
+
+        # Re-reading all sixteen agencies is one run (a single-run backfill).
+        launched = graphql(
+            port,
+            BACKFILL,
+            {
+                "params": {
+                    "partitionNames": [a.code for a in AGENCIES],
+                    "assetSelection": [
+                        {"path": ["agency_intake"]},
+                        {"path": ["agency_submissions"]},
+                    ],
+                }
+            },
+        )
+        backfill_id = launched["data"]["launchPartitionBackfill"]["backfillId"]
+        deadline, status = time.time() + 120, None
+        while time.time() < deadline:
+            status = graphql(port, BACKFILL_STATUS % backfill_id)["data"][
+                "partitionBackfillOrError"
+            ]["status"]
+            if status in ("COMPLETED", "COMPLETED_SUCCESS", "FAILED", "CANCELED"):
+                break
+            time.sleep(1)
+        assert status.startswith("COMPLETED"), status
+        runs = _settled_runs(port)
+        backfill_runs = [
+            r for r in runs if {"key": "dagster/backfill", "value": backfill_id} in r["tags"]
+        ]
+        assert len(backfill_runs) == 1 and backfill_runs[0]["status"] == "SUCCESS"
+
+    # The chunked file was taken once, whole: one submission, one arrival, its full hash.
+    import hashlib
+
+    con = duckdb.connect(str(warehouse / "plan.duckdb"), read_only=True)
+    try:
+        subs = con.execute(
+            "SELECT submission_id, status FROM submissions WHERE file_name = 'NSTDA_2555.xlsx'"
+        ).fetchall()
+        arrivals = con.execute("SELECT count(*) FROM arrivals").fetchone()[0]
+        total = con.execute("SELECT count(*) FROM submissions").fetchone()[0]
+    finally:
+        con.close()
+    assert subs == [(hashlib.sha256(data).hexdigest(), "current")]
+    assert arrivals == 16 and total == 16
