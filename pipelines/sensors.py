@@ -6,6 +6,10 @@ half-written; its modification time is never trusted as "new" (copies keep old
 times): a file is new when its bytes' hash has not arrived under that name.
 A file already hashed and recorded, unchanged since, costs one stat per tick.
 
+A file a run was requested for is remembered in the cursor until that run registers
+it (or it changes): a tick that meets it again before then, in a block with other
+new files, does not ask for it twice.
+
 Names are bytes on disk: run tags show their display form (assets/ingest/names.py), the
 run key hashes their raw bytes, and the cursor is ASCII JSON (a name that is not
 UTF-8 is kept as escaped surrogates and comes back as the same path).
@@ -59,6 +63,15 @@ def settle(
     return sorted(ready), keep
 
 
+def read_cursor(cursor: str | None) -> tuple[dict[str, list], dict[str, list]]:
+    """(files settling: path -> [size, mtime_ns, since], files requested: path -> [size,
+    mtime_ns]). A cursor of an earlier version held the settling files alone."""
+    state = json.loads(cursor or "{}")
+    if "pending" not in state:
+        return state, {}
+    return state["pending"], state["requested"]
+
+
 def run_requests(work: Work) -> list[dg.RunRequest]:
     """The planner's runs as Dagster run requests. An agency run merges, audits and
     publishes too: one run from drop to plan. Merges queue on the duckdb_write pool
@@ -109,7 +122,8 @@ def run_requests(work: Work) -> list[dg.RunRequest]:
     minimum_interval_seconds=INTERVAL_SECONDS,
     default_status=dg.DefaultSensorStatus.RUNNING,
     target=[agency_intake, agency_submissions, unrouted_files, working_plan, published_plan],
-    description="Routes new inbox files and requests a run for each block of neighbouring agencies they belong to (pipelines/planner.py).",
+    description="Routes new inbox files and requests a run for each block of neighbouring "
+    "agencies they belong to (pipelines/planner.py).",
 )
 def inbox_sensor(context: dg.SensorEvaluationContext, stiplan: StiplanConfig) -> dg.SensorResult:
     p = stiplan.paths
@@ -125,7 +139,11 @@ def inbox_sensor(context: dg.SensorEvaluationContext, stiplan: StiplanConfig) ->
         str(path): (st.st_size, st.st_mtime_ns) for path, st in seen.items() if path not in taken
     }
     now = time.time()
-    ready, pending = settle(json.loads(context.cursor or "{}"), stats, now)
+    pending, requested = read_cursor(context.cursor)
+    # Requested and unchanged since: its run has not registered it yet.
+    requested = {path: v for path, v in requested.items() if tuple(v) == stats.get(path)}
+    stats = {path: v for path, v in stats.items() if path not in requested}
+    ready, pending = settle(pending, stats, now)
     for path in ready[MAX_FILES_PER_TICK:]:  # the rest are ready again next tick
         pending[path] = [*stats[path], now - SETTLE_SECONDS]
     ready = ready[:MAX_FILES_PER_TICK]
@@ -134,7 +152,10 @@ def inbox_sensor(context: dg.SensorEvaluationContext, stiplan: StiplanConfig) ->
         files = [f for f in registry.scan_paths([Path(x) for x in ready]) if registry.is_new(f)]
         routes = route_files(files, registry, timeout=ROUTING_TIMEOUT_S)
         requests = run_requests(plan_work(files, routes))
-    cursor = json.dumps(pending, sort_keys=True, ensure_ascii=True)
+        requested.update({str(f.path): [f.size, f.mtime_ns] for f in files})
+    cursor = json.dumps(
+        {"pending": pending, "requested": requested}, sort_keys=True, ensure_ascii=True
+    )
     return dg.SensorResult(
         run_requests=requests,
         cursor=cursor,

@@ -329,11 +329,13 @@ def test_the_sensor_requests_runs_for_names_that_are_not_utf8(tmp_path, monkeypa
         first = inbox_sensor(dg.build_sensor_context(instance=instance, resources=_resources()))
         assert first.run_requests == []
         first.cursor.encode("ascii")
-        assert {os.fsencode(p) for p in json.loads(first.cursor)} == {
+        assert {os.fsencode(p) for p in json.loads(first.cursor)["pending"]} == {
             os.path.join(os.fsencode(inbox), raw) for raw in (CP874_NSTDA, b"notes\n\xff.pdf")
         }
         past = time.time() - 60
-        cursor = json.dumps({k: [*v[:2], past] for k, v in json.loads(first.cursor).items()})
+        cursor = json.dumps(
+            {k: [*v[:2], past] for k, v in json.loads(first.cursor)["pending"].items()}
+        )
         result = inbox_sensor(
             dg.build_sensor_context(instance=instance, cursor=cursor, resources=_resources())
         )

@@ -76,7 +76,7 @@ def test_sensor_requests_one_run_per_agency_and_records_unrouted(inbox, resource
             os.utime(p)
         first = _tick(instance, resources)
         assert first.run_requests == []
-        assert set(json.loads(first.cursor)) == {
+        assert set(json.loads(first.cursor)["pending"]) == {
             str(inbox / n) for n in ("NSTDA_2555.xlsx", "DSS_2555.xlsx", "notes.pdf")
         }
         result = _tick(instance, resources, _settled_cursor(inbox))
@@ -94,7 +94,8 @@ def test_sensor_requests_one_run_per_agency_and_records_unrouted(inbox, resource
         }
         assert by_key[None].asset_selection == [dg.AssetKey("unrouted_files")]
         assert by_key["DSS"].tags["stiplan/agency"] == "DSS"
-        assert json.loads(result.cursor) == {}
+        state = json.loads(result.cursor)
+        assert state["pending"] == {} and len(state["requested"]) == 3
 
 
 def test_sensor_forgets_files_once_taken_and_sees_copies_with_old_times(
@@ -112,7 +113,8 @@ def test_sensor_forgets_files_once_taken_and_sees_copies_with_old_times(
         ).success
         # taken: nothing to settle, nothing to request
         again = _tick(instance, resources, _settled_cursor(inbox))
-        assert again.run_requests == [] and json.loads(again.cursor) == {}
+        assert again.run_requests == []
+        assert json.loads(again.cursor) == {"pending": {}, "requested": {}}
         # a byte-identical copy with an old modification time is a new arrival
         copy = inbox / "copy of NSTDA.xlsx"
         shutil.copyfile(path, copy)
@@ -187,3 +189,23 @@ def test_unattended_intake_leaves_a_file_still_being_written(inbox, paths):
             if m.asset_key == dg.AssetKey("agency_intake")
         ).materialization
         assert mat.metadata["inbox_files"].value == 2  # `stiplan run` takes everything
+
+
+def test_a_file_whose_run_has_not_registered_it_is_not_requested_again(inbox, resources):
+    """Its run is still queued when the next tick meets it beside a new neighbour's file:
+    only the new file is asked for."""
+    first = write_xlsx(inbox / "OPS_2555.xlsx", {"s": ([[YEAR], H], [[1, "ก", "ตาก", 1]])})
+    set_old_mtime(first)
+    with dg.instance_for_test() as instance:
+        one = _tick(instance, resources)
+        assert [r.partition_key for r in one.run_requests] == ["OPS"]
+        second = write_xlsx(inbox / "DSS_2555.xlsx", {"s": ([[YEAR], H], [[1, "ข", "ตาก", 1]])})
+        set_old_mtime(second)  # DSS sits next to OPS in the agency list
+        two = _tick(instance, resources, one.cursor)
+        assert [r.partition_key for r in two.run_requests] == ["DSS"]
+        assert "OPS_2555.xlsx" not in two.run_requests[0].tags["stiplan/files"]
+        # a changed file is new bytes: asked for again
+        write_xlsx(first, {"s": ([[YEAR], H], [[1, "ก", "ตาก", 2]])})
+        set_old_mtime(first)
+        three = _tick(instance, resources, two.cursor)
+        assert [r.partition_key for r in three.run_requests] == ["OPS"]
