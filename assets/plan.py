@@ -15,6 +15,7 @@ import dagster as dg
 from stiplan.assets.consolidate import audit
 from stiplan.assets.consolidate.merge import prepare_review, prepare_shares, write_working_plan
 from stiplan.assets.ingest.cache import digest_registered, parse_registered
+from stiplan.assets.ingest.names import md_cell
 from stiplan.assets.ingest.registry import Registry
 from stiplan.assets.intake import agency_submissions, unrouted_files
 from stiplan.assets.resources import StiplanConfig
@@ -249,29 +250,32 @@ def published_plan(
 
 
 def status_table(plan) -> str:
-    """The 16 agencies x fiscal year: what arrived, the current version, its rows."""
+    """Every agency for every fiscal year of the plan (the warehouse's submission_status):
+    what arrived, the current version, its rows; files whose year is unknown after them."""
     from stiplan.schemas.reference import AGENCIES
 
+    order = {a.code: i for i, a in enumerate(AGENCIES)}
     with read_only(plan) as con:
-        rows = con.execute("""
-            SELECT agency_code, fiscal_year, count(*) AS received,
-                   max(file_name) FILTER (status = 'current') AS current_file,
-                   sum(rows_accepted) FILTER (status = 'current') AS accepted,
-                   sum(rows_rejected) FILTER (status = 'current') AS rejected,
-                   count(*) FILTER (status = 'rejected') AS files_rejected
-            FROM submissions WHERE agency_code IS NOT NULL
-            GROUP BY ALL ORDER BY 1, 2""").fetchall()
-    seen = {r[0] for r in rows}
+        grid = con.execute("""
+            SELECT agency_code, fiscal_year, files_received, status, current_file_name,
+                   rows_accepted, rows_rejected, files_rejected
+            FROM submission_status""").fetchall()
+        undated = con.execute("""
+            SELECT agency_code, NULL, count(*), 'rejected', NULL, 0, 0, count(*)
+            FROM submissions WHERE agency_code IS NOT NULL AND fiscal_year IS NULL
+            GROUP BY ALL""").fetchall()
+    if not grid:
+        grid = [(a.code, None, 0, "not yet submitted", None, 0, 0, 0) for a in AGENCIES]
+    rows = sorted(grid, key=lambda r: (r[1], order.get(r[0], len(order))))
+    rows += sorted(undated, key=lambda r: order.get(r[0], len(order)))
     lines = [
         "| agency | fiscal year | files received | current version | rows accepted "
         "| rows rejected | files rejected |",
         "|---|---|---|---|---|---|---|",
     ]
-    for a, y, n, cur, acc, rej, frej in rows:
+    for a, y, n, status, current, accepted, rejected, files_rejected in rows:
+        shown = md_cell(current) if status == "current" and current else status
         lines.append(
-            f"| {a} | {y or '?'} | {n} | {cur or '—'} | {acc or 0} | {rej or 0} | {frej} |"
+            f"| {a} | {y or '?'} | {n} | {shown} | {accepted} | {rejected} | {files_rejected} |"
         )
-    lines += [
-        f"| {a.code} | — | 0 | not yet submitted | | | |" for a in AGENCIES if a.code not in seen
-    ]
     return "\n".join(lines)
