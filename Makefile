@@ -10,10 +10,12 @@ PORT ?= 3000
 setup: $(STAMP)
 
 # Re-install only when the dependency list changes; `make setup` is idempotent.
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# A DuckDB 1.x client beside the venv's 2.x: the tests open the published plan with it.
+	$(BIN)/python -m pip install --quiet --upgrade --no-deps --target $(VENV)/duckdb1 'duckdb==1.5.6'
 	touch $(STAMP)
 
 start: setup

@@ -32,7 +32,7 @@ from stiplan.assets.consolidate.project_ids import assign_ids, province_key, spl
 from stiplan.assets.ingest.cache import Digest
 from stiplan.assets.ingest.inbox import UNOPENABLE
 from stiplan.assets.ingest.submission import PARSER_VERSION, ParsedSubmission
-from stiplan.assets.runtime.database import fsync_dir, fsync_file
+from stiplan.assets.runtime.database import STORAGE_VERSION, fsync_dir, fsync_file
 from stiplan.assets.runtime.faults import checkpoint
 from stiplan.schemas.reasons import REASONS, describe
 from stiplan.schemas.reference import AGENCIES, PROVINCES
@@ -861,7 +861,12 @@ def write_database(
         leftover.unlink(missing_ok=True)
     try:
         con = duckdb.connect(
-            str(tmp), config={"memory_limit": MERGE_MEMORY_LIMIT, "temp_directory": str(spill)}
+            str(tmp),
+            config={
+                "memory_limit": MERGE_MEMORY_LIMIT,
+                "temp_directory": str(spill),
+                "storage_compatibility_version": STORAGE_VERSION,
+            },
         )
         try:
             for name, columns in TABLES.items():

@@ -15,6 +15,10 @@ import duckdb
 # process: DuckDB refuses a second connection to a file with another.
 SNAPSHOT_MEMORY_LIMIT = "320MB"
 
+# The plan is written in the storage format of DuckDB 1.0, which every 1.x client and
+# the BI tools built on 1.x drivers read; DuckDB 2's own format opens only in 2.x.
+STORAGE_VERSION = "v1.0.0"
+
 
 def read_snapshot(path: Path, **config) -> duckdb.DuckDBPyConnection:
     """A read-only connection to a plan snapshot for the output writers."""
