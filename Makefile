@@ -20,8 +20,10 @@ $(STAMP): pyproject.toml Makefile
 
 start: setup
 	mkdir -p .dagster_home inbox warehouse
-	cp dagster.yaml .dagster_home/dagster.yaml
-	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev -m stiplan.definitions -h $(HOST) -p $(PORT)
+	cp pipelines/dagster.yaml .dagster_home/dagster.yaml
+	@echo "stiplan: the Dagster UI will be on http://$(HOST):$(PORT) (routine log lines are off: see the UI)"
+	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev -m stiplan.definitions -h $(HOST) -p $(PORT) \
+		--log-level warning
 
 test: setup
 	$(BIN)/python -m pytest -q

@@ -3,6 +3,7 @@ arrival, archive the bytes (`agency_intake`, `unrouted_files`); then parse and v
 every submission of the agency (`agency_submissions`). One agency partition takes the
 files routed to it. File names in metadata are their display form (assets/ingest/names.py), as Markdown code that cannot break a table."""
 
+import warnings
 from collections import Counter
 from decimal import Decimal
 
@@ -15,6 +16,10 @@ from stiplan.assets.ingest.registry import Registry
 from stiplan.assets.partitions import AGENCY_PARTITIONS
 from stiplan.assets.resources import StiplanConfig
 from stiplan.schemas.reasons import describe
+
+# A single run for a backfill of many agencies is what the intake needs; Dagster marks
+# the parameter beta, and would say so on every start of the code location.
+warnings.filterwarnings("ignore", message="Parameter `backfill_policy`", category=dg.BetaWarning)
 
 
 class IntakeConfig(dg.Config):

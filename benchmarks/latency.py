@@ -88,7 +88,7 @@ def main() -> None:
     inbox, warehouse, home, staging = (root / n for n in ("inbox", "warehouse", "home", "stage"))
     for d in (inbox, home, staging):
         d.mkdir()
-    shutil.copyfile(REPO / "dagster.yaml", home / "dagster.yaml")
+    shutil.copyfile(REPO / "pipelines" / "dagster.yaml", home / "dagster.yaml")
     env = dict(
         os.environ,
         DAGSTER_HOME=str(home),

@@ -34,7 +34,9 @@ from stiplan.planner import Work, plan_work, run_key
 MAX_FILES_PER_TICK = 32  # routing stays well inside Dagster's 60 s sensor limit
 ROUTING_TIMEOUT_S = 20.0
 PLAN_CHECKS = [key for key in plan_checks.check_keys if key.name in BLOCKING_CHECKS]
-INTERVAL_SECONDS = 2
+# Dagster's sensor daemon evaluates sensors at most every 5 s (its loop), whatever a
+# sensor asks for: say what happens.
+INTERVAL_SECONDS = 5
 
 
 def settle(

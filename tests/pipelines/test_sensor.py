@@ -209,3 +209,15 @@ def test_a_file_whose_run_has_not_registered_it_is_not_requested_again(inbox, re
         set_old_mtime(first)
         three = _tick(instance, resources, two.cursor)
         assert [r.partition_key for r in three.run_requests] == ["OPS"]
+
+
+def test_the_interval_said_is_the_interval_the_daemon_keeps():
+    """Dagster's sensor daemon loops every MIN_INTERVAL_LOOP_TIME seconds: a shorter
+    interval would be shown in the UI and the README but never kept."""
+    from pathlib import Path
+
+    from dagster._daemon.sensor import MIN_INTERVAL_LOOP_TIME
+
+    assert inbox_sensor.minimum_interval_seconds >= MIN_INTERVAL_LOOP_TIME
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert f"ticks it every {inbox_sensor.minimum_interval_seconds} s" in readme

@@ -61,7 +61,7 @@ def test_dropping_files_under_dagster_dev_publishes_the_plan(tmp_path):
     inbox, warehouse, home = tmp_path / "inbox", tmp_path / "warehouse", tmp_path / "home"
     for d in (inbox, home):
         d.mkdir()
-    shutil.copyfile(REPO / "dagster.yaml", home / "dagster.yaml")
+    shutil.copyfile(REPO / "pipelines" / "dagster.yaml", home / "dagster.yaml")
     env = dict(
         os.environ,
         DAGSTER_HOME=str(home),
