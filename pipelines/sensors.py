@@ -6,6 +6,11 @@ half-written; its modification time is never trusted as "new" (copies keep old
 times): a file is new when its bytes' hash has not arrived under that name.
 A file already hashed and recorded, unchanged since, costs one stat per tick.
 
+Files dropped together are taken together: while another file of the inbox is still
+changing, the files ready are held (up to HOLD_MAX_SECONDS), so a batch copied in at
+once becomes one planned set of runs (pipelines/planner.py) and one publish, not a
+publish per file.
+
 A file a run was requested for is remembered in the cursor until that run registers
 it (or it changes): a tick that meets it again before then, in a block with other
 new files, does not ask for it twice.
@@ -31,6 +36,7 @@ from stiplan.assets.plan import plan_checks, published_plan, working_plan
 from stiplan.assets.resources import StiplanConfig
 from stiplan.planner import Work, plan_work, run_key
 
+HOLD_MAX_SECONDS = 30.0  # a batch never waits longer for its slowest copy
 MAX_FILES_PER_TICK = 32  # routing stays well inside Dagster's 60 s sensor limit
 ROUTING_TIMEOUT_S = 20.0
 PLAN_CHECKS = [key for key in plan_checks.check_keys if key.name in BLOCKING_CHECKS]
@@ -65,13 +71,24 @@ def settle(
     return sorted(ready), keep
 
 
-def read_cursor(cursor: str | None) -> tuple[dict[str, list], dict[str, list]]:
+def read_cursor(cursor: str | None) -> tuple[dict[str, list], dict[str, list], float | None]:
     """(files settling: path -> [size, mtime_ns, since], files requested: path -> [size,
-    mtime_ns]). A cursor of an earlier version held the settling files alone."""
+    mtime_ns], when ready files were first held for a batch). A cursor of an earlier
+    version held the settling files alone."""
     state = json.loads(cursor or "{}")
     if "pending" not in state:
-        return state, {}
-    return state["pending"], state["requested"]
+        return state, {}, None
+    return state["pending"], state["requested"], state.get("held_since")
+
+
+def hold_for_batch(
+    ready: list[str], pending: dict[str, list], held_since: float | None, now: float
+) -> tuple[list[str], float | None]:
+    """The files to take now, and since when files are held. While another file is
+    still changing, ready files wait for it, at most HOLD_MAX_SECONDS."""
+    if ready and pending and (held_since is None or now - held_since < HOLD_MAX_SECONDS):
+        return [], held_since if held_since is not None else now
+    return ready, None
 
 
 def run_requests(work: Work) -> list[dg.RunRequest]:
@@ -141,14 +158,16 @@ def inbox_sensor(context: dg.SensorEvaluationContext, stiplan: StiplanConfig) ->
         str(path): (st.st_size, st.st_mtime_ns) for path, st in seen.items() if path not in taken
     }
     now = time.time()
-    pending, requested = read_cursor(context.cursor)
+    pending, requested, held_since = read_cursor(context.cursor)
     # Requested and unchanged since: its run has not registered it yet.
     requested = {path: v for path, v in requested.items() if tuple(v) == stats.get(path)}
     stats = {path: v for path, v in stats.items() if path not in requested}
     ready, pending = settle(pending, stats, now)
-    for path in ready[MAX_FILES_PER_TICK:]:  # the rest are ready again next tick
-        pending[path] = [*stats[path], now - SETTLE_SECONDS]
-    ready = ready[:MAX_FILES_PER_TICK]
+    take, held_since = hold_for_batch(ready, pending, held_since, now)
+    for path in ready:  # held, or past this tick's share: ready again next tick
+        if path not in take[:MAX_FILES_PER_TICK]:
+            pending[path] = [*stats[path], now - SETTLE_SECONDS]
+    ready = take[:MAX_FILES_PER_TICK]
     requests: list[dg.RunRequest] = []
     if ready:
         files = [f for f in registry.scan_paths([Path(x) for x in ready]) if registry.is_new(f)]
@@ -156,10 +175,16 @@ def inbox_sensor(context: dg.SensorEvaluationContext, stiplan: StiplanConfig) ->
         requests = run_requests(plan_work(files, routes))
         requested.update({str(f.path): [f.size, f.mtime_ns] for f in files})
     cursor = json.dumps(
-        {"pending": pending, "requested": requested}, sort_keys=True, ensure_ascii=True
+        {"pending": pending, "requested": requested, "held_since": held_since},
+        sort_keys=True,
+        ensure_ascii=True,
     )
     return dg.SensorResult(
         run_requests=requests,
         cursor=cursor,
-        skip_reason=None if requests else "no new settled file in the inbox",
+        skip_reason=None
+        if requests
+        else "files ready are held until the others stop changing"
+        if held_since is not None
+        else "no new settled file in the inbox",
     )

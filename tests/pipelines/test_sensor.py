@@ -114,7 +114,7 @@ def test_sensor_forgets_files_once_taken_and_sees_copies_with_old_times(
         # taken: nothing to settle, nothing to request
         again = _tick(instance, resources, _settled_cursor(inbox))
         assert again.run_requests == []
-        assert json.loads(again.cursor) == {"pending": {}, "requested": {}}
+        assert json.loads(again.cursor) == {"pending": {}, "requested": {}, "held_since": None}
         # a byte-identical copy with an old modification time is a new arrival
         copy = inbox / "copy of NSTDA.xlsx"
         shutil.copyfile(path, copy)
@@ -221,3 +221,32 @@ def test_the_interval_said_is_the_interval_the_daemon_keeps():
     assert inbox_sensor.minimum_interval_seconds >= MIN_INTERVAL_LOOP_TIME
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     assert f"ticks it every {inbox_sensor.minimum_interval_seconds} s" in readme
+
+
+def test_files_dropped_together_are_taken_together(inbox, resources):
+    """One file is ready while another is still being copied: the ready one waits, and
+    both are asked for in the same tick once the copy is done."""
+    from stiplan.sensors import HOLD_MAX_SECONDS, hold_for_batch
+
+    done = write_xlsx(inbox / "OPS_2555.xlsx", {"s": ([[YEAR], H], [[1, "ก", "ตาก", 1]])})
+    set_old_mtime(done)
+    copying = write_xlsx(inbox / "DSS_2555.xlsx", {"s": ([[YEAR], H], [[1, "ข", "ตาก", 1]])})
+    # still being written, however slow the machine (a time ahead keeps it fresh)
+    os.utime(copying, (time.time() + 60, time.time() + 60))
+    with dg.instance_for_test() as instance:
+        one = _tick(instance, resources)
+        assert one.run_requests == []
+        assert json.loads(one.cursor)["held_since"] is not None
+        # the copy is done (nothing changed for the settle time)
+        state = json.loads(one.cursor)
+        past = time.time() - 10 * SETTLE_SECONDS
+        state["pending"] = {k: [*v[:2], past] for k, v in state["pending"].items()}
+        two = _tick(instance, resources, json.dumps(state))
+        assert [r.tags["stiplan/agency"] for r in two.run_requests] == ["OPS,DSS"]
+        assert json.loads(two.cursor)["held_since"] is None
+    # a batch never waits for ever for its slowest copy
+    assert hold_for_batch(["a"], {"b": [1, 1, 0.0]}, 100.0, 100.0 + HOLD_MAX_SECONDS) == (
+        ["a"],
+        None,
+    )
+    assert hold_for_batch(["a"], {}, None, 5.0) == (["a"], None)
