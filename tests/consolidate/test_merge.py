@@ -230,3 +230,46 @@ def test_a_kept_share_damaged_inside_is_built_again_by_the_run(tmp_path, monkeyp
         )
     finally:
         con.close()
+
+
+def test_the_newest_version_is_current_and_a_rejected_file_never_supersedes():
+    from plans import file, row, sid_of, submission
+
+    files, parsed = corpus()
+    nstda2 = sid_of("nstda2")
+    parsed[nstda2] = submission("NSTDA", parsed[sid_of("nstda1")].rows[:2])
+    files.append(file(nstda2, "NSTDA_2555_v2.xlsx", "NSTDA", 10))
+    unreadable = sid_of("dss3")  # DSS's, but no sheet could be read
+    parsed[unreadable] = submission("DSS", [], reason="no_header")
+    files.append(file(unreadable, "DSS_2555_v3.xlsx", "DSS", 11))
+    files.append(file(sid_of("anon"), "plan.xlsx", None, 12))  # routed to no agency
+    empty = sid_of("tistr2")  # read, but every row rejected
+    parsed[empty] = submission("TISTR", [row(5, "", outcome="rejected", reason="name_missing")])
+    files.append(file(empty, "TISTR_2555_v2.xlsx", "TISTR", 13))
+    got = {
+        s["submission_id"][:6].rstrip("0"): (s["status"], s["reason_code"], s["supersedes"])
+        for s in build(files, parsed)["submissions"]
+    }
+    assert got == {
+        "nstda1": ("superseded", None, None),
+        "dss1": ("current", None, None),
+        "tistr1": ("superseded", None, None),
+        "nstda2": ("current", None, sid_of("nstda1")),
+        "dss3": ("rejected", "no_header", None),
+        "anon": ("rejected", "agency_unknown", None),
+        "tistr2": ("current", "no_current_rows", sid_of("tistr1")),
+    }
+
+
+def test_a_failed_write_leaves_the_previous_database_and_nothing_else(tmp_path):
+    from stiplan.assets.consolidate.merge import write_database
+
+    files, parsed = corpus()
+    path = tmp_path / "plan.duckdb"
+    before = written(build(files, parsed), path)
+    broken = build(*corpus(version=2))
+    del broken["row_problems"]  # fails after the first tables are in
+    with pytest.raises(KeyError):
+        write_database(path, broken)
+    assert dump(path) == before
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["plan.duckdb"]
