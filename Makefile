@@ -25,8 +25,10 @@ start: setup
 	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev -m stiplan.definitions -h $(HOST) -p $(PORT) \
 		--log-level warning
 
+# Two workers (pytest-xdist); a module's tests that share a module-scoped fixture stay on
+# one worker (tests/conftest.py marks them), the slowest modules go first.
 test: setup
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
 
 lint: setup
 	$(BIN)/ruff check .

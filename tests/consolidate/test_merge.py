@@ -3,135 +3,24 @@ same; one agency's change rebuilds its share alone."""
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 import duckdb
 import pyarrow.parquet as pq
 import pytest
+from plans import build, corpus, dump, written
 
-from stiplan.assets.consolidate.merge import SHARE_TABLES, build_tables, write_database
+from stiplan.assets.consolidate.merge import SHARE_TABLES, build_tables
 from stiplan.assets.ingest.cache import digest_of
-from stiplan.assets.ingest.route import Identity
-from stiplan.assets.ingest.submission import ParsedSubmission
-from stiplan.assets.ingest.validate import Problem, Row
-from stiplan.schemas.warehouse import TABLES
-
-WHEN = dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.UTC)
-AGENCIES = ["NSTDA", "DSS", "TISTR"]
-
-
-def _row(
-    n: int,
-    name: str,
-    provinces=("TH-50",),
-    budget="1000.50",
-    outcome="accepted",
-    reason=None,
-    nationwide=False,
-) -> Row:
-    return Row(
-        "Sheet1",
-        n,
-        outcome=outcome,
-        reason_code=reason,
-        project_name=name,
-        name_key=name.casefold(),
-        province_codes=tuple(provinces),
-        nationwide=nationwide,
-        budget=Decimal(budget) if outcome == "accepted" else None,
-        start_date=dt.date(2011, 10, 1),
-        end_date=None,
-        texts={"strategy": "ยุทธศาสตร์ที่ 1", "remarks": None},
-    )
-
-
-def _submission(agency: str, rows: list[Row]) -> ParsedSubmission:
-    return ParsedSubmission(
-        Identity(agency, 2555),
-        rows=rows,
-        problems=[
-            Problem("Sheet1", r.row_number, "C", "?", r.reason_code)
-            for r in rows
-            if r.outcome == "rejected"
-        ],
-    )
-
-
-def _corpus(version: int = 1):
-    """Three agencies; DSS sends a second version in which one budget changed."""
-    parsed, files = {}, []
-    for k, agency in enumerate(AGENCIES):
-        rows = [
-            _row(
-                5 + i,
-                f"โครงการ {agency} {i}",
-                provinces=[("TH-50", "TH-10", "TH-51")[i % 3]],
-                budget=f"{1000 + i}.25",
-            )
-            for i in range(6)
-        ]
-        rows.append(_row(11, "โครงการพัฒนาเกษตรอัจฉริยะร่วม", provinces=("TH-50", "TH-51")))
-        rows.append(_row(12, "", outcome="rejected", reason="name_missing"))
-        rows.append(_row(13, "ทั่วประเทศ", nationwide=True, provinces=()))
-        sid = f"{agency.lower()}1".ljust(64, "0")
-        parsed[sid] = _submission(agency, rows)
-        files.append(_file(sid, f"{agency}_2555.xlsx", agency, k))
-    if version == 2:
-        rows = [
-            _row(r.row_number, r.project_name, r.province_codes, str(r.budget + 1))
-            if r.outcome == "accepted" and not r.nationwide
-            else r
-            for r in parsed["dss1".ljust(64, "0")].rows
-        ]
-        sid = "dss2".ljust(64, "0")
-        parsed[sid] = _submission("DSS", rows)
-        files.append(_file(sid, "DSS_2555_revised.xlsx", "DSS", 9))
-    return files, parsed
-
-
-def _file(sid, name, agency, minute):
-    return {
-        "submission_id": sid,
-        "file_name": name,
-        "agency_code": agency,
-        "received_at": (WHEN + dt.timedelta(minutes=minute)).isoformat(),
-        "route_code": None,
-        "route_detail": None,
-        "fiscal_year": 2555,
-    }
-
-
-def _build(files, parsed, keep=None, loaded=None):
-    def load(sids):
-        if loaded is not None:
-            loaded.extend(sids)
-        return {s: parsed[s] for s in sids}
-
-    digests = {sid: digest_of(p) for sid, p in parsed.items()}
-    return build_tables(files, [], digests, load, keep=keep)
-
-
-def _dump(path):
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in TABLES}
-    finally:
-        con.close()
-
-
-def _written(tables, path):
-    write_database(path, tables)
-    return _dump(path)
 
 
 def test_kept_shares_give_the_same_plan_as_building_everything(tmp_path):
-    files, parsed = _corpus()
-    fresh = _written(_build(files, parsed), tmp_path / "fresh.duckdb")
+    files, parsed = corpus()
+    fresh = written(build(files, parsed), tmp_path / "fresh.duckdb")
     keep = tmp_path / "merged"
-    first = _written(_build(files, parsed, keep=keep), tmp_path / "a.duckdb")
+    first = written(build(files, parsed, keep=keep), tmp_path / "a.duckdb")
     loaded: list[str] = []
-    again = _written(_build(files, parsed, keep=keep, loaded=loaded), tmp_path / "b.duckdb")
+    again = written(build(files, parsed, keep=keep, loaded=loaded), tmp_path / "b.duckdb")
     assert fresh == first == again
     assert loaded == []  # every share read back: no parsed submission needed
     assert len(fresh["projects"]) == 3 * 8
@@ -144,30 +33,30 @@ def test_kept_shares_give_the_same_plan_as_building_everything(tmp_path):
 
 
 def test_one_agency_resubmitting_rebuilds_its_share_alone(tmp_path):
-    files, parsed = _corpus()
+    files, parsed = corpus()
     keep = tmp_path / "merged"
-    _build(files, parsed, keep=keep)
+    build(files, parsed, keep=keep)
     before = {d.name: d.stat().st_ino for d in keep.iterdir()}
-    files2, parsed2 = _corpus(version=2)
+    files2, parsed2 = corpus(version=2)
     loaded: list[str] = []
-    tables = _build(files2, parsed2, keep=keep, loaded=loaded)
+    tables = build(files2, parsed2, keep=keep, loaded=loaded)
     assert sorted(loaded) == ["dss1".ljust(64, "0"), "dss2".ljust(64, "0")]
     after = {d.name: d.stat().st_ino for d in keep.iterdir()}
     kept = {n for n in before if n.startswith(("NSTDA", "TISTR"))}
     assert kept and all(after.get(n) == before[n] for n in kept)  # untouched
     assert not [n for n in after if n.startswith("DSS") and n in before]  # old DSS share gone
-    assert _written(tables, tmp_path / "a.duckdb") == _written(
-        _build(files2, parsed2), tmp_path / "fresh.duckdb"
+    assert written(tables, tmp_path / "a.duckdb") == written(
+        build(files2, parsed2), tmp_path / "fresh.duckdb"
     )
-    changes = _dump(tmp_path / "a.duckdb")["submission_changes"]
+    changes = dump(tmp_path / "a.duckdb")["submission_changes"]
     assert {c[3] for c in changes} == {"budget_changed"} and len(changes) == 7
 
 
 @pytest.mark.parametrize("damage", ["truncate", "remove"])
 def test_a_damaged_kept_share_is_built_again(tmp_path, damage):
-    files, parsed = _corpus()
+    files, parsed = corpus()
     keep = tmp_path / "merged"
-    expected = _written(_build(files, parsed, keep=keep), tmp_path / "a.duckdb")
+    expected = written(build(files, parsed, keep=keep), tmp_path / "a.duckdb")
     share = next(d for d in keep.iterdir() if d.name.startswith("DSS"))
     target = share / f"{SHARE_TABLES[0]}.parquet"
     if damage == "truncate":
@@ -176,7 +65,7 @@ def test_a_damaged_kept_share_is_built_again(tmp_path, damage):
         target.unlink()
     loaded: list[str] = []
     assert (
-        _written(_build(files, parsed, keep=keep, loaded=loaded), tmp_path / "b.duckdb") == expected
+        written(build(files, parsed, keep=keep, loaded=loaded), tmp_path / "b.duckdb") == expected
     )
     assert loaded == ["dss1".ljust(64, "0")]
 
@@ -184,9 +73,9 @@ def test_a_damaged_kept_share_is_built_again(tmp_path, damage):
 def test_the_review_after_one_agency_resubmits_searches_only_its_pairs(tmp_path, monkeypatch):
     import stiplan.assets.consolidate.merge as merge
 
-    files, parsed = _corpus()
+    files, parsed = corpus()
     keep = tmp_path / "merged"
-    _build(files, parsed, keep=keep)
+    build(files, parsed, keep=keep)
     searched: list[tuple[int, int]] = []
     real = merge.find_candidates_between
 
@@ -196,14 +85,14 @@ def test_the_review_after_one_agency_resubmits_searches_only_its_pairs(tmp_path,
         return real(changed, others, provinces)
 
     monkeypatch.setattr(merge, "find_candidates_between", spy)
-    files2, parsed2 = _corpus(version=2)
+    files2, parsed2 = corpus(version=2)
     # DSS renames its part of the joint project: its two pairs go, NSTDA-TISTR stays
     parsed2["dss2".ljust(64, "0")].rows[6].project_name = "โครงการศูนย์ข้อมูลน้ำบาดาล"
     parsed2["dss2".ljust(64, "0")].rows[6].name_key = "โครงการศูนย์ข้อมูลน้ำบาดาล"
-    incremental = _build(files2, parsed2, keep=keep)["duplicate_candidates"]
+    incremental = build(files2, parsed2, keep=keep)["duplicate_candidates"]
     assert searched == [(8, 16)]  # DSS's projects against the two unchanged agencies'
     monkeypatch.undo()
-    fresh = _build(files2, parsed2)["duplicate_candidates"]
+    fresh = build(files2, parsed2)["duplicate_candidates"]
     assert incremental == fresh
     assert {(c["agency_code_a"], c["agency_code_b"]) for c in fresh} == {("NSTDA", "TISTR")}
 
@@ -211,7 +100,7 @@ def test_the_review_after_one_agency_resubmits_searches_only_its_pairs(tmp_path,
 def test_missing_shares_are_built_in_child_processes_from_the_parse_cache(tmp_path):
     from stiplan.assets.ingest.cache import store
 
-    files, parsed = _corpus(version=2)
+    files, parsed = corpus(version=2)
     cache = tmp_path / "parsed"
     for sid, p in parsed.items():
         if not sid.startswith("tistr"):  # TISTR's is not kept: built by the run itself
@@ -227,8 +116,8 @@ def test_missing_shares_are_built_in_child_processes_from_the_parse_cache(tmp_pa
         parsed_dir=cache,
     )
     assert loaded == ["tistr1".ljust(64, "0")]
-    assert _written(tables, tmp_path / "a.duckdb") == _written(
-        _build(files, parsed), tmp_path / "fresh.duckdb"
+    assert written(tables, tmp_path / "a.duckdb") == written(
+        build(files, parsed), tmp_path / "fresh.duckdb"
     )
 
 
@@ -258,7 +147,7 @@ def test_a_large_review_searched_ahead_in_two_children_gives_the_same_pairs(
     import stiplan.assets.consolidate.merge as merge
     import stiplan.assets.runtime.isolation as isolation
 
-    files, parsed = _corpus(version=2)
+    files, parsed = corpus(version=2)
     keep = tmp_path / "merged"
     digests = {sid: digest_of(p) for sid, p in parsed.items()}
     merge.prepare_shares(keep, files, digests, None, lambda sids: {s: parsed[s] for s in sids})
@@ -281,16 +170,16 @@ def test_a_large_review_searched_ahead_in_two_children_gives_the_same_pairs(
         raise AssertionError("the merge searched pairs the children had kept")
 
     monkeypatch.setattr(merge, "find_candidates_between", searched)
-    ahead = _build(files, parsed, keep=keep)["duplicate_candidates"]
+    ahead = build(files, parsed, keep=keep)["duplicate_candidates"]
     monkeypatch.undo()
-    assert ahead == _build(files, parsed)["duplicate_candidates"]
+    assert ahead == build(files, parsed)["duplicate_candidates"]
     assert ahead  # the joint project of NSTDA and TISTR
 
 
 def test_a_part_of_the_review_holds_exactly_the_projects_in_its_provinces(tmp_path):
     import stiplan.assets.consolidate.merge as merge
 
-    files, parsed = _corpus(version=2)
+    files, parsed = corpus(version=2)
     keep = tmp_path / "merged"
     digests = {sid: digest_of(p) for sid, p in parsed.items()}
     merge.prepare_shares(keep, files, digests, None, lambda sids: {s: parsed[s] for s in sids})
@@ -341,3 +230,46 @@ def test_a_kept_share_damaged_inside_is_built_again_by_the_run(tmp_path, monkeyp
         )
     finally:
         con.close()
+
+
+def test_the_newest_version_is_current_and_a_rejected_file_never_supersedes():
+    from plans import file, row, sid_of, submission
+
+    files, parsed = corpus()
+    nstda2 = sid_of("nstda2")
+    parsed[nstda2] = submission("NSTDA", parsed[sid_of("nstda1")].rows[:2])
+    files.append(file(nstda2, "NSTDA_2555_v2.xlsx", "NSTDA", 10))
+    unreadable = sid_of("dss3")  # DSS's, but no sheet could be read
+    parsed[unreadable] = submission("DSS", [], reason="no_header")
+    files.append(file(unreadable, "DSS_2555_v3.xlsx", "DSS", 11))
+    files.append(file(sid_of("anon"), "plan.xlsx", None, 12))  # routed to no agency
+    empty = sid_of("tistr2")  # read, but every row rejected
+    parsed[empty] = submission("TISTR", [row(5, "", outcome="rejected", reason="name_missing")])
+    files.append(file(empty, "TISTR_2555_v2.xlsx", "TISTR", 13))
+    got = {
+        s["submission_id"][:6].rstrip("0"): (s["status"], s["reason_code"], s["supersedes"])
+        for s in build(files, parsed)["submissions"]
+    }
+    assert got == {
+        "nstda1": ("superseded", None, None),
+        "dss1": ("current", None, None),
+        "tistr1": ("superseded", None, None),
+        "nstda2": ("current", None, sid_of("nstda1")),
+        "dss3": ("rejected", "no_header", None),
+        "anon": ("rejected", "agency_unknown", None),
+        "tistr2": ("current", "no_current_rows", sid_of("tistr1")),
+    }
+
+
+def test_a_failed_write_leaves_the_previous_database_and_nothing_else(tmp_path):
+    from stiplan.assets.consolidate.merge import write_database
+
+    files, parsed = corpus()
+    path = tmp_path / "plan.duckdb"
+    before = written(build(files, parsed), path)
+    broken = build(*corpus(version=2))
+    del broken["row_problems"]  # fails after the first tables are in
+    with pytest.raises(KeyError):
+        write_database(path, broken)
+    assert dump(path) == before
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["plan.duckdb"]

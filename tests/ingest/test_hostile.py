@@ -60,7 +60,7 @@ def corpus_run(tmp_path_factory):
     env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
     env.update(STIPLAN_INBOX=str(inbox), STIPLAN_WAREHOUSE=str(warehouse))
     proc = subprocess.run(
-        [sys.executable, "-m", "stiplan.cli", "run"],
+        [sys.executable, "-m", "stiplan.cli", "run", "--no-outputs"],
         env=env,
         cwd=base,
         capture_output=True,

@@ -64,7 +64,7 @@ EMPTY_TABLES = (
 
 def run_cli(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "stiplan.cli", "run"],
+        [sys.executable, "-m", "stiplan.cli", "run", "--no-outputs"],
         env=env,
         cwd=cwd,
         capture_output=True,

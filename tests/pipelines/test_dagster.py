@@ -83,7 +83,7 @@ def test_failing_blocking_check_stops_the_publish(workspace):
     from stiplan.definitions import defs
     from stiplan.run import run_inbox
 
-    assert run_inbox().published
+    assert run_inbox(outputs=False).published
     plan = workspace / "warehouse" / "plan.duckdb"
     before = _plan_rows(plan)
     assert len(before) == 3

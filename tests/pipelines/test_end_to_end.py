@@ -340,7 +340,7 @@ def build_later_arrivals(inbox):
 
 def run_cli(env) -> subprocess.CompletedProcess:
     proc = subprocess.run(
-        [sys.executable, "-m", "stiplan.cli", "run"],
+        [sys.executable, "-m", "stiplan.cli", "run", "--no-outputs"],
         env=env,
         capture_output=True,
         text=True,

@@ -17,7 +17,7 @@ def test_open_reader_keeps_old_plan_while_a_run_publishes(tmp_path, monkeypatch)
     monkeypatch.setenv("STIPLAN_INBOX", str(inbox))
     monkeypatch.setenv("STIPLAN_WAREHOUSE", str(tmp_path / "warehouse"))
     write_xlsx(inbox / "NSTDA_2555.xlsx", {"s": ([[YEAR], H], [[1, "ก", "ตาก", 100]])})
-    assert run_inbox().published
+    assert run_inbox(outputs=False).published
     plan = tmp_path / "warehouse" / "plan.duckdb"
     reader = duckdb.connect(str(plan), read_only=True)
     try:
@@ -25,7 +25,7 @@ def test_open_reader_keeps_old_plan_while_a_run_publishes(tmp_path, monkeypatch)
         write_xlsx(
             inbox / "DSS_2555.xlsx", {"s": ([[YEAR], H], [[1, "ข", "ตาก", 5], [2, "ค", "น่าน", 6]])}
         )
-        summary = run_inbox()  # merges and publishes while the reader is open
+        summary = run_inbox(outputs=False)  # merges and publishes while the reader is open
         assert summary.published and not summary.failed_checks
         assert reader.execute("SELECT count(*) FROM projects").fetchone() == (1,)
     finally:
@@ -47,7 +47,7 @@ def test_status_table_lists_every_agency(tmp_path, monkeypatch):
     write_xlsx(
         inbox / "NSTDA_2555.xlsx", {"s": ([[YEAR], H], [[1, "ก", "ตาก", 100], [2, "ข", None, 1]])}
     )
-    run_inbox()
+    run_inbox(outputs=False)
     table = status_table(tmp_path / "warehouse" / "plan.duckdb")
     lines = table.splitlines()[2:]
     assert len(lines) == 16
