@@ -14,7 +14,7 @@ from stiplan.assets.ingest.names import md_cell, md_code
 from stiplan.assets.ingest.registry import Registry
 from stiplan.assets.partitions import AGENCY_PARTITIONS
 from stiplan.assets.resources import StiplanConfig
-from stiplan.schemas.reasons import describe
+from stiplan.schemas.problems import describe
 
 
 class IntakeConfig(dg.Config):

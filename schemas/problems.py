@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 Scope = Literal["file", "sheet", "row", "cell"]
@@ -46,8 +47,28 @@ class ProblemType:
 
     def message(self, lang: Language, facts: dict[str, object] | None = None) -> str:
         """'what happened: what to do', the form stored in `row_problems`."""
+        if not self.placeholders:  # the common case, once per problem of a large sheet
+            return self._plain[lang]
         what, todo = self.what(lang, facts), self.todo(lang, facts)
         return f"{what}: {todo}" if todo else what
+
+    @cached_property
+    def placeholders(self) -> frozenset[str]:
+        """The facts the texts name."""
+        texts = (self.what_th, self.what_en, self.todo_th, self.todo_en)
+        return frozenset(
+            name for text in texts for _, name, _, _ in string.Formatter().parse(text) if name
+        )
+
+    @cached_property
+    def _plain(self) -> dict[str, str]:
+        return {
+            lang: f"{what}: {todo}" if todo else what
+            for lang, what, todo in (
+                ("th", self.what_th, self.todo_th),
+                ("en", self.what_en, self.todo_en),
+            )
+        }
 
     @property
     def th(self) -> str:
@@ -426,10 +447,12 @@ class Problem:
         return self.type.todo(lang, self.facts())
 
     def th(self) -> str:
-        return self.type.message("th", self.facts())
+        t = self.type
+        return t.message("th", self.facts() if t.placeholders else None)
 
     def en(self) -> str:
-        return self.type.message("en", self.facts())
+        t = self.type
+        return t.message("en", self.facts() if t.placeholders else None)
 
     def text(self) -> str:
         """One line for `submissions.reason` and terminal summaries: English (with the

@@ -13,9 +13,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from stiplan.schemas.problems import Problem
+
 if TYPE_CHECKING:  # the readers are imported where they run: routing needs none of them
     from stiplan.assets.ingest.route import Identity
-    from stiplan.assets.ingest.validate import Problem, Row
+    from stiplan.assets.ingest.validate import Row
     from stiplan.assets.ingest.workbook import Sheet
 
 PARSER_VERSION = "6"  # bump when parsing changes, so cached results are rebuilt
@@ -85,7 +87,6 @@ def parse_sheets(file_name: str, sheets: list[Sheet]) -> ParsedSubmission:
     """Every row of a workbook read whole (`read_workbook`) with its outcome."""
     from stiplan.assets.ingest.parse import find_table
     from stiplan.assets.ingest.route import identify
-    from stiplan.assets.ingest.validate import Problem
 
     examples = [s for s in sheets if _is_example(s)]
     sheets = [s for s in sheets if not _is_example(s)]
@@ -94,18 +95,20 @@ def parse_sheets(file_name: str, sheets: list[Sheet]) -> ParsedSubmission:
     if ident.reason_code:
         return result
     for code, detail in ident.warnings:
-        result.problems.append(Problem(None, None, "", detail, code))
+        result.problems.append(Problem.of(code, value=detail))
     for sheet in examples:
         if find_table(sheet)[0] is not None:
             result.problems.append(
-                Problem(sheet.name, None, "", sheet.name, "sheet_example_skipped")
+                Problem.of("sheet_example_skipped", sheet=sheet.name, value=sheet.name)
             )
     for sheet in sheets:
         table, missing = find_table(sheet)
         if table is None:
             if missing:
                 result.problems.append(
-                    Problem(sheet.name, None, "", ", ".join(missing), "sheet_incomplete_header")
+                    Problem.of(
+                        "sheet_incomplete_header", sheet=sheet.name, value=", ".join(missing)
+                    )
                 )
             continue
         result.sheets_read.append(sheet.name)
