@@ -45,7 +45,8 @@ from openpyxl.writer.excel import ExcelWriter
 from stiplan.assets.books import folders as xlsx_files
 from stiplan.assets.ingest.names import safe_component, show
 from stiplan.assets.runtime.database import read_snapshot
-from stiplan.schemas.problems import PROBLEMS, Problem
+from stiplan.schemas import problems
+from stiplan.schemas.problems import PROBLEMS
 
 FONT_NAME = "TH Sarabun New"
 ERROR_RGB = "FFFF8B8B"  # fill of a cell with an error (the row is rejected)
@@ -90,6 +91,14 @@ CHARS_PER_WIDTH = 0.95  # characters of 14 pt Sarabun per unit of column width, 
 # (and room for the temporary name it is written under first).
 STEM_BYTES = 120
 _THAI_MARKS = re.compile("[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]")  # take no width of their own
+
+
+class Problem(problems.Problem):
+    """A `row_problems` row: its severity and messages were rendered from the
+    catalogue, so only the location, the value and the code are kept."""
+
+    def __init__(self, sheet, row_number, column, value, code, *_rendered):
+        super().__init__(sheet, row_number, column, value, code)
 
 
 def _sort_key(p: Problem, sheet_order: dict[str, int]) -> tuple:

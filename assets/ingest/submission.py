@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # the readers are imported where they run: routing needs none
     from stiplan.assets.ingest.validate import Row
     from stiplan.assets.ingest.workbook import Sheet
 
-PARSER_VERSION = "6"  # bump when parsing changes, so cached results are rebuilt
+PARSER_VERSION = "7"  # bump when parsing changes, so cached results are rebuilt
 
 
 @dataclass
@@ -51,7 +51,7 @@ def route_file(path: Path, file_name: str) -> Identity:
     try:
         sheets = read_workbook(path, max_rows=ROUTING_ROWS)
     except UnreadableFile as exc:
-        return Identity(reason_code=exc.code, detail=exc.detail)
+        return Identity(problem=exc.problem)
     return route_sheets(file_name, sheets)
 
 
@@ -79,7 +79,7 @@ def read_submission(path: Path, file_name: str) -> ParsedSubmission:
     try:
         sheets = read_workbook(path)
     except UnreadableFile as exc:
-        return ParsedSubmission(Identity(reason_code=exc.code, detail=exc.detail))
+        return ParsedSubmission(Identity(problem=exc.problem))
     return parse_sheets(file_name, sheets)
 
 
@@ -94,8 +94,7 @@ def parse_sheets(file_name: str, sheets: list[Sheet]) -> ParsedSubmission:
     result = ParsedSubmission(ident)
     if ident.reason_code:
         return result
-    for code, detail in ident.warnings:
-        result.problems.append(Problem.of(code, value=detail))
+    result.problems += ident.warnings
     for sheet in examples:
         if find_table(sheet)[0] is not None:
             result.problems.append(
