@@ -46,6 +46,7 @@ from stiplan.assets.books import folders as xlsx_files
 from stiplan.assets.ingest.names import safe_component, show
 from stiplan.assets.runtime.database import read_snapshot
 from stiplan.schemas import problems
+from stiplan.schemas.fields import FIELD
 from stiplan.schemas.problems import PROBLEMS
 
 FONT_NAME = "TH Sarabun New"
@@ -533,7 +534,7 @@ def _changes_sheet(wb: Workbook, sub: Submission, data: Plan) -> None:
         header_row,
         [
             "การเปลี่ยนแปลง\n(Change)",
-            "ชื่อโครงการ\n(Project)",
+            f"{FIELD['project_name'].header_th}\n(Project)",
             "งบประมาณเดิม\n(Budget before)",
             "งบประมาณใหม่\n(Budget after)",
             "ผลต่าง\n(Difference)",
