@@ -15,7 +15,7 @@ from stiplan.assets.ingest.names import md_cell, md_code
 from stiplan.assets.ingest.registry import Registry
 from stiplan.assets.partitions import AGENCY_PARTITIONS
 from stiplan.assets.resources import StiplanConfig
-from stiplan.schemas.reasons import describe
+from stiplan.schemas.problems import describe
 
 # A single run for a backfill of many agencies is what the intake needs; Dagster marks
 # the parameter beta, and would say so on every start of the code location.

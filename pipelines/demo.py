@@ -28,6 +28,7 @@ import openpyxl
 from openpyxl.styles import Alignment, Font
 
 from stiplan.assets.ingest.text import normalise_name
+from stiplan.schemas.fields import FIELD, TEMPLATE_FIELDS
 from stiplan.schemas.reference import PROVINCES, REGION_TH, REGIONS, Province
 from stiplan.template import PLAN_TITLE, STRATEGIES, write_template
 
@@ -542,28 +543,23 @@ class Table:
         self._count("total")
 
 
-H_TH = [
-    ("seq", "ลำดับ"),
-    ("name", "ชื่อโครงการ"),
-    ("provinces", "จังหวัด"),
-    ("budget", "งบประมาณ (บาท)"),
-    ("strategy", "ยุทธศาสตร์"),
-    ("target", "กลุ่มเป้าหมาย"),
-    ("start", "วันเริ่มต้น"),
-    ("end", "วันสิ้นสุด"),
-    ("contact", "ผู้รับผิดชอบ"),
-    ("phone", "โทรศัพท์"),
-]
+# The demo's column keys for the catalogue's fields (the rest keep the field's name).
+_KEY = {
+    "project_name": "name",
+    "target_group": "target",
+    "start_date": "start",
+    "end_date": "end",
+    "contact_name": "contact",
+    "contact_phone": "phone",
+}
+# The template's Thai headers, as a careful agency copies them.
+H_TH = [(_KEY.get(f.name, f.name), f.header_th) for f in TEMPLATE_FIELDS[:10]]
+# English headers as an agency writes them: a synonym for the provinces, budgets in
+# million baht.
+_EN_AS_WRITTEN = {"provinces": "Province", "budget": "Budget (million baht)"}
 H_EN = [
-    ("seq", "No."),
-    ("name", "Project name"),
-    ("provinces", "Province"),
-    ("budget", "Budget (million baht)"),
-    ("strategy", "Strategy"),
-    ("target", "Target group"),
-    ("start", "Start date"),
-    ("end", "End date"),
-    ("remarks", "Remarks"),
+    (_KEY.get(name, name), _EN_AS_WRITTEN.get(name, FIELD[name].header_en))
+    for name in (*(f.name for f in TEMPLATE_FIELDS[:8]), "remarks")
 ]
 
 

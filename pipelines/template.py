@@ -21,6 +21,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from stiplan.assets.ingest.agencies import match_agency
+from stiplan.schemas.fields import TEMPLATE_FIELDS
 from stiplan.schemas.reference import AGENCY_BY_CODE, PROVINCES, Agency
 
 PLAN_TITLE = "แผนบูรณาการงานด้านวิทยาศาสตร์ เทคโนโลยี และนวัตกรรมกับจังหวัด"
@@ -48,101 +49,24 @@ STRATEGIES: tuple[str, ...] = (
 )
 
 
-# (field, Thai header exactly as DESIGN.md, English, width, required, how to fill: th, en)
-COLUMNS: tuple[tuple[str, str, str, int, bool, str, str], ...] = (
-    (
-        "seq",
-        "ลำดับ",
-        "No.",
-        7,
-        False,
-        "เลขลำดับโครงการ 1, 2, 3 … (ไม่บังคับ)",
-        "Running number 1, 2, 3 … (optional)",
-    ),
-    (
-        "project_name",
-        "ชื่อโครงการ",
-        "Project name",
-        60,
-        True,
-        "ชื่อโครงการเต็ม หนึ่งโครงการต่อหนึ่งแถว ห้ามเว้นว่าง",
-        "Full project name, one project per row; never empty",
-    ),
-    (
-        "provinces",
-        "จังหวัด",
-        "Province(s)",
-        30,
-        True,
-        "ชื่อจังหวัดที่ดำเนินการ เลือกจากรายการ หรือพิมพ์หลายจังหวัดคั่นด้วยจุลภาค เช่น "
-        "เชียงใหม่, ลำพูน  ถ้าดำเนินการทั่วประเทศให้กรอก ทั่วประเทศ  ห้ามกรอกเป็นภาคหรือกลุ่มจังหวัด",
-        "Province(s) where the project runs: pick one from the list or type several separated by "
-        "commas (เชียงใหม่, ลำพูน); nationwide: ทั่วประเทศ. A region or cluster is not accepted",
-    ),
-    (
-        "budget",
-        "งบประมาณ (บาท)",
-        "Budget (baht)",
-        18,
-        True,
-        "งบประมาณเป็นบาท (ไม่ใช่ล้านบาท) ตัวเลขเท่านั้น ไม่ติดลบ เช่น 1250000",
-        "Budget in baht (not million baht), a number only, not negative, e.g. 1250000",
-    ),
-    (
-        "strategy",
-        "ยุทธศาสตร์",
-        "Strategy",
-        40,
-        False,
-        "เลือกยุทธศาสตร์จากรายการ หรือพิมพ์เอง",
-        "Pick a strategy from the list or type your own",
-    ),
-    (
-        "target_group",
-        "กลุ่มเป้าหมาย",
-        "Target group",
-        28,
-        False,
-        "กลุ่มเป้าหมายของโครงการ เช่น เกษตรกร วิสาหกิจชุมชน นักเรียน",
-        "Who the project serves, e.g. farmers, community enterprises, students",
-    ),
-    (
-        "start_date",
-        "วันเริ่มต้น",
-        "Start date",
-        14,
-        False,
-        "วันที่ของ Excel เช่น 1/10/2554 หรือ 2011-10-01 (พ.ศ. หรือ ค.ศ. ก็ได้)",
-        "An Excel date such as 1/10/2554 or 2011-10-01 (Buddhist or Common Era)",
-    ),
-    (
-        "end_date",
-        "วันสิ้นสุด",
-        "End date",
-        14,
-        False,
-        "วันที่สิ้นสุด ต้องไม่ก่อนวันเริ่มต้น",
-        "End date; must not be before the start date",
-    ),
-    (
-        "contact_name",
-        "ผู้รับผิดชอบ",
-        "Contact",
-        24,
-        False,
-        "ชื่อผู้รับผิดชอบโครงการ",
-        "Name of the person responsible",
-    ),
-    (
-        "contact_phone",
-        "โทรศัพท์",
-        "Phone",
-        16,
-        False,
-        "หมายเลขโทรศัพท์ติดต่อ เช่น 02-333-3700 ต่อ 1234",
-        "Contact phone, e.g. 02-333-3700 ext. 1234",
-    ),
-    ("remarks", "หมายเหตุ", "Remarks", 30, False, "ข้อมูลเพิ่มเติม (ถ้ามี)", "Anything else (optional)"),
+# Column widths of the project sheet, in characters.
+WIDTHS: dict[str, int] = {
+    "seq": 7,
+    "project_name": 60,
+    "provinces": 30,
+    "budget": 18,
+    "strategy": 40,
+    "target_group": 28,
+    "start_date": 14,
+    "end_date": 14,
+    "contact_name": 24,
+    "contact_phone": 16,
+    "remarks": 30,
+}
+# (field, Thai header, English, width, required, how to fill: th, en), from the catalogue
+COLUMNS: tuple[tuple[str, str, str, int, bool, str, str], ...] = tuple(
+    (f.name, f.header_th, f.header_en, WIDTHS[f.name], f.required, f.how_th, f.how_en)
+    for f in TEMPLATE_FIELDS
 )
 HEADER: tuple[str, ...] = tuple(c[1] for c in COLUMNS)
 COLUMN_LETTER: dict[str, str] = {c[0]: get_column_letter(i) for i, c in enumerate(COLUMNS, 1)}

@@ -45,7 +45,9 @@ from openpyxl.writer.excel import ExcelWriter
 from stiplan.assets.books import folders as xlsx_files
 from stiplan.assets.ingest.names import safe_component, show
 from stiplan.assets.runtime.database import read_snapshot
-from stiplan.schemas.reasons import REASONS
+from stiplan.schemas import problems
+from stiplan.schemas.fields import FIELD
+from stiplan.schemas.problems import PROBLEMS
 
 FONT_NAME = "TH Sarabun New"
 ERROR_RGB = "FFFF8B8B"  # fill of a cell with an error (the row is rejected)
@@ -92,21 +94,18 @@ STEM_BYTES = 120
 _THAI_MARKS = re.compile("[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]")  # take no width of their own
 
 
-@dataclass
-class Problem:
-    sheet: str | None
-    row_number: int | None
-    column: str | None
-    value: str | None
-    code: str
-    severity: str
-    message_th: str
-    message_en: str
+class Problem(problems.Problem):
+    """A `row_problems` row: its severity and messages were rendered from the
+    catalogue, so only the location, the value and the code are kept."""
 
-    def sort_key(self, sheet_order: dict[str, int]) -> tuple:
-        sheet_pos = -1 if self.sheet is None else sheet_order.get(self.sheet, len(sheet_order))
-        col = column_index_from_string(self.column) if self.column else 0
-        return (sheet_pos, self.sheet or "", self.row_number or 0, col, self.code, self.value or "")
+    def __init__(self, sheet, row_number, column, value, code, *_rendered):
+        super().__init__(sheet, row_number, column, value, code)
+
+
+def _sort_key(p: Problem, sheet_order: dict[str, int]) -> tuple:
+    sheet_pos = -1 if p.sheet is None else sheet_order.get(p.sheet, len(sheet_order))
+    col = column_index_from_string(p.column) if p.column else 0
+    return (sheet_pos, p.sheet or "", p.row_number or 0, col, p.code, p.value or "")
 
 
 @dataclass
@@ -229,8 +228,8 @@ def _load(plan: Path) -> Plan:
         for sub in subs.values():
             if sub.supersedes in subs:
                 subs[sub.supersedes].superseded_by = sub.submission_id
-        for sid, *rest in rows("""SELECT submission_id, sheet, row_number, "column", value, code,
-                                         severity, message_th, message_en FROM row_problems"""):
+        for sid, *rest in rows("""SELECT submission_id, sheet, row_number, "column", value, code
+                                  FROM row_problems"""):
             if sid in subs:
                 subs[sid].problems.append(Problem(*rest))
         for sid, outcome, n in rows("""SELECT submission_id, outcome, count(*) FROM source_rows
@@ -401,8 +400,7 @@ def _mark_cells(wb: Workbook, problems: list[Problem]) -> None:
         found.sort(key=lambda p: (p.severity != "error", p.code))
         cell.fill = fills["error" if any(p.severity == "error" for p in found) else "warning"]
         text = "\n\n".join(
-            f"[{SEVERITY_LABEL.get(p.severity, p.severity)}]\n{p.message_th}\n{p.message_en}"
-            for p in found
+            f"[{SEVERITY_LABEL.get(p.severity, p.severity)}]\n{p.th()}\n{p.en()}" for p in found
         )
         if cell.comment is not None and cell.comment.author != COMMENT_AUTHOR:
             text += f"\n\n(ความเห็นเดิม / original comment)\n{cell.comment.text}"
@@ -464,10 +462,10 @@ def _problems_sheet(wb: Workbook, sub: Submission, data: Plan, note: str | None)
     ]
     header_row = row + 1
     _table_header(ws, header_row, header, widths)
-    for i, p in enumerate(sorted(sub.problems, key=lambda p: p.sort_key(order))):
+    for i, p in enumerate(sorted(sub.problems, key=lambda p: _sort_key(p, order))):
         r = header_row + 1 + i
-        what_th, todo_th = _split_reason(p.message_th)
-        what_en, todo_en = _split_reason(p.message_en)
+        what_th, todo_th = p.what("th"), p.todo("th")
+        what_en, todo_en = p.what("en"), p.todo("en")
         todo = "\n".join(t for t in (todo_th, todo_en) if t)
         values = [
             p.sheet if p.sheet is not None else "(ทั้งไฟล์ / whole file)",
@@ -536,7 +534,7 @@ def _changes_sheet(wb: Workbook, sub: Submission, data: Plan) -> None:
         header_row,
         [
             "การเปลี่ยนแปลง\n(Change)",
-            "ชื่อโครงการ\n(Project)",
+            f"{FIELD['project_name'].header_th}\n(Project)",
             "งบประมาณเดิม\n(Budget before)",
             "งบประมาณใหม่\n(Budget after)",
             "ผลต่าง\n(Difference)",
@@ -618,10 +616,9 @@ def _rejected_workbook(sub: Submission, data: Plan) -> Workbook:
     wb = Workbook()
     ws = wb.active
     ws.title = REJECTED_SHEET
-    code = sub.reason_code if sub.reason_code in REASONS else "file_unreadable"
-    r = REASONS[code]
-    what_th, todo_th = _split_reason(r.th)
-    what_en, todo_en = _split_reason(r.en)
+    code = sub.reason_code if sub.reason_code in PROBLEMS else "file_unreadable"
+    r = PROBLEMS[code]
+    what_th, todo_th, what_en, todo_en = r.what_th, r.todo_th, r.what_en, r.todo_en
     lines = [
         ("ไม่สามารถรับไฟล์นี้ได้ / This file could not be accepted", "title"),
         *_identity_lines(sub, data),
@@ -686,13 +683,6 @@ def _when(value) -> str:
             value = value.replace(tzinfo=dt.UTC)
         return value.astimezone(THAI_TIME).strftime("%Y-%m-%d %H:%M:%S") + " (เวลาไทย / ICT)"
     return "" if value is None else str(value)
-
-
-def _split_reason(message: str | None) -> tuple[str, str]:
-    """Catalogue messages read 'what is wrong: what to do'."""
-    text = message or ""
-    what, sep, todo = text.partition(": ")
-    return (what, todo) if sep else (text, "")
 
 
 def _province_names(key: str | None, data: Plan) -> str | None:

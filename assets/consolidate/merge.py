@@ -34,7 +34,7 @@ from stiplan.assets.ingest.inbox import UNOPENABLE
 from stiplan.assets.ingest.submission import PARSER_VERSION, ParsedSubmission
 from stiplan.assets.runtime.database import STORAGE_VERSION, fsync_dir, fsync_file
 from stiplan.assets.runtime.faults import checkpoint
-from stiplan.schemas.reasons import REASONS, describe
+from stiplan.schemas.problems import describe
 from stiplan.schemas.reference import AGENCIES, PROVINCES
 from stiplan.schemas.warehouse import SUMMARIES, TABLES
 
@@ -232,7 +232,6 @@ def _source_rows(
 
 
 def _problems(out: _Columns, sid: str, problems: list) -> None:
-    reasons = [REASONS[p.code] for p in problems]
     out.extend(
         submission_id=[sid] * len(problems),
         sheet=[p.sheet for p in problems],
@@ -240,9 +239,9 @@ def _problems(out: _Columns, sid: str, problems: list) -> None:
         column=[p.column or None for p in problems],
         value=[p.value for p in problems],
         code=[p.code for p in problems],
-        severity=[r.severity for r in reasons],
-        message_th=[r.th for r in reasons],
-        message_en=[r.en for r in reasons],
+        severity=[p.severity for p in problems],
+        message_th=[p.th() for p in problems],
+        message_en=[p.en() for p in problems],
     )
 
 

@@ -141,7 +141,7 @@ def _store_digest(cache_dir: Path, submission_id: str, digest: Digest) -> None:
 def _crashed(detail: str) -> ParsedSubmission:
     from stiplan.assets.ingest.route import Identity
 
-    return ParsedSubmission(Identity(reason_code="reader_crashed", detail=detail))
+    return ParsedSubmission(Identity().reject("reader_crashed", detail))
 
 
 def read_and_store(
@@ -167,7 +167,7 @@ def route_and_store(
     try:
         sheets = read_workbook(path)
     except UnreadableFile as exc:
-        route = Identity(reason_code=exc.code, detail=exc.detail)
+        route = Identity(problem=exc.problem)
         parsed = ParsedSubmission(route)
     else:
         route = route_sheets(file_name, sheets)

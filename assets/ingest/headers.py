@@ -14,61 +14,12 @@ from __future__ import annotations
 import re
 
 from stiplan.assets.ingest.text import header_key, thai_to_arabic_digits
+from stiplan.schemas.fields import FIELDS, REQUIRED
 
-REQUIRED = ("project_name", "provinces", "budget")
+__all__ = ["REQUIRED", "field_for_header", "is_unit_or_year"]
 
 # field -> exact spellings (compared after header_key); the rules below catch variants.
-_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "seq": ("ลำดับ", "ที่", "ลำดับที่", "ลำดับโครงการ", "No.", "No", "#", "Seq", "Item", "ข้อ"),
-    "project_name": (
-        "ชื่อโครงการ",
-        "โครงการ",
-        "Project",
-        "Project name",
-        "Project title",
-        "Name of project",
-        "ชื่อกิจกรรม",
-        "กิจกรรม",
-        "แผนงาน/โครงการ",
-        "รายการ",
-        "ชื่อรายการ",
-    ),
-    "provinces": (
-        "จังหวัด",
-        "พื้นที่ดำเนินการ",
-        "พื้นที่",
-        "Province",
-        "Provinces",
-        "Province(s)",
-        "Area",
-        "Location",
-        "Locations",
-    ),
-    "strategy": ("ยุทธศาสตร์", "Strategy"),
-    "target_group": ("กลุ่มเป้าหมาย", "Target group", "Target groups", "Beneficiaries"),
-    "start_date": ("วันเริ่มต้น", "วันที่เริ่มต้น", "วันเริ่ม", "เริ่มต้น", "Start date", "Start"),
-    "end_date": ("วันสิ้นสุด", "วันที่สิ้นสุด", "สิ้นสุด", "End date", "End"),
-    "contact_name": (
-        "ผู้รับผิดชอบ",
-        "ผู้รับผิดชอบโครงการ",
-        "Contact",
-        "Contact name",
-        "Responsible person",
-        "ผู้ประสานงาน",
-    ),
-    "contact_phone": (
-        "โทรศัพท์",
-        "เบอร์โทรศัพท์",
-        "เบอร์โทร",
-        "Phone",
-        "Telephone",
-        "Tel",
-        "หมายเลขโทรศัพท์",
-    ),
-    "remarks": ("หมายเหตุ", "Remarks", "Remark", "Notes", "Note"),
-    "agency": ("หน่วยงาน", "ชื่อหน่วยงาน", "ส่วนราชการ", "Agency"),
-    "fiscal_year": ("ปีงบประมาณ", "ปีงบประมาณ พ.ศ.", "ปีงบ", "Fiscal year", "FY", "ปี"),
-}
+_SYNONYMS: dict[str, tuple[str, ...]] = {f.name: f.spellings for f in FIELDS}
 _LOOKUP: dict[str, str] = {
     header_key(s): field for field, names in _SYNONYMS.items() for s in names
 }

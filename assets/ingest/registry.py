@@ -22,6 +22,7 @@ from pathlib import Path
 
 from stiplan.assets.ingest.names import display_name, file_ext, raw_name
 from stiplan.assets.runtime.faults import checkpoint
+from stiplan.schemas.problems import Problem
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
@@ -93,6 +94,11 @@ class Route:
     route_code: str | None = None
     route_detail: str = ""
     fiscal_year: int | None = None  # as routing saw it; the full parse has the last word
+
+    @property
+    def problem(self) -> Problem | None:
+        """Why the file cannot be routed (the columns keep its code and detail)."""
+        return Problem.of(self.route_code, self.route_detail) if self.route_code else None
 
 
 def is_submission(path: Path) -> bool:

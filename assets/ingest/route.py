@@ -21,6 +21,7 @@ from stiplan.assets.ingest.values import (
     is_blank,
 )
 from stiplan.assets.ingest.workbook import Sheet
+from stiplan.schemas.problems import Problem
 
 ROUTING_ROWS = 60  # rows read per sheet to route a file
 
@@ -46,9 +47,20 @@ _BILINGUAL = re.compile(r"\s+/\s+")
 class Identity:
     agency_code: str | None = None
     fiscal_year: int | None = None
-    reason_code: str | None = None  # set when the file must be rejected whole
-    detail: str = ""
-    warnings: list[tuple[str, str]] = field(default_factory=list)
+    problem: Problem | None = None  # set when the file must be rejected whole
+    warnings: list[Problem] = field(default_factory=list)  # file-level, the file is kept
+
+    @property
+    def reason_code(self) -> str | None:
+        return self.problem.code if self.problem else None
+
+    @property
+    def detail(self) -> str:
+        return self.problem.detail if self.problem else ""
+
+    def reject(self, code: str, detail: str = "") -> Identity:
+        self.problem = Problem.of(code, detail)
+        return self
 
     @property
     def routable(self) -> bool:
@@ -140,9 +152,7 @@ def identify(file_name: str, sheets: list[Sheet]) -> Identity:
         named_year = fiscal_year_from_filename(file_name)
         years = title_years or ({named_year} if named_year else set())
         ident.fiscal_year = years.pop() if len(years) == 1 else None  # for the status matrix
-        ident.reason_code = "no_header"
-        ident.detail = _no_header_detail(sheets, partial)
-        return ident
+        return ident.reject("no_header", _no_header_detail(sheets, partial))
     for table in tables:
         cells = table.sheet.cells
         for name, bucket, parse in (
@@ -163,39 +173,45 @@ def identify(file_name: str, sheets: list[Sheet]) -> Identity:
     unknown_values = [v for v, code in col_agencies.items() if code is None]
     found_agencies |= {c for c in col_agencies.values() if c}
     if len(found_agencies) > 1 or (found_agencies and unknown_values):
-        ident.reason_code = "several_agencies"
-        ident.detail = ", ".join(sorted(found_agencies) + unknown_values[:5])
-        return ident
+        return ident.reject(
+            "several_agencies", ", ".join(sorted(found_agencies) + unknown_values[:5])
+        )
     if unknown_values and not found_agencies:
-        ident.reason_code = "agency_unknown"
-        ident.detail = "agency column holds " + ", ".join(repr(v) for v in unknown_values[:5])
-        return ident
+        return ident.reject(
+            "agency_unknown",
+            "agency column holds " + ", ".join(repr(v) for v in unknown_values[:5]),
+        )
     if found_agencies:
         ident.agency_code = found_agencies.pop()
         if named and named != ident.agency_code:
-            ident.warnings.append(("filename_agency_differs", f"{file_name}: {named}"))
+            ident.warnings.append(
+                Problem.of("filename_agency_differs", value=f"{file_name}: {named}")
+            )
     elif named:
         ident.agency_code = named
     else:
-        ident.reason_code = "agency_unknown"
-        ident.detail = "no 'หน่วยงาน:' title row, agency column or agency code in the file name"
-        return ident
+        return ident.reject(
+            "agency_unknown",
+            "no 'หน่วยงาน:' title row, agency column or agency code in the file name",
+        )
 
     # Fiscal year: the title rows' ปีงบประมาณ/พ.ศ. phrase, the year column, the file name.
     years = set(title_years)
     bad_years = [v for v, y in col_years.items() if y is None]
     years |= {y for y in col_years.values() if y}
     if len(years) > 1 or (years and bad_years):
-        ident.reason_code = "several_years"
-        ident.detail = ", ".join([str(y) for y in sorted(years)] + bad_years[:5])
-        return ident
+        return ident.reject(
+            "several_years", ", ".join([str(y) for y in sorted(years)] + bad_years[:5])
+        )
     named_year = fiscal_year_from_filename(file_name)
     if years:
         ident.fiscal_year = years.pop()
         if named_year and named_year != ident.fiscal_year:
-            ident.warnings.append(("filename_year_differs", f"{file_name}: {named_year}"))
+            ident.warnings.append(
+                Problem.of("filename_year_differs", value=f"{file_name}: {named_year}")
+            )
     elif named_year:
         ident.fiscal_year = named_year
     else:
-        ident.reason_code = "year_unknown"
+        ident.reject("year_unknown")
     return ident

@@ -13,12 +13,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from stiplan.schemas.problems import Problem
+
 if TYPE_CHECKING:  # the readers are imported where they run: routing needs none of them
     from stiplan.assets.ingest.route import Identity
-    from stiplan.assets.ingest.validate import Problem, Row
+    from stiplan.assets.ingest.validate import Row
     from stiplan.assets.ingest.workbook import Sheet
 
-PARSER_VERSION = "6"  # bump when parsing changes, so cached results are rebuilt
+PARSER_VERSION = "7"  # bump when parsing changes, so cached results are rebuilt
 
 
 @dataclass
@@ -49,7 +51,7 @@ def route_file(path: Path, file_name: str) -> Identity:
     try:
         sheets = read_workbook(path, max_rows=ROUTING_ROWS)
     except UnreadableFile as exc:
-        return Identity(reason_code=exc.code, detail=exc.detail)
+        return Identity(problem=exc.problem)
     return route_sheets(file_name, sheets)
 
 
@@ -77,7 +79,7 @@ def read_submission(path: Path, file_name: str) -> ParsedSubmission:
     try:
         sheets = read_workbook(path)
     except UnreadableFile as exc:
-        return ParsedSubmission(Identity(reason_code=exc.code, detail=exc.detail))
+        return ParsedSubmission(Identity(problem=exc.problem))
     return parse_sheets(file_name, sheets)
 
 
@@ -85,7 +87,6 @@ def parse_sheets(file_name: str, sheets: list[Sheet]) -> ParsedSubmission:
     """Every row of a workbook read whole (`read_workbook`) with its outcome."""
     from stiplan.assets.ingest.parse import find_table
     from stiplan.assets.ingest.route import identify
-    from stiplan.assets.ingest.validate import Problem
 
     examples = [s for s in sheets if _is_example(s)]
     sheets = [s for s in sheets if not _is_example(s)]
@@ -93,19 +94,20 @@ def parse_sheets(file_name: str, sheets: list[Sheet]) -> ParsedSubmission:
     result = ParsedSubmission(ident)
     if ident.reason_code:
         return result
-    for code, detail in ident.warnings:
-        result.problems.append(Problem(None, None, "", detail, code))
+    result.problems += ident.warnings
     for sheet in examples:
         if find_table(sheet)[0] is not None:
             result.problems.append(
-                Problem(sheet.name, None, "", sheet.name, "sheet_example_skipped")
+                Problem.of("sheet_example_skipped", sheet=sheet.name, value=sheet.name)
             )
     for sheet in sheets:
         table, missing = find_table(sheet)
         if table is None:
             if missing:
                 result.problems.append(
-                    Problem(sheet.name, None, "", ", ".join(missing), "sheet_incomplete_header")
+                    Problem.of(
+                        "sheet_incomplete_header", sheet=sheet.name, value=", ".join(missing)
+                    )
                 )
             continue
         result.sheets_read.append(sheet.name)

@@ -17,6 +17,7 @@ from stiplan.assets.ingest.provinces import ProvinceParse, parse_provinces
 from stiplan.assets.ingest.text import clean_text, normalise_clean, thai_to_arabic_digits
 from stiplan.assets.ingest.totals import section_label, total_label, total_label_possible
 from stiplan.assets.ingest.values import amount, is_blank, parse_amount, parse_date
+from stiplan.schemas.problems import Problem
 from stiplan.schemas.rows import ROW_SCHEMA, WARNING_SCHEMA, row_failures
 
 # What Excel shows in a cell whose formula failed (LibreOffice writes Err:5xx).
@@ -86,15 +87,6 @@ class Row:
     end_date: object = None
     texts: dict[str, str | None] = field(default_factory=dict)
     duplicate_of: int | None = None  # index of the earlier row in the submission
-
-
-@dataclass
-class Problem:
-    sheet: str | None
-    row_number: int | None
-    column: str  # Excel letter, "" when the problem has no column
-    value: str | None
-    code: str
 
 
 def _names_no_province(value: str | None) -> bool:

@@ -25,17 +25,25 @@ from stiplan.assets.ingest.package import (
     measure,
     repaired_copy,
 )
+from stiplan.schemas.problems import Problem
 
 READABLE = (".xlsx", ".xlsm", ".xls", ".ods")
 
 
 class UnreadableFile(Exception):
-    """The file cannot be read as a workbook; `code` is a reason code."""
+    """The file cannot be read as a workbook: `problem` says why."""
 
     def __init__(self, code: str, detail: str):
         super().__init__(detail)
-        self.code = code
-        self.detail = detail
+        self.problem = Problem.of(code, detail)
+
+    @property
+    def code(self) -> str:
+        return self.problem.code
+
+    @property
+    def detail(self) -> str:
+        return self.problem.detail
 
 
 @dataclass

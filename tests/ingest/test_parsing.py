@@ -670,7 +670,7 @@ def test_the_title_beats_the_file_name_with_warnings(tmp_path):
     result = read(path, "วศ_2556.xlsx")
     ident = result.identity
     assert (ident.agency_code, ident.fiscal_year, ident.reason_code) == ("NSTDA", 2555, None)
-    assert sorted(code for code, _ in ident.warnings) == [
+    assert sorted(w.code for w in ident.warnings) == [
         "filename_agency_differs",
         "filename_year_differs",
     ]

@@ -46,7 +46,7 @@ from stiplan.assets.ingest.values import (
     unit_multiplier,
 )
 from stiplan.assets.ingest.workbook import Sheet
-from stiplan.schemas.reasons import REASONS
+from stiplan.schemas.problems import PROBLEMS as REASONS
 from stiplan.schemas.reference import (
     AGENCIES,
     AGENCY_BY_CODE,
@@ -1001,7 +1001,7 @@ def assert_identity(ident):
     assert_reason(ident.reason_code)
     assert ident.agency_code is None or ident.agency_code in AGENCY_BY_CODE
     assert ident.fiscal_year is None or 2500 <= ident.fiscal_year <= 2700
-    assert all(code in REASONS for code, _ in ident.warnings)
+    assert all(w.code in REASONS for w in ident.warnings)
     if ident.reason_code is None:  # a file that is not rejected has its agency and year
         assert ident.agency_code and ident.fiscal_year
 
