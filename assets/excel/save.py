@@ -66,6 +66,9 @@ class Members:
         name = info.filename if isinstance(info, zipfile.ZipInfo) else info
         self.members.append((name, data.encode("utf-8") if isinstance(data, str) else data))
 
+    def write(self, filename: str, arcname: str) -> None:  # openpyxl's worksheets
+        self.writestr(arcname, Path(filename).read_bytes())
+
     def namelist(self) -> list[str]:
         return [name for name, _ in self.members]
 
