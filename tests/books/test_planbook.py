@@ -681,3 +681,16 @@ def test_worker_processes_write_the_same_bytes(plan, books, tmp_path, monkeypatc
             assert za.namelist() == zb.namelist()
             for name in za.namelist():  # compressed in other slices: the same content
                 assert za.read(name) == zb.read(name), name
+
+
+def test_the_template_dropdown_lists_provinces_in_the_plan_books_order(book, tmp_path):
+    from stiplan.template import LIST_SHEET, write_template
+    from stiplan.template import NATIONWIDE as TEMPLATE_NATIONWIDE
+
+    _, body, _ = table(book["ตามจังหวัด"])
+    in_book = [d["จังหวัด"] for d in body][:-1]  # the last row: nationwide
+    template = openpyxl.load_workbook(write_template("NSTDA", 2555, tmp_path / "t.xlsx"))
+    listed = [c.value for c in template[LIST_SHEET]["A"][1:]]  # under the list's header
+    assert listed[0] == TEMPLATE_NATIONWIDE
+    assert listed[1:] == in_book == sorted(in_book, key=thai_sort_key)
+    assert len(in_book) == 77
