@@ -49,6 +49,7 @@ from typing import Any
 
 import xlsxwriter
 import xlsxwriter.workbook
+from pythainlp.util import thai_strftime
 from xlsxwriter.packager import Packager
 from xlsxwriter.sharedstrings import SharedStrings
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name
@@ -105,38 +106,8 @@ __all__ = [
 WRITER_VERSION = "stiplan-xlsx 2"
 BULK_ROWS = 100  # tables longer than this are rendered by xlsx_stream
 CHUNK_ROWS = 10_000  # rows rendered and compressed at a time (memory stays small)
-_THAI_MONTHS = (
-    "ม.ค.",
-    "ก.พ.",
-    "มี.ค.",
-    "เม.ย.",
-    "พ.ค.",
-    "มิ.ย.",
-    "ก.ค.",
-    "ส.ค.",
-    "ก.ย.",
-    "ต.ค.",
-    "พ.ย.",
-    "ธ.ค.",
-)
 _CM = 37.8  # pixels per centimetre, for chart sizes
 StyleKey = Style  # the look of a cell, numbered into the workbook's formats
-
-
-def style_key(
-    fmt: str | None = None,
-    *,
-    bold: bool = False,
-    size: float = FONT_SIZE,
-    italic: bool = False,
-    color: str | None = None,
-    wrap: bool = False,
-    align: str | None = None,
-    border: bool = False,
-    fill: str | None = None,
-    quote: bool = False,
-) -> StyleKey:
-    return Style(fmt, bold, size, italic, color, wrap, align, border, fill)
 
 
 def quoted(key: StyleKey) -> StyleKey:
@@ -598,7 +569,7 @@ def font(
     return {
         k: v
         for k, v in xlsxwriter_props(
-            style_key(bold=bold, size=size, italic=italic, color=color)
+            Style(bold=bold, size=size, italic=italic, color=color)
         ).items()
         if k.startswith("font") or k in ("bold", "italic")
     }
@@ -632,17 +603,7 @@ def put(
     width when `wrap`). A `style` (one of `styles.STYLES`) stands for all of these.
     """
     if style is None:
-        style = style_key(
-            fmt,
-            bold=bold,
-            size=size,
-            italic=italic,
-            color=color,
-            wrap=wrap,
-            align=align,
-            border=border,
-            fill=fill,
-        )
+        style = Style(fmt, bold, size, italic, color, wrap, align, border, fill)
     ws.cell(row, col, value, style)
     if fit:
         # bold glyphs are wider: allow for it as a slightly bigger font
@@ -683,7 +644,7 @@ class Column:
 def table_keys(columns: Sequence[Column]) -> tuple[tuple[StyleKey, float | None], ...]:
     """The style of each column's cells in a table, and its width when it wraps."""
     return tuple(
-        (style_key(c.fmt, wrap=c.wrap, border=True), c.width if c.wrap else None) for c in columns
+        (Style(c.fmt, wrap=c.wrap, border=True), c.width if c.wrap else None) for c in columns
     )
 
 
@@ -803,7 +764,7 @@ def thai_date(d: dt.date | dt.datetime | None, time: bool = False) -> str | None
     """``1 ต.ค. 2554`` (Buddhist era = CE + 543); with `time`, ``… 13:05 น.``."""
     if d is None:
         return None
-    text = f"{d.day} {_THAI_MONTHS[d.month - 1]} {d.year + 543}"
+    text = thai_strftime(d, "%-d %b %Y")
     if time and isinstance(d, dt.datetime):
         text += f" {d:%H:%M} น."
     return text
