@@ -14,8 +14,8 @@ wall clock of the call alone (imports excluded, reading the plan included), the 
 MB the highest sum of the PSS (RSS where there is none: forked workers share pages)
 of the child and all its descendants, sampled every 50 ms. Cells are counted afterwards in the sheets written
 (`<c ` elements), so cells/s is the same measure for any writer. `--rev` runs the
-`assets/excel/style.py`, `planbook.py` and `extracts.py` of that commit instead of the
-working tree's (the "before" of a change). `planbook-again` / `extracts-again` write the
+toolkit (`assets/excel/`) and the writers (`assets/books/`) of that commit instead of
+the working tree's (the "before" of a change). `planbook-again` / `extracts-again` write the
 same plan once more, given the folder just written: every workbook is unchanged, so
 it is linked, not written (their cells/s counts the cells of the linked files).
 """
@@ -123,22 +123,39 @@ def build_plan(n: int, out: Path) -> Path:
 # ------------------------------------------------------------------ one measured writer
 
 
-def _load_rev(rev: str) -> None:
-    """Import the output writers of commit `rev` under their usual names."""
-    import stiplan.assets  # noqa: F401  (the package the modules go into)
+# The writers' modules, each after those it imports (a commit may lack some).
+REV_MODULES = (
+    "excel/heights",
+    "excel/styles",
+    "excel/stream",
+    "excel/save",
+    "excel/style",
+    "books/folders",
+    "books/planbook",
+    "books/extracts",
+)
 
-    for name in ("xlsx_style", "planbook", "extracts"):
-        source = subprocess.run(
+
+def _load_rev(rev: str) -> None:
+    """Import the output writers of commit `rev` (from the tree's re-layering on: the
+    toolkit under assets/excel/, the writers under assets/books/) under their usual
+    names."""
+    import stiplan.assets.books
+    import stiplan.assets.excel  # noqa: F401  (the packages the modules go into)
+
+    for name in REV_MODULES:
+        shown = subprocess.run(
             ["git", "-C", str(ROOT), "show", f"{rev}:assets/{name}.py"],
-            check=True,
             capture_output=True,
             text=True,
-        ).stdout
-        full = f"stiplan.assets.{name}"
+        )
+        if shown.returncode:
+            continue  # not at that commit
+        full = "stiplan.assets." + name.replace("/", ".")
         spec = importlib.util.spec_from_loader(full, loader=None)
         module = importlib.util.module_from_spec(spec)
         sys.modules[full] = module
-        exec(compile(source, f"{rev}:assets/{name}.py", "exec"), module.__dict__)
+        exec(compile(shown.stdout, f"{rev}:assets/{name}.py", "exec"), module.__dict__)
 
 
 def measure(which: str, plan: Path, out: Path, rev: str | None) -> None:

@@ -17,16 +17,15 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import re
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
-from openpyxl.styles import Alignment, Font
 
+from stiplan.assets.excel.edit import save_workbook, styled, use_styles
+from stiplan.assets.excel.save import write_atomically
 from stiplan.assets.ingest.text import normalise_name
 from stiplan.schemas.fields import FIELD, TEMPLATE_FIELDS
 from stiplan.schemas.reference import PROVINCES, REGION_TH, REGIONS, Province
@@ -35,9 +34,8 @@ from stiplan.template import PLAN_TITLE, STRATEGIES, write_template
 FISCAL_YEAR = 2555
 PROJECTS = 637
 BUDGET_BAHT = Decimal("567359000.00")
-FONT = "TH Sarabun New"
 YEAR_TITLE = f"{PLAN_TITLE} ประจำปีงบประมาณ พ.ศ. {FISCAL_YEAR}"
-_FIXED_TIME = (2011, 8, 15, 9, 0, 0)  # zip entry times: same seed, same bytes
+_SAVED_AT = dt.datetime(2011, 8, 15, 9, 0)  # the files' document dates: same seed, same bytes
 _FY_START = dt.date(2011, 10, 1)
 _FY_END = dt.date(2012, 9, 30)
 MB = 1_000_000
@@ -1000,11 +998,10 @@ def expected_outcomes(seed: int = 2555) -> dict[str, int]:
 
 
 def _xlsx(path: Path, sheets: list[SheetOut]) -> Path:
-    wb = openpyxl.Workbook()
+    wb = use_styles(openpyxl.Workbook())
     wb.remove(wb.active)
     for s in sheets:
         ws = wb.create_sheet(s.name)
-        font, bold = Font(name=FONT, size=14), Font(name=FONT, size=14, bold=True)
         for note in s.notes:
             ws.append([note])
         if s.table is None:
@@ -1013,7 +1010,7 @@ def _xlsx(path: Path, sheets: list[SheetOut]) -> Path:
         width = len(s.table.columns)
         for i, title in enumerate(s.titles, start=1):
             ws.append([title])
-            ws.cell(row=i, column=1).font = Font(name=FONT, size=16, bold=True)
+            styled(ws.cell(row=i, column=1), "banner")
             ws.merge_cells(start_row=i, start_column=1, end_row=i, end_column=width)
         ws.append(s.table.header)
         header_row = ws.max_row
@@ -1021,16 +1018,17 @@ def _xlsx(path: Path, sheets: list[SheetOut]) -> Path:
             ws.append(row)
         for row in ws.iter_rows(min_row=header_row):
             for cell in row:
-                cell.font = bold if cell.row == header_row else font
                 if cell.row == header_row:
-                    cell.alignment = Alignment(wrap_text=True, horizontal="center")
+                    styled(cell, "header")
                 elif isinstance(cell.value, dt.date):
-                    cell.number_format = "dd/mm/yyyy"
-                elif (
-                    isinstance(cell.value, int | float)
-                    and s.table.columns[cell.column - 1][0] == "budget"
-                ):
-                    cell.number_format = "#,##0.000" if s.table.unit == MB else "#,##0"
+                    styled(cell, "date")
+                else:
+                    styled(cell, "plain")
+                    if (
+                        isinstance(cell.value, int | float)
+                        and s.table.columns[cell.column - 1][0] == "budget"
+                    ):  # as the agency typed it: its own formats, not the plan's
+                        cell.number_format = "#,##0.000" if s.table.unit == MB else "#,##0"
         for j, (f, _) in enumerate(s.table.columns, start=1):
             ws.column_dimensions[openpyxl.utils.get_column_letter(j)].width = {
                 "name": 60,
@@ -1039,8 +1037,7 @@ def _xlsx(path: Path, sheets: list[SheetOut]) -> Path:
                 "target": 24,
             }.get(f, 14)
         ws.freeze_panes = ws.cell(row=header_row + 1, column=1).coordinate
-    wb.save(path)
-    return _reproducible(path)
+    return save_workbook(wb, path, _SAVED_AT)
 
 
 def _xls(path: Path, sheets: list[SheetOut]) -> Path:
@@ -1057,8 +1054,7 @@ def _xls(path: Path, sheets: list[SheetOut]) -> Path:
                     sheet.write(i, j, v, date_style)
                 elif v is not None:
                     sheet.write(i, j, v)
-    book.save(str(path))
-    return path
+    return write_atomically(path, book.save)
 
 
 def _template(path: Path, code: str, sheet: SheetOut) -> Path:
@@ -1072,27 +1068,7 @@ def _template(path: Path, code: str, sheet: SheetOut) -> Path:
     for i, row in enumerate(sheet.table.rows):
         for j, value in enumerate(row, start=1):
             ws.cell(row=FIRST_ROW + i, column=j, value=value)
-    wb.save(path)
-    return _reproducible(path)
-
-
-_CORE_DATES = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")
-
-
-def _reproducible(path: Path) -> Path:
-    """Same content, same bytes: fixed zip entry times and document dates (openpyxl stamps
-    the time of saving), so writing the demo again adds nothing new to the inbox."""
-    with zipfile.ZipFile(path) as zf:
-        members = [(info, zf.read(info.filename)) for info in zf.infolist()]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        for info, data in members:
-            if info.filename == "docProps/core.xml":
-                data = _CORE_DATES.sub(rb"\g<1>2011-08-15T09:00:00Z\g<3>", data)
-            fixed = zipfile.ZipInfo(info.filename, date_time=_FIXED_TIME)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o600 << 16
-            zf.writestr(fixed, data)
-    return path
+    return save_workbook(wb, path, _SAVED_AT)
 
 
 def _have_xlwt() -> bool:

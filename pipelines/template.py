@@ -10,17 +10,18 @@ comma-separated text are normal, so the validations only *warn* (errorStyle "war
 from __future__ import annotations
 
 import datetime as dt
-import math
-import unicodedata
 from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from stiplan.assets.excel.edit import save_workbook, styled, use_styles
+from stiplan.assets.excel.heights import fit_height
+from stiplan.assets.excel.styles import BAHT, DATE, FONT_SIZE, STYLES
 from stiplan.assets.ingest.agencies import match_agency
+from stiplan.assets.ingest.text import thai_sort_key
 from stiplan.schemas.fields import TEMPLATE_FIELDS
 from stiplan.schemas.reference import AGENCY_BY_CODE, PROVINCES, Agency
 
@@ -35,9 +36,8 @@ FIRST_ROW = HEADER_ROW + 1
 DATA_ROWS = 500
 LAST_ROW = FIRST_ROW + DATA_ROWS - 1
 
-FONT_NAME = "TH Sarabun New"
-BUDGET_FORMAT = "#,##0.00"
-DATE_FORMAT = "dd/mm/yyyy"
+BUDGET_FORMAT = BAHT
+DATE_FORMAT = DATE
 
 # Plausible strategies of the ministry's provincial plan; the cell also takes free text.
 STRATEGIES: tuple[str, ...] = (
@@ -105,24 +105,9 @@ def default_file_name(agency_code: str, fiscal_year_be: int) -> str:
     return f"{agency_code}_{fiscal_year_be}.xlsx"
 
 
-def _thai_sort_key(name: str) -> str:
-    # Thai collation puts a leading vowel (เ แ โ ใ ไ) after the consonant it precedes.
-    return name[1] + name[0] + name[2:] if name and name[0] in "เแโใไ" and len(name) > 1 else name
-
-
 def province_choices() -> list[str]:
-    """ทั่วประเทศ, then the 77 provinces in Thai alphabetical order."""
-    return [NATIONWIDE, *sorted((p.name_th for p in PROVINCES), key=_thai_sort_key)]
-
-
-def _font(bold: bool = False, size: int = 14, color: str | None = None, italic: bool = False):
-    return Font(name=FONT_NAME, size=size, bold=bold, color=color, italic=italic)
-
-
-_THIN = Side(style="thin", color="999999")
-_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-_REQUIRED_FILL = PatternFill("solid", fgColor="FCE4D6")
+    """ทั่วประเทศ, then the 77 provinces in Thai dictionary order (the plan book's)."""
+    return [NATIONWIDE, *sorted((p.name_th for p in PROVINCES), key=thai_sort_key)]
 
 
 def write_template(agency_code: str, fiscal_year_be: int, path: Path) -> Path:
@@ -133,7 +118,7 @@ def write_template(agency_code: str, fiscal_year_be: int, path: Path) -> Path:
     if not 2400 <= int(fiscal_year_be) <= 2700:
         raise ValueError(f"fiscal year {fiscal_year_be} is not a Buddhist-era year (e.g. 2555)")
     path = Path(path)
-    wb = Workbook()
+    wb = use_styles(Workbook())
     ws = wb.active
     ws.title = PROJECT_SHEET
     _instructions(wb.create_sheet(INSTRUCTIONS_SHEET, 0), agency, fiscal_year_be)
@@ -142,9 +127,8 @@ def write_template(agency_code: str, fiscal_year_be: int, path: Path) -> Path:
     wb.active = wb.index(ws)
     ws.sheet_view.tabSelected = True
     wb[INSTRUCTIONS_SHEET].sheet_view.tabSelected = False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
-    return path
+    # dated the first day of its fiscal year (1 October of the year before), never the clock
+    return save_workbook(wb, path, dt.datetime(int(fiscal_year_be) - 544, 10, 1))
 
 
 def _project_sheet(ws, agency: Agency, year: int, lists: dict[str, str]) -> None:
@@ -152,11 +136,9 @@ def _project_sheet(ws, agency: Agency, year: int, lists: dict[str, str]) -> None
     last_col = get_column_letter(width)
     titles = (f"{PLAN_TITLE} ประจำปีงบประมาณ พ.ศ. {year}", f"หน่วยงาน: {agency_title(agency)}")
     for row, text in enumerate(titles, start=1):
-        cell = ws.cell(row=row, column=1, value=text)
-        cell.font = _font(bold=True, size=16)
-        cell.alignment = Alignment(horizontal="center", vertical="center")
+        styled(ws.cell(row=row, column=1, value=text), "banner")
         ws.merge_cells(f"A{row}:{last_col}{row}")
-        ws.row_dimensions[row].height = 26
+        ws.row_dimensions[row].height = fit_height(text, STYLES["banner"].size)
     hint = ws.cell(
         row=3,
         column=1,
@@ -166,43 +148,35 @@ def _project_sheet(ws, agency: Agency, year: int, lists: dict[str, str]) -> None
             "orange columns are required (see the คำชี้แจง sheet)"
         ),
     )
-    hint.font = _font(italic=True, size=12, color="595959")
+    styled(hint, "hint")
     ws.merge_cells(f"A3:{last_col}3")
 
     for col, (_field, th, en, w, required, how_th, how_en) in enumerate(COLUMNS, start=1):
         cell = ws.cell(row=HEADER_ROW, column=col, value=th)
-        cell.font = _font(bold=True)
-        cell.fill = _REQUIRED_FILL if required else _HEADER_FILL
-        cell.border = _BOX
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        styled(cell, "required" if required else "header")
         comment = Comment(
             f"{en}{' (required / ต้องกรอก)' if required else ''}\n{how_th}\n{how_en}", "stiplan"
         )
         comment.width, comment.height = 320, 160
         cell.comment = comment
         ws.column_dimensions[get_column_letter(col)].width = w
-    ws.row_dimensions[HEADER_ROW].height = 30
+    ws.row_dimensions[HEADER_ROW].height = max(
+        fit_height(c[1], FONT_SIZE * 1.1, c[3])
+        for c in COLUMNS  # bold glyphs are wider
+    )
 
-    body = _font()
-    wrap = Alignment(vertical="top", wrap_text=True)
-    top = Alignment(vertical="top")
-    formats = {
-        "budget": BUDGET_FORMAT,
-        "start_date": DATE_FORMAT,
-        "end_date": DATE_FORMAT,
-        "contact_phone": "@",
-        "seq": "0",
+    styles = {
+        "budget": "input_baht",
+        "start_date": "input_date",
+        "end_date": "input_date",
+        "contact_phone": "input_text",
+        "seq": "input_count",
+        **dict.fromkeys(("project_name", "provinces", "strategy", "remarks"), "input_wrap"),
     }
     for col, column in enumerate(COLUMNS, start=1):
-        field = column[0]
-        fmt = formats.get(field)
-        align = wrap if field in ("project_name", "provinces", "strategy", "remarks") else top
+        name = styles.get(column[0], "input")
         for row in range(FIRST_ROW, LAST_ROW + 1):
-            cell = ws.cell(row=row, column=col)
-            cell.font = body
-            cell.alignment = align
-            if fmt:
-                cell.number_format = fmt
+            styled(ws.cell(row=row, column=col), name)
 
     ws.freeze_panes = f"C{FIRST_ROW}"  # titles, header, seq and project name stay in view
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
@@ -308,7 +282,7 @@ def _list_sheet(wb) -> dict[str, str]:
         ws.cell(row=i, column=2, value=name)
     for row in ws.iter_rows():
         for cell in row:
-            cell.font = _font()
+            styled(cell, "plain")
     ws.column_dimensions["A"].width = 24
     ws.column_dimensions["B"].width = 80
     quoted = f"'{LIST_SHEET}'"
@@ -387,35 +361,25 @@ def _instructions(ws, agency: Agency, year: int) -> None:
             row += 1
             continue
         th, en = line
-        heading = row <= 3
-        for text, font in (
-            (th, _font(bold=heading, size=18 if row == 1 else 16 if heading else 14)),
-            (en, _font(bold=heading, size=13, color="404040")),
-        ):
-            cell = ws.cell(row=row, column=1, value=text)
-            cell.font = font
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        thai = "title" if row == 1 else "heading" if row <= 3 else "line"
+        for text, name in ((th, thai), (en, "english")):
+            styled(ws.cell(row=row, column=1, value=text), name)
             ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
-            ws.row_dimensions[row].height = _row_height(text, _INSTR_A + _INSTR_B, font.sz)
+            width = _INSTR_A + _INSTR_B
+            ws.row_dimensions[row].height = fit_height(text, STYLES[name].size, width)
             row += 1
     ws.cell(row=row, column=1, value="คอลัมน์ในแผ่นงาน โครงการ / Column")
     ws.cell(row=row, column=2, value="วิธีกรอก / How to fill")
     for cell in ws[row]:
-        cell.font = _font(bold=True)
-        cell.fill = _HEADER_FILL
-        cell.border = _BOX
+        styled(cell, "header")
     row += 1
     for field, th, en, _w, required, how_th, how_en in COLUMNS:
         need = "\nต้องกรอก / required" if required else ""
         name = ws.cell(row=row, column=1, value=f"{COLUMN_LETTER[field]}  {th} / {en}{need}")
-        name.font = _font(bold=required)
-        how = ws.cell(row=row, column=2, value=f"{how_th}\n{how_en}")
-        how.font = _font()
-        for cell in (name, how):
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-            cell.border = _BOX
+        styled(name, "cell_strong" if required else "cell")
+        how = styled(ws.cell(row=row, column=2, value=f"{how_th}\n{how_en}"), "cell")
         ws.row_dimensions[row].height = max(
-            _row_height(name.value, _INSTR_A), _row_height(how.value, _INSTR_B)
+            fit_height(name.value, FONT_SIZE, _INSTR_A), fit_height(how.value, FONT_SIZE, _INSTR_B)
         )
         row += 1
     ws.sheet_view.showGridLines = False
@@ -427,13 +391,3 @@ def _instructions(ws, agency: Agency, year: int) -> None:
 
 
 _INSTR_A, _INSTR_B = 38, 92
-
-
-def _row_height(text: str, width: float, size: float = 14) -> float:
-    """Points for `text` wrapped in a column `width` characters wide (Excel never grows a
-    merged row by itself). Thai vowel and tone marks take no width of their own."""
-    lines = 0
-    for paragraph in str(text).split("\n"):
-        visible = sum(1 for ch in paragraph if unicodedata.category(ch) != "Mn")
-        lines += max(1, math.ceil(visible * size / 14 / (width * 0.9)))
-    return round(lines * size * 1.45 + 4, 1)

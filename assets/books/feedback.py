@@ -22,11 +22,6 @@ the same bytes.
 from __future__ import annotations
 
 import datetime as dt
-import io
-import math
-import os
-import re
-import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -35,24 +30,23 @@ from pathlib import Path
 import openpyxl
 from openpyxl.cell.cell import MergedCell
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import column_index_from_string, get_column_letter, quote_sheetname
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
-from openpyxl.writer.excel import ExcelWriter
 
 from stiplan.assets.books import folders as xlsx_files
+from stiplan.assets.excel.edit import fill, save_workbook, styled, use_styles
+from stiplan.assets.excel.heights import fit_height, line_count, row_height, text_width
+from stiplan.assets.excel.styles import ERROR_FILL, FILLS, FONT_SIZE, STYLES, WARNING_FILL
 from stiplan.assets.ingest.names import safe_component, show
 from stiplan.assets.runtime.database import read_snapshot
 from stiplan.schemas import problems
 from stiplan.schemas.fields import FIELD
 from stiplan.schemas.problems import PROBLEMS
 
-FONT_NAME = "TH Sarabun New"
-ERROR_RGB = "FFFF8B8B"  # fill of a cell with an error (the row is rejected)
-WARNING_RGB = "FFFFE16B"  # fill of a cell with a warning only (the row is still taken)
-HEADER_RGB = "FFD9E2F3"
+ERROR_RGB = "FF" + ERROR_FILL  # as openpyxl reads a fill back (with its alpha)
+WARNING_RGB = "FF" + WARNING_FILL
 PROBLEMS_SHEET = "ปัญหา (Problems)"
 CHANGES_SHEET = "เปลี่ยนแปลง (Changes)"
 RECEIPT_SHEET = "ได้รับแล้ว (Received)"
@@ -84,14 +78,11 @@ OUTCOME_LABEL = (
     ("section", "หัวข้อ/หมายเหตุ", "heading"),
     ("total", "แถวรวม", "total"),
 )
-ROW_HEIGHT = 22  # points: one line of 14 pt Thai with its marks above and below
-LINE_SPACING = 1.6  # a line of Thai text is this many times its point size, marks included
-CHARS_PER_WIDTH = 0.95  # characters of 14 pt Sarabun per unit of column width, with margin
+COMMENT_WIDTH = 54  # a comment box of 320 px holds the text of a column this wide
 # Bytes of the file stem in a feedback file's name: with the year, the id and the
 # suffix the name stays under 200 bytes, far from the 255-byte limit of one name
 # (and room for the temporary name it is written under first).
 STEM_BYTES = 120
-_THAI_MARKS = re.compile("[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]")  # take no width of their own
 
 
 class Problem(problems.Problem):
@@ -308,7 +299,7 @@ def _agency_copy(path: Path | None) -> tuple[Workbook, str | None]:
     kind = path.suffix.lower() if path else ""
     if path is not None and kind in OPENPYXL_TYPES:
         try:
-            return openpyxl.load_workbook(path, keep_vba=False), None
+            return use_styles(openpyxl.load_workbook(path, keep_vba=False)), None
         except Exception:  # noqa: BLE001 - fall back to the values, read by calamine
             pass
     if path is not None and kind in OPENPYXL_TYPES + CALAMINE_TYPES:
@@ -322,7 +313,7 @@ def _agency_copy(path: Path | None) -> tuple[Workbook, str | None]:
             )
         except Exception:  # noqa: BLE001 - list the problems even without a copy
             pass
-    wb = Workbook()
+    wb = use_styles(Workbook())
     wb.remove(wb.active)
     return wb, (
         "ไม่สามารถเปิดไฟล์ต้นฉบับเพื่อทำสำเนาได้: ดูรายการปัญหาด้านล่าง / The original "
@@ -335,9 +326,8 @@ def _rebuild_with_calamine(path: Path) -> Workbook:
     from python_calamine import CalamineWorkbook
 
     source = CalamineWorkbook.from_path(str(path))
-    wb = Workbook()
+    wb = use_styles(Workbook())
     wb.remove(wb.active)
-    font = _font()
     try:
         for meta in source.sheets_metadata:
             ws = wb.create_sheet(meta.name)
@@ -359,11 +349,11 @@ def _rebuild_with_calamine(path: Path) -> Workbook:
                         value = int(value)
                     cell = ws.cell(row=r0 + i + 1, column=c0 + j + 1)
                     _put(cell, value)
-                    cell.font = font
+                    styled(cell, "plain")
                     if len(filled) > 1:  # a lone title cell may spill over; a table sets widths
                         widths[c0 + j + 1] = max(widths[c0 + j + 1], _text_width(value))
                 if filled:
-                    ws.row_dimensions[r0 + i + 1].height = ROW_HEIGHT
+                    ws.row_dimensions[r0 + i + 1].height = row_height(1)
             # The source's formatting is gone: give the values room to be read.
             for col, width in widths.items():
                 ws.column_dimensions[get_column_letter(col)].width = min(max(width + 2, 8), 60)
@@ -383,10 +373,7 @@ def _mark_cells(wb: Workbook, problems: list[Problem]) -> None:
     for p in problems:
         if p.sheet and p.row_number and p.column and p.sheet in wb.sheetnames:
             by_cell[(p.sheet, f"{p.column}{p.row_number}")].append(p)
-    fills = {
-        sev: PatternFill("solid", fgColor=rgb, bgColor=rgb)
-        for sev, rgb in (("error", ERROR_RGB), ("warning", WARNING_RGB))
-    }
+    fills = {sev: fill(rgb) for sev, rgb in FILLS.items()}  # the agency's own look stays
     for (sheet, ref), found in sorted(by_cell.items()):
         ws = wb[sheet]
         if not isinstance(ws, Worksheet):
@@ -406,7 +393,7 @@ def _mark_cells(wb: Workbook, problems: list[Problem]) -> None:
             text += f"\n\n(ความเห็นเดิม / original comment)\n{cell.comment.text}"
         comment = Comment(text, COMMENT_AUTHOR)
         comment.width = 320
-        comment.height = 24 + 20 * _lines(text, 48)
+        comment.height = 24 + 20 * line_count(text, COMMENT_WIDTH)
         cell.comment = comment
         if ws.sheet_state != "visible":  # a marked cell must be seen
             ws.sheet_state = "visible"
@@ -480,11 +467,8 @@ def _problems_sheet(wb: Workbook, sub: Submission, data: Plan, note: str | None)
         for j, v in enumerate(values, start=1):
             cell = ws.cell(row=r, column=j)
             _put(cell, v)
-            _style_table_cell(cell)
-        for j in (2, 3):
-            ws.cell(row=r, column=j).alignment = Alignment(vertical="top", horizontal="center")
-        sev = ws.cell(row=r, column=8)
-        sev.fill = PatternFill("solid", fgColor=ERROR_RGB if p.severity == "error" else WARNING_RGB)
+            styled(cell, "number" if j in (2, 3) else "cell")
+        styled(ws.cell(row=r, column=8), "error" if p.severity == "error" else "warning")
         if p.sheet in wb.sheetnames and p.row_number:
             target = ws.cell(row=r, column=3 if p.column else 2)
             ref = f"{p.column or 'A'}{p.row_number}"
@@ -493,7 +477,7 @@ def _problems_sheet(wb: Workbook, sub: Submission, data: Plan, note: str | None)
                 location=f"{quote_sheetname(p.sheet)}!{ref}",
                 tooltip="ไปที่ช่องนี้ / Go to the cell",
             )
-            target.font = _font(underline="single", color="FF1F4E9A")
+            styled(target, "link")
         _fit_row(ws, r, values, widths)
     last = header_row + max(len(sub.problems), 1)
     ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(widths))}{last}"
@@ -567,16 +551,14 @@ def _changes_sheet(wb: Workbook, sub: Submission, data: Plan) -> None:
         for j, v in enumerate(values, start=1):
             cell = ws.cell(row=r, column=j)
             _put(cell, v)
-            _style_table_cell(cell)
-            if j in (3, 4, 5):
-                cell.number_format = "#,##0.00;[Red]-#,##0.00"
+            styled(cell, "money" if j in (3, 4, 5) else "cell")
         _fit_row(ws, r, values, widths)
     ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
     _page_setup(ws, title_rows=f"{header_row}:{header_row}")
 
 
 def _receipt_workbook(sub: Submission, data: Plan) -> Workbook:
-    wb = Workbook()
+    wb = use_styles(Workbook())
     ws = wb.active
     ws.title = RECEIPT_SHEET
     lines = [
@@ -613,7 +595,7 @@ def _receipt_workbook(sub: Submission, data: Plan) -> Workbook:
 
 
 def _rejected_workbook(sub: Submission, data: Plan) -> Workbook:
-    wb = Workbook()
+    wb = use_styles(Workbook())
     ws = wb.active
     ws.title = REJECTED_SHEET
     code = sub.reason_code if sub.reason_code in PROBLEMS else "file_unreadable"
@@ -701,10 +683,6 @@ def _free_title(wb: Workbook, title: str) -> str:
     return name
 
 
-def _font(bold: bool = False, size: int = 14, **kw) -> Font:
-    return Font(name=FONT_NAME, size=size, bold=bold, **kw)
-
-
 def _put(cell, value) -> None:
     """Write a value; text is always text, never a formula (=, +, -, @)."""
     cell.value = value
@@ -712,22 +690,22 @@ def _put(cell, value) -> None:
         cell.data_type = "s"
 
 
+# the kinds of line of `_write_lines`, as named styles
 _LINE_STYLE = {
-    "title": dict(bold=True, size=20, color="FF1F3864"),
-    "heading": dict(bold=True, size=16, color="FF1F3864"),
-    "bold": dict(bold=True),
-    "small": dict(size=12, color="FF595959"),
-    None: {},
+    "title": "title",
+    "heading": "heading",
+    "bold": "strong",
+    "small": "note",
+    None: "line",
 }
 
 
 def _write_lines(ws: Worksheet, lines: list[tuple[str, str | None]], span: int) -> int:
     """Write text lines from A1 down (each merged over `span` columns); returns the last row."""
-    for r, (text, style) in enumerate(lines, start=1):
+    for r, (text, kind) in enumerate(lines, start=1):
         cell = ws.cell(row=r, column=1)
         _put(cell, text)
-        cell.font = _font(**_LINE_STYLE[style])
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        styled(cell, _LINE_STYLE[kind])
         if span > 1:
             ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=span)
         width = (
@@ -735,9 +713,7 @@ def _write_lines(ws: Worksheet, lines: list[tuple[str, str | None]], span: int) 
             if span > 1
             else 110
         )
-        size = _LINE_STYLE[style].get("size", 14)
-        n = _lines(text, width * 14 / size * CHARS_PER_WIDTH)
-        ws.row_dimensions[r].height = max(n, 1) * size * LINE_SPACING + 6
+        ws.row_dimensions[r].height = fit_height(text, STYLES[_LINE_STYLE[kind]].size, width)
     return len(lines)
 
 
@@ -745,11 +721,8 @@ def _table_header(ws: Worksheet, row: int, titles: list[str], widths: list[int])
     for j, title in enumerate(titles[: len(widths)], start=1):
         cell = ws.cell(row=row, column=j)
         _put(cell, title)
-        cell.font = _font(bold=True)
-        cell.fill = PatternFill("solid", fgColor=HEADER_RGB)
-        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
-        cell.border = _BORDER
-    ws.row_dimensions[row].height = 2 * 14 * LINE_SPACING + 6
+        styled(cell, "header")
+    _fit_row(ws, row, titles, widths, FONT_SIZE * 1.1)  # bold glyphs are wider
 
 
 def _set_widths(ws: Worksheet, widths: list[int]) -> None:
@@ -757,32 +730,16 @@ def _set_widths(ws: Worksheet, widths: list[int]) -> None:
         ws.column_dimensions[get_column_letter(j)].width = width
 
 
-_THIN = Side(style="thin", color="FFA6A6A6")
-_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-
-
-def _style_table_cell(cell) -> None:
-    cell.font = _font()
-    cell.border = _BORDER
-    cell.alignment = Alignment(wrap_text=True, vertical="top")
-
-
-def _lines(text: str, chars_per_line: float) -> int:
-    """Rough count of the lines a wrapped text takes (Thai marks take no width)."""
-    per = max(chars_per_line, 4)
-    return sum(
-        max(1, math.ceil(len(_THAI_MARKS.sub("", part)) / per)) for part in str(text).split("\n")
+def _fit_row(
+    ws: Worksheet, row: int, values: list, widths: list[int], size: float = FONT_SIZE
+) -> None:
+    ws.row_dimensions[row].height = max(
+        fit_height(_display(v), size, w) for v, w in zip(values, widths, strict=True)
     )
 
 
-def _fit_row(ws: Worksheet, row: int, values: list, widths: list[int]) -> None:
-    n = max(_lines(_display(v), w * CHARS_PER_WIDTH) for v, w in zip(values, widths, strict=True))
-    ws.row_dimensions[row].height = n * 14 * LINE_SPACING + 6
-
-
 def _text_width(value) -> int:
-    text = _display(value)
-    return max((len(_THAI_MARKS.sub("", part)) for part in text.split("\n")), default=0)
+    return max((text_width(part) for part in _display(value).split("\n")), default=0)
 
 
 def _display(value) -> str:
@@ -809,27 +766,6 @@ def _page_setup(ws: Worksheet, title_rows: str | None = None) -> None:
 
 
 def _save(wb: Workbook, target: Path, received_at) -> None:
-    """Save with no clock in the bytes: document dates and zip entry times are the
-    submission's receipt time, so the same plan gives the same file."""
-    stamp = received_at if isinstance(received_at, dt.datetime) else dt.datetime(2000, 1, 1)
-    if stamp.tzinfo is not None:
-        stamp = stamp.astimezone(dt.UTC).replace(tzinfo=None)
-    stamp = stamp.replace(microsecond=0)
-    wb.properties.created = stamp
-    wb.properties.modified = stamp
-    wb.properties.lastModifiedBy = COMMENT_AUTHOR
-    raw = io.BytesIO()
-    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
-        ExcelWriter(wb, zf).write_data()
-    zip_time = max(stamp, dt.datetime(1980, 1, 1)).timetuple()[:6]
-    out = io.BytesIO()
-    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=zip_time)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o600 << 16
-            dst.writestr(entry, src.read(info.filename))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(out.getvalue())
-    os.replace(tmp, target)
+    """No clock in the bytes: the document dates are the submission's receipt time, so
+    the same plan gives the same file."""
+    save_workbook(wb, target, received_at)

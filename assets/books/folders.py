@@ -41,7 +41,8 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
-from stiplan.assets.excel.style import FILE_MODE, WRITER_VERSION
+from stiplan.assets.excel.save import FILE_MODE, write_bytes
+from stiplan.assets.excel.style import WRITER_VERSION
 
 WORKERS_ENV = "STIPLAN_OUTPUT_WORKERS"
 START_ENV = "STIPLAN_OUTPUT_START"  # fork (the default where there is one) or spawn
@@ -91,16 +92,8 @@ class Manifest:
 
     def save(self, path: Path) -> None:
         """Write it to `path` atomically."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # lock.sweep's pattern
-        tmp.write_text(
-            json.dumps(
-                {"writer": WRITER_VERSION, "files": self.files}, ensure_ascii=False, indent=0
-            ),
-            encoding="utf-8",
-        )
-        os.replace(tmp, path)
+        data = {"writer": WRITER_VERSION, "files": self.files}
+        write_bytes(path, json.dumps(data, ensure_ascii=False, indent=0).encode("utf-8"))
 
     def reuse(self, rel: str, fingerprint: str, dest: Path) -> bool:
         """Link (or copy) the folder's `rel` to `dest` if it is what a workbook of this

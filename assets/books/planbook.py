@@ -65,9 +65,9 @@ from stiplan.assets.excel.style import (
     put,
     table_keys,
     thai_date,
-    thai_sorted,
     write_table,
 )
+from stiplan.assets.ingest.text import thai_sort_key
 from stiplan.assets.runtime.database import read_snapshot
 from stiplan.schemas.reference import AGENCIES, REGION_TH, REGIONS
 
@@ -167,7 +167,7 @@ class Plan:
         return a.get("name_th") or code
 
     def province_names(self, codes) -> list[str]:
-        return thai_sorted(self.provinces[c].name_th for c in codes)
+        return sorted((self.provinces[c].name_th for c in codes), key=thai_sort_key)
 
     def year(self, year: int) -> Year:
         return self.figures.get(year) or Year()
@@ -215,7 +215,9 @@ def read_plan(plan: Path) -> Plan:
             )
             for r in _rows(con, "SELECT * FROM provinces")
         }
-        provinces = {p.code: p for p in thai_sorted(provinces.values(), key=lambda p: p.name_th)}
+        provinces = {
+            p.code: p for p in sorted(provinces.values(), key=lambda p: thai_sort_key(p.name_th))
+        }
         figures: dict[int, Year] = defaultdict(Year)
         for r in _rows(
             con,
@@ -657,8 +659,9 @@ def _agency_sheet(book: Book, plan: Plan, year: int) -> None:
 def _strategy_sheet(book: Book, plan: Plan, year: int) -> None:
     ws = book.add_sheet(SHEET_STRATEGY)
     rows = plan.summaries["summary_by_strategy"].get(year, [])
-    named = thai_sorted(
-        [r for r in rows if r["strategy"] != "ไม่ระบุยุทธศาสตร์"], key=lambda r: r["strategy"]
+    named = sorted(
+        (r for r in rows if r["strategy"] != "ไม่ระบุยุทธศาสตร์"),
+        key=lambda r: thai_sort_key(r["strategy"]),
     )
     rows = named + [r for r in rows if r["strategy"] == "ไม่ระบุยุทธศาสตร์"]
     head = sheet_title(ws, "งบประมาณตามยุทธศาสตร์", f"ปีงบประมาณ พ.ศ. {year} · หน่วย: ล้านบาท")
@@ -793,7 +796,8 @@ def _cluster_sheet(book: Book, plan: Plan, year: int) -> None:
     members: dict[str, list[str]] = defaultdict(list)
     for p in plan.provinces.values():  # already in Thai order
         members[p.cluster_th or NO_CLUSTER_TH].append(p.name_th)
-    clusters = thai_sorted(k for k in members if k != NO_CLUSTER_TH) + [NO_CLUSTER_TH]
+    clusters = sorted((k for k in members if k != NO_CLUSTER_TH), key=thai_sort_key)
+    clusters.append(NO_CLUSTER_TH)
     rows, nation = _area_rows(plan, year, "summary_by_cluster", "cluster_th", clusters)
     fig = plan.year(year)
     body = [

@@ -6,9 +6,9 @@ without importing them."""
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
+from stiplan.assets.excel.save import write_bytes
 from stiplan.schemas.warehouse import Paths
 
 # output asset -> its folder under warehouse/outputs/
@@ -34,14 +34,7 @@ def _manifest(p: Paths, folder_name: str) -> Path:
 
 
 def _write_stamp(p: Paths, folder_name: str, fingerprint: str) -> None:
-    path = _stamp(p, folder_name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="ascii") as fh:
-        fh.write(fingerprint + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    write_bytes(_stamp(p, folder_name), f"{fingerprint}\n".encode("ascii"), durable=True)
 
 
 def _stamped(p: Paths, folder_name: str) -> str:

@@ -29,7 +29,6 @@ import hashlib
 import math
 import re
 import struct
-import unicodedata
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -40,11 +39,16 @@ from typing import Any, BinaryIO
 import numpy as np
 from xlsxwriter.utility import xl_col_to_name
 
+from stiplan.assets.excel.heights import (
+    BASE_SIZE,
+    MARK_POINTS,
+    line_count,
+    per_line,
+    row_height,
+)
+
 MAX_TEXT = 32767  # Excel's limit for one cell
 FORMULA_START = ("=", "+", "-", "@")
-LINE_HEIGHT = 1.55  # row height in points per point of font size, per line of text
-CHAR_WIDTH = 1.1  # column-width units per Thai character at 14 pt
-BASE_SIZE = 14
 LEVEL = 1  # deflate level: 3x faster than the default for 30 % bigger files
 
 # Characters XML 1.0 cannot carry (C0 controls but tab/newline/CR, lone surrogates,
@@ -81,42 +85,6 @@ def rich_looking(text: str) -> bool:
     """xlsxwriter writes a shared string that looks like ``<r>…</r>`` as raw rich-text
     XML; such text never goes to the shared strings as it is."""
     return text.startswith("<r>") and text.endswith("</r>")
-
-
-# Thai vowels and tone marks above or below a consonant (and every other combining
-# mark) take no room on a line.
-_MARKS = re.compile(
-    "["
-    + "".join(
-        re.escape(chr(c))
-        for c in range(0x300, 0x10000)
-        if not 0xD800 <= c <= 0xDFFF
-        and (unicodedata.combining(chr(c)) or unicodedata.category(chr(c)) == "Mn")
-    )
-    + "]"
-)
-
-
-@lru_cache(maxsize=1 << 16)
-def text_width(text: str) -> int:
-    """How many characters of `text` take room on a line."""
-    return len(text) - len(_MARKS.findall(text))
-
-
-def line_count(value: Any, wrap_width: float | None, size: float = BASE_SIZE) -> int:
-    """Lines `value` takes in a `size`-point Thai font, wrapped within `wrap_width`
-    column units when given."""
-    if not isinstance(value, str):
-        return 1
-    parts = value.split("\n")
-    if not wrap_width:
-        return len(parts)
-    per_line = max(1.0, (wrap_width - 1) / (CHAR_WIDTH * size / BASE_SIZE))
-    return sum(max(1, math.ceil(text_width(p) / per_line)) for p in parts)
-
-
-def row_height(lines: int, size: float = BASE_SIZE) -> float:
-    return round(lines * size * LINE_HEIGHT, 1)
 
 
 def number_text(value: Any) -> str | None:
@@ -362,11 +330,7 @@ def _wrapped_lines(part, column: TableColumn, cache: _Lines) -> list[int]:
 def _mark_table():
     """True at the code points (below U+10000) that take no room: `text_width`'s."""
     table = np.zeros(0x10000, dtype=bool)
-    for c in range(0x300, 0x10000):
-        if not 0xD800 <= c <= 0xDFFF and (
-            unicodedata.combining(chr(c)) or unicodedata.category(chr(c)) == "Mn"
-        ):
-            table[c] = True
+    table[list(MARK_POINTS)] = True
     return table
 
 
@@ -540,8 +504,8 @@ def wrapped_lines(texts: Sequence[str], column: TableColumn) -> np.ndarray:
     total = np.concatenate(([0], np.cumsum(counted, dtype=np.int64)))
     starts = np.concatenate(([0], stops + 1))
     ends = np.concatenate((stops, [len(cps)]))
-    per_line = max(1.0, (column.wrap_width - 1) / (CHAR_WIDTH * column.size / BASE_SIZE))
-    lines = np.maximum(1, np.ceil((total[ends] - total[starts]) / per_line)).astype(np.int64)
+    n = per_line(column.wrap_width, column.size)
+    lines = np.maximum(1, np.ceil((total[ends] - total[starts]) / n)).astype(np.int64)
     first = np.concatenate(([0], np.flatnonzero(value_end[stops]) + 1))  # each text's 1st
     return np.add.reduceat(lines, first)
 

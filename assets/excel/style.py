@@ -10,12 +10,11 @@ book gives the same bytes (fixed document dates and zip timestamps).
 
 The whole API:
 
-- `FONT_NAME`, `FONT_SIZE` — TH Sarabun New 14, the Thai government's standard font.
-- `MILLION_BAHT`, `BAHT`, `COUNT`, `PERCENT` — number formats. Budgets in ล้านบาท are
-  shown to 4 decimals, as the Budget Bureau prints them; the cell keeps the exact value.
+- `FONT_NAME`, `FONT_SIZE`, `MILLION_BAHT`, `BAHT`, `COUNT`, `PERCENT` — from
+  `styles`, where every workbook's named styles are defined.
 - `Book(title, created)`, `book.add_sheet(name)`, `book.fingerprint()`,
   `book.save(path)`.
-- `put(ws, row, col, value, fmt=None, bold=False, ...)` — write one cell safely: text that
+- `put(ws, row, col, value, fmt=None, bold=False, ..., style=None)` — write one cell safely: text that
   looks like a formula (`=`, `+`, `-`, `@`) stays text, characters Excel refuses are
   dropped, `Decimal` is written as a number, and every cell gets the Thai font.
 - `paragraph(ws, row, col, last_col, text, ...)` — wrapped text across merged cells.
@@ -27,8 +26,6 @@ The whole API:
   the panes under its header and repeats the header on every printed page.
 - `page_setup(ws, landscape=True, a3=False)` — A4 (or A3), fit to one page wide.
 - `bar_chart(ws, ...)` — a bar chart of one column of a table.
-- `thai_sorted(items, key=None)` — sort in Thai dictionary order (pythainlp's collation;
-  Python's default order puts every name that starts with เ แ โ ใ ไ at the end).
 - `thai_date(d)` — a date as Thai text in the Buddhist era: ``1 ต.ค. 2554``.
 - `million(baht)` — baht to ล้านบาท as a float, exactly as far as a float can.
 - `text_width(text)` — the characters of `text` that take room on a line (cached).
@@ -41,24 +38,24 @@ import functools
 import hashlib
 import io
 import math
-import os
 import re
-import tempfile
 import threading
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import xlsxwriter
 import xlsxwriter.workbook
-from pythainlp.util import collate
+from pythainlp.util import thai_strftime
 from xlsxwriter.packager import Packager
 from xlsxwriter.sharedstrings import SharedStrings
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name
 
+from stiplan.assets.excel.heights import fit_height, text_width
+from stiplan.assets.excel.save import NO_DATE, Members, fixed_time, write_atomically
 from stiplan.assets.excel.stream import (
     FORMULA_START,
     Deflated,
@@ -67,12 +64,20 @@ from stiplan.assets.excel.stream import (
     ZipWriter,
     clean_text,
     deflate,
-    line_count,
     render,
     rich_looking,
-    row_height,
-    text_width,
     values_digest,
+)
+from stiplan.assets.excel.styles import (
+    BAHT,
+    COUNT,
+    FONT_NAME,
+    FONT_SIZE,
+    MILLION_BAHT,
+    PERCENT,
+    STYLES,
+    Style,
+    xlsxwriter_props,
 )
 
 __all__ = [
@@ -93,93 +98,21 @@ __all__ = [
     "put",
     "text_width",
     "thai_date",
-    "thai_sorted",
     "write_table",
 ]
-
-FONT_NAME = "TH Sarabun New"
-FONT_SIZE = 14
-
-MILLION_BAHT = "#,##0.0000"
-BAHT = "#,##0.00"
-COUNT = "#,##0"
-PERCENT = "0.00"  # the value is already in percent; the header says (%)
 
 # Part of every workbook's fingerprint: change it whenever the same plan would give
 # different bytes, so outputs written by an older stiplan are written again.
 WRITER_VERSION = "stiplan-xlsx 2"
-FILE_MODE = 0o644  # outputs are handed out: readable by everyone, as other files are
 BULK_ROWS = 100  # tables longer than this are rendered by xlsx_stream
 CHUNK_ROWS = 10_000  # rows rendered and compressed at a time (memory stays small)
-_BORDER_COLOR = "#808080"
-_HEADER_FILL = "DDEBF7"
-_TOTAL_FILL = "F2F2F2"
-_THAI_MONTHS = (
-    "ม.ค.",
-    "ก.พ.",
-    "มี.ค.",
-    "เม.ย.",
-    "พ.ค.",
-    "มิ.ย.",
-    "ก.ค.",
-    "ส.ค.",
-    "ก.ย.",
-    "ต.ค.",
-    "พ.ย.",
-    "ธ.ค.",
-)
 _CM = 37.8  # pixels per centimetre, for chart sizes
-_FALLBACK_CREATED = dt.datetime(2000, 1, 1)
-
-T = TypeVar("T")
-
-# (fmt, bold, size, italic, color, wrap, align, border, fill, quote)
-StyleKey = tuple
-
-
-def style_key(
-    fmt: str | None = None,
-    *,
-    bold: bool = False,
-    size: float = FONT_SIZE,
-    italic: bool = False,
-    color: str | None = None,
-    wrap: bool = False,
-    align: str | None = None,
-    border: bool = False,
-    fill: str | None = None,
-    quote: bool = False,
-) -> StyleKey:
-    return (fmt, bold, size, italic, color, wrap, align, border, fill, quote)
+StyleKey = Style  # the look of a cell, numbered into the workbook's formats
 
 
 def quoted(key: StyleKey) -> StyleKey:
     """The style with Excel's quote prefix (text that looks like a formula)."""
-    return key[:-1] + (True,)
-
-
-def _format_props(key: StyleKey) -> dict[str, Any]:
-    fmt, bold, size, italic, color, wrap, align, border, fill, quote = key
-    props: dict[str, Any] = {"font_name": FONT_NAME, "font_size": size, "valign": "vcenter"}
-    if bold:
-        props["bold"] = True
-    if italic:
-        props["italic"] = True
-    if color:
-        props["font_color"] = f"#{color}"
-    if fmt:
-        props["num_format"] = fmt
-    if wrap:
-        props["text_wrap"] = True
-    if align:
-        props["align"] = align
-    if border:
-        props.update(border=1, border_color=_BORDER_COLOR)
-    if fill:
-        props.update(pattern=1, bg_color=f"#{fill}")
-    if quote:
-        props["quote_prefix"] = True
-    return props
+    return key.but(quote=True)
 
 
 # --------------------------------------------------------------------------- the model
@@ -267,7 +200,7 @@ class Book:
         for j, (key, wrap) in enumerate(keys):
             plain = self.xf.setdefault(key, 1 + len(self.xf))
             quote = self.xf.setdefault(quoted(key), 1 + len(self.xf))
-            out.append(TableColumn(plain, quote, wrap, key[2], key[0] is None, j in shared))
+            out.append(TableColumn(plain, quote, wrap, key.size, key.fmt is None, j in shared))
         return out
 
     def add_sheet(self, name: str) -> Sheet:
@@ -297,24 +230,11 @@ class Book:
         return h.hexdigest()
 
     def _created(self) -> dt.datetime:
-        if self.created is None:
-            return _FALLBACK_CREATED
-        return self.created.astimezone(dt.UTC).replace(tzinfo=None, microsecond=0)
+        return NO_DATE if self.created is None else fixed_time(self.created.astimezone(dt.UTC))
 
     def save(self, path: Path) -> Path:
         """Write atomically (a reader never opens half a file), mode 0644."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(suffix=".xlsx.tmp", prefix=".", dir=path.parent)
-        try:
-            os.fchmod(fd, FILE_MODE)  # mkstemp makes 0600
-            with os.fdopen(fd, "wb") as fh:
-                _Writer(self).write(fh)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return path
+        return write_atomically(path, _Writer(self).write)
 
 
 # --------------------------------------------------------------------------- writing
@@ -323,27 +243,10 @@ _SPLICE_ROW = re.compile(r'<row r="(\d+)"')
 _DIMENSION = re.compile(r'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"/>')
 
 
-class _Collected:
-    """What xlsxwriter writes into a workbook's zip, kept as it is (members in order,
-    uncompressed): `_Writer` splices and compresses them itself, so nothing is
-    compressed twice."""
-
-    compression = zipfile.ZIP_DEFLATED
-
-    def __init__(self):
-        self.members: list[tuple[str, bytes]] = []
-
-    def writestr(self, info: zipfile.ZipInfo, data: bytes) -> None:
-        self.members.append((info.filename, data))
-
-    def close(self) -> None:
-        pass
-
-
 def _zip_file(file, *args, **kwargs):
     """xlsxwriter's ZipFile (pinned 3.2.9: `Workbook._store_workbook` makes one):
-    `_Collected` for ours, a ZipFile as ever for anybody else's."""
-    return file if isinstance(file, _Collected) else zipfile.ZipFile(file, *args, **kwargs)
+    `Members` for ours, a ZipFile as ever for anybody else's."""
+    return file if isinstance(file, Members) else zipfile.ZipFile(file, *args, **kwargs)
 
 
 xlsxwriter.workbook.ZipFile = _zip_file
@@ -421,7 +324,7 @@ def _deflated(name: str, data: bytes, level: int) -> Deflated:
 class _Writer:
     def __init__(self, book: Book):
         self.book = book
-        self.zipped = _Collected()
+        self.zipped = Members()
         self.wb = _Workbook(
             self.zipped,
             {
@@ -438,7 +341,7 @@ class _Writer:
     def fmt(self, key: StyleKey):
         f = self.formats.get(key)
         if f is None:
-            f = self.formats[key] = self.wb.add_format(_format_props(key))
+            f = self.formats[key] = self.wb.add_format(xlsxwriter_props(key))
             f._get_xf_index()  # numbered now, in the order the sheets are written
         return f
 
@@ -523,8 +426,8 @@ class _Writer:
                 style=self.fmt(k)._get_xf_index(),
                 quote_style=self.fmt(quoted(k))._get_xf_index(),
                 wrap_width=w,
-                size=k[2],
-                text=k[0] is None,
+                size=k.size,
+                text=k.fmt is None,
             )
             for k, w in keys
         ]
@@ -536,7 +439,7 @@ class _Writer:
             refs = sum(
                 len(v) - v.count(None)
                 for v, (k, _) in zip(table.values, keys, strict=True)
-                if k[0] is None
+                if k.fmt is None
             )
             st.count += max(0, refs - len(strings))
         self.bulk.setdefault(index, []).append((table, columns))
@@ -665,8 +568,8 @@ def font(
     """The xlsxwriter format properties of a TH Sarabun New font (size in points)."""
     return {
         k: v
-        for k, v in _format_props(
-            style_key(bold=bold, size=size, italic=italic, color=color)
+        for k, v in xlsxwriter_props(
+            Style(bold=bold, size=size, italic=italic, color=color)
         ).items()
         if k.startswith("font") or k in ("bold", "italic")
     }
@@ -688,6 +591,7 @@ def put(
     border: bool = False,
     fill: str | None = None,
     fit: bool = True,
+    style: Style | None = None,
 ) -> None:
     """Write `value` into (row, col) in TH Sarabun New.
 
@@ -696,27 +600,15 @@ def put(
     edited). `Decimal` becomes a number; `None` leaves the cell empty (but styled).
     `fmt` is a number format, `fill` a background colour (hex RGB), `border` a thin
     grey box. With `fit`, the row grows to fit the text (wrapped within the column's
-    width when `wrap`).
+    width when `wrap`). A `style` (one of `styles.STYLES`) stands for all of these.
     """
-    ws.cell(
-        row,
-        col,
-        value,
-        style_key(
-            fmt,
-            bold=bold,
-            size=size,
-            italic=italic,
-            color=color,
-            wrap=wrap,
-            align=align,
-            border=border,
-            fill=fill,
-        ),
-    )
+    if style is None:
+        style = Style(fmt, bold, size, italic, color, wrap, align, border, fill)
+    ws.cell(row, col, value, style)
     if fit:
         # bold glyphs are wider: allow for it as a slightly bigger font
-        fit_row(ws, row, value, size * 1.1 if bold else size, ws.width(col) if wrap else None)
+        size = style.size * 1.1 if style.bold else style.size
+        fit_row(ws, row, value, size, ws.width(col) if style.wrap else None)
 
 
 def paragraph(ws: Sheet, row: int, col: int, last_col: int, text: str, **style) -> None:
@@ -735,7 +627,7 @@ def fit_row(
     within `wrap_width` column units when given. Rows only ever grow. (Neither
     xlsxwriter nor Excel sizes rows for TH Sarabun New's marks above and below the
     line.)"""
-    ws.grow(row, row_height(line_count(value, wrap_width, size), size))
+    ws.grow(row, fit_height(value, size, wrap_width))
 
 
 @dataclass(frozen=True)
@@ -752,7 +644,7 @@ class Column:
 def table_keys(columns: Sequence[Column]) -> tuple[tuple[StyleKey, float | None], ...]:
     """The style of each column's cells in a table, and its width when it wraps."""
     return tuple(
-        (style_key(c.fmt, wrap=c.wrap, border=True), c.width if c.wrap else None) for c in columns
+        (Style(c.fmt, wrap=c.wrap, border=True), c.width if c.wrap else None) for c in columns
     )
 
 
@@ -783,17 +675,7 @@ def write_table(
     for j, c in enumerate(columns):
         ws.set_width(col + j, c.width)
     for j, c in enumerate(columns):
-        put(
-            ws,
-            row,
-            col + j,
-            c.header,
-            bold=True,
-            wrap=True,
-            align="center",
-            border=True,
-            fill=_HEADER_FILL,
-        )
+        put(ws, row, col + j, c.header, style=STYLES["header"])
     keys = table_keys(columns)
     if body is not None:
         numbered = ws.book.columns(keys, [j for j, c in enumerate(body.columns) if c.shared])
@@ -834,7 +716,7 @@ def write_table(
     if total is not None:
         r += 1
         for j, (c, v) in enumerate(zip(columns, total, strict=True)):
-            put(ws, r, col + j, v, c.fmt, bold=True, border=True, fill=_TOTAL_FILL)
+            put(ws, r, col + j, v, style=STYLES["total"].but(fmt=c.fmt))
     if freeze:
         ws.freeze(row + 1, col + 1)
         ws.print_titles(1, row)
@@ -878,25 +760,11 @@ def bar_chart(
     )
 
 
-def thai_sorted(items: Iterable[T], key: Callable[[T], str] | None = None) -> list[T]:
-    """`items` in Thai dictionary order of `key(item)` (or of the items themselves).
-
-    Uses pythainlp's collation (`pythainlp.util.collate`), which skips leading vowels
-    เ แ โ ใ ไ and tone marks the way a Thai dictionary does; ties keep their order.
-    """
-    items = list(items)
-    keys = [key(i) if key else i for i in items]
-    # collate a code-point-sorted list, so names the collation ties on still come out
-    # in one fixed order
-    rank = {k: n for n, k in enumerate(collate(sorted(set(keys))))}
-    return [i for _, i in sorted(zip(keys, items, strict=True), key=lambda t: rank[t[0]])]
-
-
 def thai_date(d: dt.date | dt.datetime | None, time: bool = False) -> str | None:
     """``1 ต.ค. 2554`` (Buddhist era = CE + 543); with `time`, ``… 13:05 น.``."""
     if d is None:
         return None
-    text = f"{d.day} {_THAI_MONTHS[d.month - 1]} {d.year + 543}"
+    text = thai_strftime(d, "%-d %b %Y")
     if time and isinstance(d, dt.datetime):
         text += f" {d:%H:%M} น."
     return text

@@ -140,3 +140,20 @@ def _numbers(text: str) -> tuple[str, ...]:
     return tuple(
         run if run.isascii() else thai_to_arabic_digits(run) for run in _DIGIT_RUN.findall(text)
     )
+
+
+# Thai dictionary order, pythainlp's rule (`pythainlp.util.collate`): tone marks are set
+# aside (the first one breaks ties) and a leading vowel เ แ โ ใ ไ sorts after the
+# consonant it precedes, wherever it stands. pythainlp offers only the sorted list, so the
+# rule is its key, written out (tests/excel check it against `collate`), which also spares
+# every process pythainlp's import.
+_TONE = re.compile("[\u0e47-\u0e4c]")
+_LEAD_VOWEL = re.compile("([\u0e40-\u0e44])([\u0e01-\u0e2e])")
+
+
+def thai_sort_key(text: str) -> tuple[str, str]:
+    """The key of `text` in Thai dictionary order; texts the rule ties on keep code-point
+    order, so every sort of the same names gives the same list. The one order of the plan
+    book, the extracts, the template's dropdown and the demo."""
+    tone = _TONE.search(text)
+    return _LEAD_VOWEL.sub(r"\2\1", _TONE.sub("", text)) + (tone.group() if tone else ""), text

@@ -17,6 +17,7 @@ import openpyxl
 import pytest
 
 from stiplan.assets.books.folders import Manifest, Written
+from stiplan.assets.excel.heights import text_width
 from stiplan.assets.excel.stream import (
     Table,
     TableColumn,
@@ -27,7 +28,6 @@ from stiplan.assets.excel.stream import (
     finish,
     render,
     rows_sql,
-    text_width,
 )
 from stiplan.assets.excel.style import (
     BULK_ROWS,

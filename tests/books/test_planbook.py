@@ -21,7 +21,8 @@ import pytest
 from pythainlp.util import collate
 
 from stiplan.assets.books.planbook import write_planbooks
-from stiplan.assets.excel.style import thai_date, thai_sorted
+from stiplan.assets.excel.style import thai_date
+from stiplan.assets.ingest.text import thai_sort_key
 
 YEAR_TITLE = "ประจำปีงบประมาณ พ.ศ. {}"
 HEADER = [
@@ -645,14 +646,15 @@ def test_thai_sort_order():
     names = ["อุบลราชธานี", "เชียงใหม่", "นครราชสีมา", "กรุงเทพมหานคร", "ขอนแก่น"]
     expected = ["กรุงเทพมหานคร", "ขอนแก่น", "เชียงใหม่", "นครราชสีมา", "อุบลราชธานี"]
     assert sorted(names) != expected  # naive code-point order puts เชียงใหม่ last
-    assert thai_sorted(names) == expected == collate(names)
+    assert sorted(names, key=thai_sort_key) == expected == collate(names)
     # leading vowels เ แ โ ใ ไ are skipped to the consonant they precede
     words = ["ไก่", "ใจ", "โคราช", "แพร่", "เลย", "กา", "ลำพูน", "พะเยา", "ภูเก็ต", "ลพบุรี"]
     hand = ["กา", "ไก่", "โคราช", "ใจ", "พะเยา", "แพร่", "ภูเก็ต", "ลพบุรี", "ลำพูน", "เลย"]
-    assert thai_sorted(words) == hand == collate(words)
+    assert sorted(words, key=thai_sort_key) == hand == collate(words)
     # by key, stable, for records
     rows = [("TH-54", "แพร่"), ("TH-83", "ภูเก็ต"), ("TH-56", "พะเยา")]
-    assert [c for c, _ in thai_sorted(rows, key=lambda r: r[1])] == ["TH-56", "TH-54", "TH-83"]
+    by_name = sorted(rows, key=lambda r: thai_sort_key(r[1]))
+    assert [c for c, _ in by_name] == ["TH-56", "TH-54", "TH-83"]
 
 
 def test_thai_dates():
@@ -679,3 +681,16 @@ def test_worker_processes_write_the_same_bytes(plan, books, tmp_path, monkeypatc
             assert za.namelist() == zb.namelist()
             for name in za.namelist():  # compressed in other slices: the same content
                 assert za.read(name) == zb.read(name), name
+
+
+def test_the_template_dropdown_lists_provinces_in_the_plan_books_order(book, tmp_path):
+    from stiplan.template import LIST_SHEET, write_template
+    from stiplan.template import NATIONWIDE as TEMPLATE_NATIONWIDE
+
+    _, body, _ = table(book["ตามจังหวัด"])
+    in_book = [d["จังหวัด"] for d in body][:-1]  # the last row: nationwide
+    template = openpyxl.load_workbook(write_template("NSTDA", 2555, tmp_path / "t.xlsx"))
+    listed = [c.value for c in template[LIST_SHEET]["A"][1:]]  # under the list's header
+    assert listed[0] == TEMPLATE_NATIONWIDE
+    assert listed[1:] == in_book == sorted(in_book, key=thai_sort_key)
+    assert len(in_book) == 77
