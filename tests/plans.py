@@ -54,7 +54,7 @@ def submission(
     agency: str, rows: list[Row], year: int = 2555, reason: str | None = None
 ) -> ParsedSubmission:
     return ParsedSubmission(
-        Identity(agency, year, reason),
+        Identity(agency, year).reject(reason) if reason else Identity(agency, year),
         rows=rows,
         problems=[
             Problem("Sheet1", r.row_number, "C", "?", r.reason_code)
