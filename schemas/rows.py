@@ -1,6 +1,6 @@
 """Pandera schemas for the rows of a submission, after each cell has been parsed.
 
-Every rule is a named check whose name is a reason code of `schemas/reasons.py`,
+Every rule is a named check whose name is a reason code of `schemas/problems.py`,
 so a failure case turns straight into a row problem. Validation is lazy: all
 failures of all rows are collected at once.
 """

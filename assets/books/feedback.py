@@ -41,9 +41,8 @@ from stiplan.assets.excel.heights import fit_height, line_count, row_height, tex
 from stiplan.assets.excel.styles import ERROR_FILL, FILLS, FONT_SIZE, STYLES, WARNING_FILL
 from stiplan.assets.ingest.names import safe_component, show
 from stiplan.assets.runtime.database import read_snapshot
-from stiplan.schemas import problems
 from stiplan.schemas.fields import FIELD
-from stiplan.schemas.problems import PROBLEMS
+from stiplan.schemas.problems import PROBLEMS, Problem
 
 ERROR_RGB = "FF" + ERROR_FILL  # as openpyxl reads a fill back (with its alpha)
 WARNING_RGB = "FF" + WARNING_FILL
@@ -83,14 +82,6 @@ COMMENT_WIDTH = 54  # a comment box of 320 px holds the text of a column this wi
 # suffix the name stays under 200 bytes, far from the 255-byte limit of one name
 # (and room for the temporary name it is written under first).
 STEM_BYTES = 120
-
-
-class Problem(problems.Problem):
-    """A `row_problems` row: its severity and messages were rendered from the
-    catalogue, so only the location, the value and the code are kept."""
-
-    def __init__(self, sheet, row_number, column, value, code, *_rendered):
-        super().__init__(sheet, row_number, column, value, code)
 
 
 def _sort_key(p: Problem, sheet_order: dict[str, int]) -> tuple:

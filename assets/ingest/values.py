@@ -2,7 +2,7 @@
 
 Pure functions over what an Excel reader yields (None, str, int, float, bool, date,
 datetime, Decimal, pandas/numpy scalars). None of them raises: an unreadable value comes
-back as a result with a reason code from `schemas/reasons.py`, so one bad cell never stops
+back as a result with a reason code from `schemas/problems.py`, so one bad cell never stops
 a workbook.
 
 Two-digit years (``1 ต.ค. 54``, ``FY12``): 40-99 are Buddhist era (2540-2599 BE, i.e.

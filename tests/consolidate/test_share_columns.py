@@ -31,7 +31,8 @@ from stiplan.assets.consolidate.project_ids import (
 from stiplan.assets.ingest.route import Identity
 from stiplan.assets.ingest.submission import ParsedSubmission
 from stiplan.assets.ingest.validate import Problem, Row
-from stiplan.schemas.reasons import REASONS, describe
+from stiplan.schemas.problems import PROBLEMS as REASONS
+from stiplan.schemas.problems import describe
 
 SCALE = int(os.environ.get("STIPLAN_HYPOTHESIS_SCALE", "1"))
 MONEY = pa.decimal128(18, 2)

@@ -62,7 +62,7 @@ def plan(tmp_path_factory):
         written = write_demo(inbox)
         from stiplan.run import run_inbox
 
-        summary = run_inbox()
+        summary = run_inbox(outputs=False)
     assert summary.published and not summary.failed_checks
     con = duckdb.connect(str(warehouse / "plan.duckdb"), read_only=True)
     yield con, written

@@ -243,7 +243,7 @@ def test_filled_template_round_trips_through_the_pipeline_with_zero_problems(tmp
 
     from stiplan.run import run_inbox
 
-    summary = run_inbox()
+    summary = run_inbox(outputs=False)
     assert summary.published and not summary.failed_checks
 
     con = duckdb.connect(str(warehouse / "plan.duckdb"), read_only=True)

@@ -10,7 +10,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from stiplan.schemas import reasons
 from stiplan.schemas.problems import (
     PLACEHOLDERS,
     PROBLEMS,
@@ -126,9 +125,3 @@ def test_problem_of_names_its_location():
 def test_a_problem_survives_the_parse_cache():
     p = Problem("S", 3, "B", "x", "name_missing", detail="d")
     assert pickle.loads(pickle.dumps(p)) == p
-
-
-def test_the_former_module_name_is_the_same_catalogue():
-    assert reasons.REASONS is PROBLEMS
-    assert reasons.describe is describe
-    assert reasons.reason("cell_error") is PROBLEMS["cell_error"]
