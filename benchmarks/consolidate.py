@@ -42,6 +42,8 @@ from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 
+from pythainlp.util.date import thai_abbr_months
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 DATA = REPO / "schemas" / "data"
@@ -345,20 +347,6 @@ REMARKS = [
     "ดำเนินการร่วมกับจังหวัด",
     "ใช้งบประมาณจากแผนบูรณาการ",
 ]
-THAI_MONTHS = [
-    "ม.ค.",
-    "ก.พ.",
-    "มี.ค.",
-    "เม.ย.",
-    "พ.ค.",
-    "มิ.ย.",
-    "ก.ค.",
-    "ส.ค.",
-    "ก.ย.",
-    "ต.ค.",
-    "พ.ย.",
-    "ธ.ค.",
-]
 FY_START = dt.date(2011, 10, 1)  # FY 2555 BE = 1 Oct 2011 .. 30 Sep 2012
 
 
@@ -401,7 +389,7 @@ def _near_variant(name: str, rng: random.Random) -> str:
 
 
 def _thai_date(d: dt.date) -> str:
-    return f"{d.day} {THAI_MONTHS[d.month - 1]} {d.year + 543}"
+    return f"{d.day} {thai_abbr_months[d.month - 1]} {d.year + 543}"
 
 
 def generate_rows(code: str, n: int, provinces: list[str], seed: int, extra: int = 0) -> list[list]:

@@ -261,34 +261,6 @@ _LAST = (
     "มีสุข",
     "รุ่งเรือง",
 )
-_THAI_MONTHS = (
-    "ม.ค.",
-    "ก.พ.",
-    "มี.ค.",
-    "เม.ย.",
-    "พ.ค.",
-    "มิ.ย.",
-    "ก.ค.",
-    "ส.ค.",
-    "ก.ย.",
-    "ต.ค.",
-    "พ.ย.",
-    "ธ.ค.",
-)
-_THAI_MONTHS_FULL = (
-    "มกราคม",
-    "กุมภาพันธ์",
-    "มีนาคม",
-    "เมษายน",
-    "พฤษภาคม",
-    "มิถุนายน",
-    "กรกฎาคม",
-    "สิงหาคม",
-    "กันยายน",
-    "ตุลาคม",
-    "พฤศจิกายน",
-    "ธันวาคม",
-)
 _THAI_DIGITS = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
 _BY_CODE = {p.code: p for p in PROVINCES}
 
@@ -410,8 +382,10 @@ def _projects(code: str, rng: random.Random, deck: _Deck, unit: int) -> list[Pro
 
 
 def _thai_date(d: dt.date, full: bool = False) -> str:
-    months = _THAI_MONTHS_FULL if full else _THAI_MONTHS
-    return f"{d.day} {months[d.month - 1]} {d.year + 543}"
+    """`5 ม.ค. 2555` (or `5 มกราคม 2555`), as agencies type a date."""
+    from pythainlp.util import thai_strftime
+
+    return thai_strftime(dt.datetime(d.year, d.month, d.day), "%-d %B %Y" if full else "%-d %b %Y")
 
 
 _DATES: dict[str, Callable[[dt.date], object]] = {

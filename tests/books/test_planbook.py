@@ -305,21 +305,10 @@ def test_cover_headline(book, truth, plan):
     # "now" (so a file for another year leaves this book as it is)
     (latest,) = query(plan, "SELECT max(received_at) FROM submissions WHERE fiscal_year = 2555")[0]
     local = latest.astimezone(dt.timezone(dt.timedelta(hours=7)))
-    months = [
-        "ม.ค.",
-        "ก.พ.",
-        "มี.ค.",
-        "เม.ย.",
-        "พ.ค.",
-        "มิ.ย.",
-        "ก.ค.",
-        "ส.ค.",
-        "ก.ย.",
-        "ต.ค.",
-        "พ.ย.",
-        "ธ.ค.",
-    ]
-    stamp = f"{local.day} {months[local.month - 1]} {local.year + 543} {local:%H:%M} น."
+    from pythainlp.util.date import thai_abbr_months
+
+    month = thai_abbr_months[local.month - 1]
+    stamp = f"{local.day} {month} {local.year + 543} {local:%H:%M} น."
     assert f"ข้อมูล ณ {stamp}" in text
 
 
