@@ -40,6 +40,7 @@ from stiplan.assets.excel.edit import fill, save_workbook, styled, use_styles
 from stiplan.assets.excel.heights import fit_height, line_count, row_height, text_width
 from stiplan.assets.excel.styles import ERROR_FILL, FILLS, FONT_SIZE, STYLES, WARNING_FILL
 from stiplan.assets.ingest.names import safe_component, show
+from stiplan.assets.ingest.text import thai_sort_key
 from stiplan.assets.runtime.database import read_snapshot
 from stiplan.schemas.fields import FIELD
 from stiplan.schemas.problems import PROBLEMS, Problem
@@ -522,7 +523,7 @@ def _changes_sheet(wb: Workbook, sub: Submission, data: Plan) -> None:
         sub.changes,
         key=lambda c: (
             CHANGE_ORDER.index(c["change"]) if c["change"] in CHANGE_ORDER else len(CHANGE_ORDER),
-            c["project_name"] or "",
+            thai_sort_key(c["project_name"] or ""),
             c["project_id"] or "",
         ),
     )

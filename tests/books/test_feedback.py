@@ -659,3 +659,50 @@ def test_missing_archive_still_lists_the_problems(built, tmp_path):
     assert wb.sheetnames == [PROBLEMS_SHEET]
     assert len(problem_table(wb)) == len(INJECTED["NIMT_2555.xlsx"])
     assert any("could not be copied" in (c.value or "") for c in wb[PROBLEMS_SHEET]["A"])
+
+
+def test_the_changes_are_listed_in_thai_dictionary_order():
+    """เกษตร (under ก) comes before ขนม (under ข), though เ sorts after ข by code point."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from stiplan.assets.books.feedback import CHANGES_SHEET, Plan, Submission, _changes_sheet
+
+    sub = Submission(
+        "s2",
+        "X_2555_v2.xlsx",
+        dt.datetime(2012, 1, 1, tzinfo=dt.UTC),
+        "NIA",
+        2555,
+        "current",
+        None,
+        None,
+        2,
+        2,
+        0,
+        0,
+        "s1",
+    )
+    for name in ("ขนม", "เกษตร", "กล้วย"):
+        sub.changes.append(
+            {
+                "change": "added",
+                "project_name": name,
+                "project_id": name,
+                "budget_before": None,
+                "budget_after": Decimal(1),
+                "provinces_before": None,
+                "provinces_after": "TH-10",
+            }
+        )
+    from stiplan.assets.excel.edit import use_styles
+
+    wb = openpyxl.Workbook()
+    use_styles(wb)
+    _changes_sheet(wb, sub, Plan({"s2": sub}, {}, {}))
+    names = [
+        r[1]
+        for r in wb[CHANGES_SHEET].iter_rows(values_only=True)
+        if r[0] and str(r[0]).startswith("เพิ่ม")
+    ]
+    assert names == ["กล้วย", "เกษตร", "ขนม"]
