@@ -102,30 +102,53 @@ PREVIEW_ROWS = 20
 def agency_submissions(
     context: dg.AssetExecutionContext, stiplan: StiplanConfig
 ) -> dg.MaterializeResult:
+    from stiplan.assets.consolidate.merge import submission_statuses
+
     p = stiplan.paths
     registry = Registry(p.registry)
     files = [f for a in context.partition_keys for f in registry.files(a)]
     # Digests only: the rows of a file read before are not loaded for these figures.
     digests = digest_registered(p, registry, files)
+    # The figures are those of the current version of each fiscal year, as the merge will
+    # publish them: never the sum of every file the agency ever sent.
+    subs, _ = submission_statuses(files, digests)
+    status = {s["submission_id"]: s for s in subs}
+    name = {f["submission_id"]: f["file_name"] for f in files}
     outcomes: Counter = Counter()
     budget = Decimal(0)
-    rejected_files, preview = [], []
-    for f in files:
-        sub = digests[f["submission_id"]]
-        if sub.rejected:
-            reason = md_cell(describe(sub.reason_code, sub.detail))
-            rejected_files.append(f"| {md_code(f['file_name'])} | {reason} |")
+    years, rejected_files, preview = [], [], []
+    for index, f in enumerate(files):
+        sid = f["submission_id"]
+        sub, row = digests[sid], status[sid]
+        if row["status"] == "rejected":
+            if not _answered(row, subs[index + 1 :]):
+                reason = md_cell(describe(sub.reason_code, sub.detail))
+                rejected_files.append(f"| {md_code(name[sid])} | {reason} |")
+            continue
+        if row["status"] != "current":
             continue
         outcomes.update(sub.outcomes)
         budget += Decimal(sub.budget_accepted)
+        years.append(
+            f"| {row['fiscal_year']} | {md_code(name[sid])} | {sub.rows_read} "
+            f"| {sub.outcomes.get('accepted', 0)} | {sub.outcomes.get('rejected', 0)} "
+            f"| {sub.outcomes.get('duplicate', 0)} | {Decimal(sub.budget_accepted):,.2f} |"
+        )
         for sheet, row_number, code in sub.rejected_preview[: PREVIEW_ROWS - len(preview)]:
             preview.append(
-                f"| {md_code(f['file_name'])} | {md_code(sheet)} | "
-                f"{row_number} | {describe(code)} |"
+                f"| {md_code(name[sid])} | {md_code(sheet)} | {row_number} | {describe(code)} |"
             )
+    if rejected_files or outcomes["rejected"]:
+        # A run that turned data away is told apart from a clean one in the runs list,
+        # and stays a success: the data's faults are the agencies' to fix.
+        context.instance.add_run_tags(
+            context.run_id,
+            {"stiplan/rejected": f"{outcomes['rejected']} row(s), {len(rejected_files)} file(s)"},
+        )
     return dg.MaterializeResult(
         metadata={
-            "files": len(files),
+            "files_received": len(files),
+            "current_versions": len(years),
             "dagster/row_count": sum(outcomes.values()),
             "rows_read": sum(outcomes.values()),
             **{
@@ -133,6 +156,12 @@ def agency_submissions(
                 for k in ("accepted", "rejected", "duplicate", "total", "section")
             },
             "budget_accepted_baht": float(budget),
+            "current_by_fiscal_year": dg.MetadataValue.md(
+                "| fiscal year | current version | rows read | accepted | rejected | duplicate "
+                "| budget (baht) |\n|---|---|---|---|---|---|---|\n" + "\n".join(years)
+                if years
+                else "no current version"
+            ),
             "rejected_files": dg.MetadataValue.md(
                 "| file | reason |\n|---|---|\n" + "\n".join(rejected_files)
                 if rejected_files
@@ -144,4 +173,13 @@ def agency_submissions(
                 else "none"
             ),
         }
+    )
+
+
+def _answered(rejected: dict, later: list[dict]) -> bool:
+    """A rejected file is answered by a version of the same fiscal year accepted after it;
+    one whose year is unknown stays listed."""
+    year = rejected["fiscal_year"]
+    return year is not None and any(
+        s["status"] in ("current", "superseded") and s["fiscal_year"] == year for s in later
     )

@@ -562,7 +562,7 @@ def prepare_review(root: Path, files: list[dict], digests: dict[str, Digest]) ->
     to the merge."""
     from stiplan.assets.runtime.isolation import Crashed, run_isolated
 
-    _, chains = _submissions(files, digests)
+    _, chains = submission_statuses(files, digests)
     names = sorted(_share_dir(root, *key, chain).name for key, chain in chains.items())
     last = _load_review(root)
     changed = [n for n in names if last is None or n not in last[0]]
@@ -625,7 +625,7 @@ def prepare_shares(
     load_parsed: Callable[[list[str]], dict[str, ParsedSubmission]],
 ) -> None:
     """Build and keep every share the plan needs that is not kept yet, holding none."""
-    _, chains = _submissions(files, digests)
+    _, chains = submission_statuses(files, digests)
     plan_shares(root, chains, load_parsed, parsed_dir, read=False)
 
 
@@ -682,7 +682,7 @@ def build_tables(
     parsed_dir: Path | None = None,
 ) -> dict[str, pa.Table | list[dict]]:
     """All contract tables: the plan's own as lists of records, the shares' as Arrow."""
-    submissions, chains = _submissions(files, digests)
+    submissions, chains = submission_statuses(files, digests)
     tables: dict[str, pa.Table | KeptTable | list[dict]]
     if keep is not None:  # the shares stay in their files, read by DuckDB and the review
         plan_shares(keep, chains, load_parsed, parsed_dir, read=False)
@@ -768,7 +768,7 @@ def _one_copy() -> Callable[[object], object]:
     return lambda value: seen.setdefault(value, value)
 
 
-def _submissions(files: list[dict], digests: dict[str, Digest]):
+def submission_statuses(files: list[dict], digests: dict[str, Digest]):
     """Submission rows, and per (agency, year) the chain of versions taken, oldest first.
     Newer = first seen later; within one intake, later mtime, then name (the registry's
     order). A rejected file never supersedes."""

@@ -183,7 +183,7 @@ def test_a_part_of_the_review_holds_exactly_the_projects_in_its_provinces(tmp_pa
     keep = tmp_path / "merged"
     digests = {sid: digest_of(p) for sid, p in parsed.items()}
     merge.prepare_shares(keep, files, digests, None, lambda sids: {s: parsed[s] for s in sids})
-    _, chains = merge._submissions(files, digests)
+    _, chains = merge.submission_statuses(files, digests)
     shares = list(merge.plan_shares(keep, chains, None).values())
     every = merge._review_rows(shares)
     for part in ({"TH-50"}, {"TH-10", "TH-51"}, {"TH-99"}, set()):

@@ -1,0 +1,62 @@
+"""What an agency's partition says in the Dagster UI: its current version of each fiscal
+year, as the plan publishes it, never the sum of every file it ever sent."""
+
+from __future__ import annotations
+
+import dagster as dg
+from workbooks import set_old_mtime, write_xlsx
+
+H = ["ลำดับ", "ชื่อโครงการ", "จังหวัด", "งบประมาณ (บาท)"]
+
+
+def _sheet(be: int, rows: list) -> dict:
+    return {"s": ([[f"ประจำปีงบประมาณ พ.ศ. {be}"], H], rows)}
+
+
+def _ingest(instance, run_config, agency: str = "NIA") -> tuple[dict, str | None]:
+    """The partition's metadata, and its run's stiplan/rejected tag."""
+    from stiplan.definitions import defs
+
+    result = defs.resolve_job_def("ingest_agencies").execute_in_process(
+        instance=instance, partition_key=agency, run_config=run_config
+    )
+    assert result.success
+    mat = next(
+        m
+        for m in result.get_asset_materialization_events()
+        if m.asset_key == dg.AssetKey("agency_submissions")
+    ).materialization
+    tag = instance.get_run_by_id(result.run_id).tags.get("stiplan/rejected")
+    return {k: getattr(v, "value", v) for k, v in mat.metadata.items()}, tag
+
+
+def test_a_resubmission_replaces_the_figures_and_other_years_stay_apart(paths):
+    import time
+
+    from stiplan.run import run_config
+
+    config = run_config(paths, "agency_intake")
+    inbox = paths.inbox
+    first = write_xlsx(
+        inbox / "NIA_2555.xlsx", _sheet(2555, [[1, "ก", "ตาก", 100], [2, "ข", "น่าน", 200]])
+    )
+    set_old_mtime(first)
+    (inbox / "NIA_2556.xlsx").write_bytes(b"damaged")  # routed by its name, rejected
+    with dg.instance_for_test() as instance:
+        meta, tag = _ingest(instance, config)
+        assert (meta["rows_accepted"], meta["budget_accepted_baht"]) == (2, 300.0)
+        assert tag == "0 row(s), 1 file(s)"  # the run turned a file away, and says so
+        assert "NIA_2556.xlsx" in meta["rejected_files"]
+        time.sleep(0.01)
+        write_xlsx(inbox / "NIA_2555_v2.xlsx", _sheet(2555, [[1, "ก", "ตาก", 150]]))
+        write_xlsx(inbox / "NIA_2556_v2.xlsx", _sheet(2556, [[1, "ค", "ตาก", 7]]))
+        meta, tag = _ingest(instance, config)
+    assert tag is None  # a clean run
+    # the current version of 2555 (one project, 150) and of 2556 (one project, 7)
+    assert meta["files_received"] == 4 and meta["current_versions"] == 2
+    assert (meta["rows_accepted"], meta["budget_accepted_baht"]) == (2, 157.0)
+    table = meta["current_by_fiscal_year"]
+    assert "| 2555 | `NIA_2555_v2.xlsx` | 1 | 1 | 0 | 0 | 150.00 |" in table
+    assert "| 2556 | `NIA_2556_v2.xlsx` | 1 | 1 | 0 | 0 | 7.00 |" in table
+    # the damaged 2556 file was answered by an accepted 2556 version
+    assert meta["rejected_files"] == "none"
