@@ -112,7 +112,7 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("submission_id", "VARCHAR"),
         ("sheet", "VARCHAR"),
         ("row_number", "INTEGER"),
-        ("column", "VARCHAR"),
+        ("column_letter", "VARCHAR"),  # the Excel letter (`column` is a reserved word)
         ("value", "VARCHAR"),
         ("code", "VARCHAR"),
         ("severity", "VARCHAR"),

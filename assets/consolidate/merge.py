@@ -41,7 +41,7 @@ from stiplan.schemas.warehouse import SUMMARIES, TABLES
 if TYPE_CHECKING:
     import pandas as pd
 
-MERGE_VERSION = "3"  # bump when a share's contents change, so kept shares are rebuilt
+MERGE_VERSION = "4"  # bump when a share's contents change, so kept shares are rebuilt
 SATANG = Decimal("0.01")
 # DuckDB's memory while it writes the working plan: past it, the rows it inserts are
 # written to the file and the rest spilled, so a million-row merge stays near 700 MB
@@ -236,7 +236,7 @@ def _problems(out: _Columns, sid: str, problems: list) -> None:
         submission_id=[sid] * len(problems),
         sheet=[p.sheet for p in problems],
         row_number=[p.row_number for p in problems],
-        column=[p.column or None for p in problems],
+        column_letter=[p.column or None for p in problems],
         value=[p.value for p in problems],
         code=[p.code for p in problems],
         severity=[p.severity for p in problems],

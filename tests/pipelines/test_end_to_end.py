@@ -450,7 +450,7 @@ def test_rejected_rows_carry_every_problem_with_column_and_reason(runs):
     problems = q(
         runs,
         """
-        SELECT p.row_number, p."column", p.value, p.code, p.severity, p.message_th, p.message_en
+        SELECT p.row_number, p.column_letter, p.value, p.code, p.severity, p.message_th, p.message_en
         FROM row_problems p JOIN submissions s USING (submission_id)
         WHERE s.file_name = 'NIMT_2555.xlsx' ORDER BY 1, 4""",
     )
