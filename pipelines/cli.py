@@ -145,6 +145,7 @@ def _cmd_template(args: argparse.Namespace) -> int:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from stiplan.assets.ingest.registry import list_inbox
     from stiplan.demo import write_demo
 
     inbox = Path(args.inbox or os.environ.get("STIPLAN_INBOX", "inbox")).absolute()
@@ -152,11 +153,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     print(f"Wrote {len(written)} sample submissions (fiscal year 2555) to {inbox}:")
     for path in written:
         print(f"  {path.name}")
-    others = sorted(
-        p.name
-        for p in inbox.iterdir()
-        if p.is_file() and p not in written and not p.name.startswith((".", "~$"))
-    )
+    # what a run will read, by the inbox's one rule (lock files, hidden files and the
+    # inbox's README.md are never read)
+    others = [p.name for p in list_inbox(inbox) if p not in written]
     if others:
         print(f"Note: the inbox also holds {len(others)} other file(s), which will be read too.")
     hint = (

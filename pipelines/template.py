@@ -299,7 +299,8 @@ def _instructions(ws, agency: Agency, year: int) -> None:
         ("คำชี้แจงการกรอกแบบฟอร์ม", "How to fill in this form"),
         (
             f"{PLAN_TITLE} ปีงบประมาณ {year}",
-            f"Provincial integration plan, fiscal year {year} BE ({year - 543}-{year - 542})",
+            f"Provincial integration plan, fiscal year {year} BE "
+            f"(October {year - 544} to September {year - 543})",
         ),
         (f"หน่วยงาน {agency_title(agency)}", f"Agency: {agency.name_en} ({code})"),
         None,

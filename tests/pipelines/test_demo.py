@@ -212,3 +212,16 @@ def test_cli_demo_then_run(tmp_path):
         assert q(con, "SELECT count(*) FROM submissions WHERE status = 'current'") == [(16,)]
     finally:
         con.close()
+
+
+def test_the_demo_counts_only_the_files_a_run_will_read(tmp_path, capsys):
+    from stiplan.cli import main
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "README.md").write_text("what the inbox is for")
+    (inbox / "~$lock.xlsx").write_bytes(b"lock")
+    (inbox / "OPS_2555.xlsx").write_bytes(b"an agency's own file")
+    assert main(["demo", "--inbox", str(inbox)]) == 0
+    out = capsys.readouterr().out
+    assert "the inbox also holds 1 other file(s)" in out

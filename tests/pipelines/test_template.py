@@ -321,3 +321,15 @@ def test_cli_unknown_agency_exits_2(tmp_path):
     assert proc.returncode == 2
     assert "unknown agency" in proc.stderr and "NSTDA" in proc.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_fiscal_year_is_named_with_the_months_it_runs(tmp_path):
+    """FY 2556 BE runs from October 2012 to September 2013 (it was called 2013-2014)."""
+    import openpyxl
+
+    from stiplan.template import INSTRUCTIONS_SHEET, write_template
+
+    wb = openpyxl.load_workbook(write_template("NSTDA", 2556, tmp_path / "t.xlsx"))
+    text = "\n".join(str(c.value) for row in wb[INSTRUCTIONS_SHEET].iter_rows() for c in row)
+    assert "fiscal year 2556 BE (October 2012 to September 2013)" in text
+    assert "2013-2014" not in text
