@@ -42,6 +42,7 @@ from stiplan.assets.books.stamps import (  # noqa: F401 - the stamps' API, used 
     plan_fingerprint,
     stale_outputs,
 )
+from stiplan.assets.ingest.names import md_cell
 from stiplan.assets.plan import published_plan
 from stiplan.assets.resources import StiplanConfig
 from stiplan.assets.runtime.faults import checkpoint
@@ -150,7 +151,10 @@ def _rebuild(
 
 
 def _listing(folder: Path, files: list[Path], limit: int = 30) -> dg.MetadataValue:
-    lines = [f"- `{p.relative_to(folder)}`" for p in sorted(files)[:limit]]
+    """The files written, each a link that opens it (the UI runs where the files are)."""
+    lines = [
+        f"- [{md_cell(str(p.relative_to(folder)))}]({p.as_uri()})" for p in sorted(files)[:limit]
+    ]
     if len(files) > limit:
         lines.append(f"- … and {len(files) - limit} more")
     return dg.MetadataValue.md("\n".join(lines) or "none")
@@ -240,7 +244,7 @@ def _write_folder(
         asset_key=dg.AssetKey(f.name),
         metadata={
             "files": len(files),
-            "path": str(folder),
+            "path": dg.MetadataValue.path(str(folder)),
             "plan_sha256": fingerprint,
             "written": _listing(folder, files)
             if swapped

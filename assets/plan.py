@@ -126,6 +126,9 @@ WARNINGS = {
 }
 
 
+WARNING_ROWS_SHOWN = 50
+
+
 def _blocking(con, name: str) -> dg.AssetCheckResult:
     result = audit.BLOCKING_CHECKS[name](con)
     return dg.AssetCheckResult(
@@ -138,24 +141,31 @@ def _blocking(con, name: str) -> dg.AssetCheckResult:
 
 
 def _warning(con, name: str) -> dg.AssetCheckResult:
-    """The rows of current submissions with the warning's problem code."""
+    """The rows of current submissions with the warning's problem code: a warning (the
+    plan is still published), its rows listed as a table."""
+    code, what = WARNINGS[name]
     rows = con.execute(
         """
         SELECT s.file_name, p.sheet, p.row_number, p.value FROM row_problems p
         JOIN submissions s USING (submission_id)
         WHERE s.status = 'current' AND p.code = ? ORDER BY 1, 2, 3""",
-        [WARNINGS[name][0]],
+        [code],
     ).fetchall()
-    table = "\n".join(f"| `{f}` | {sh} | {n} | {v} |" for f, sh, n, v in rows[:50])
+    columns = [("file", "string"), ("sheet", "string"), ("row", "int"), ("value", "string")]
     return dg.AssetCheckResult(
         asset_key=working_plan.key,
         check_name=name,
         passed=not rows,
         severity=dg.AssetCheckSeverity.WARN,
+        description=f"warning: {len(rows)} row(s) break the rule: {what}" if rows else what,
         metadata={
             "rows": len(rows),
-            "where": dg.MetadataValue.md(
-                f"| file | sheet | row | value |\n|---|---|---|---|\n{table}" if rows else "none"
+            "where": dg.MetadataValue.table(
+                records=[
+                    dg.TableRecord(dict(zip([c for c, _ in columns], row, strict=True)))
+                    for row in rows[:WARNING_ROWS_SHOWN]
+                ],
+                schema=dg.TableSchema(columns=[dg.TableColumn(c, ty) for c, ty in columns]),
             ),
         },
     )
@@ -232,6 +242,7 @@ def published_plan(
         with read_only(p.plan) as con:
             counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
             total = con.execute("SELECT coalesce(sum(budget_baht), 0) FROM projects").fetchone()[0]
+            summaries = summary_metadata(con)
         status = status_table(p.plan)
     return dg.MaterializeResult(
         metadata={
@@ -239,6 +250,8 @@ def published_plan(
             "path": str(p.plan),
             "dagster/row_count": counts["projects"],
             "budget_total_baht": float(total),
+            "งบประมาณรวม / total budget": f"{_million(total)} ล้านบาท (million baht)",
+            **summaries,
             **{f"rows_{t}": n for t, n in counts.items()},
             # the warehouse contract, table by table, for anyone writing a query
             **{
@@ -247,6 +260,65 @@ def published_plan(
             },
         }
     )
+
+
+def _million(baht) -> str:
+    return f"{Decimal(baht or 0) / 1_000_000:,.2f}"
+
+
+def _money_columns() -> list[dg.TableColumn]:
+    return [
+        dg.TableColumn("โครงการ / projects", "int"),
+        dg.TableColumn("ล้านบาท / million baht", "string"),
+        dg.TableColumn("บาท / baht", "string"),
+        dg.TableColumn("สัดส่วน / share", "string"),
+    ]
+
+
+def summary_metadata(con) -> dict[str, dg.TableMetadataValue]:
+    """Per fiscal year: the budget by agency, region, cluster and strategy, and every
+    agency's submission status, as tables on the published plan's page."""
+    from stiplan.assets.consolidate.summaries import SUMMARY_LABELS, status_lines, summary_lines
+
+    out: dict[str, dg.TableMetadataValue] = {}
+    for table, years in summary_lines(con).items():
+        header, _ = SUMMARY_LABELS[table]
+        what = table.removeprefix("summary_by_")
+        for year, lines in years.items():
+            out[f"{year} budget by {what}"] = dg.MetadataValue.table(
+                records=[
+                    dg.TableRecord(
+                        {
+                            header: label,
+                            "โครงการ / projects": int(projects),
+                            "ล้านบาท / million baht": _million(budget),
+                            "บาท / baht": f"{Decimal(budget):,.2f}",
+                            "สัดส่วน / share": f"{Decimal(share or 0):.2f} %",
+                        }
+                    )
+                    for label, projects, budget, share in lines
+                ],
+                schema=dg.TableSchema(
+                    columns=[dg.TableColumn(header, "string"), *_money_columns()]
+                ),
+            )
+    columns = [
+        ("หน่วยงาน / agency", "string"),
+        ("สถานะ / status", "string"),
+        ("ฉบับปัจจุบัน / current version", "string"),
+        ("ไฟล์ที่ได้รับ / files received", "int"),
+        ("แถวที่รับ / rows accepted", "int"),
+        ("แถวที่ปฏิเสธ / rows rejected", "int"),
+    ]
+    for year, lines in status_lines(con).items():
+        out[f"{year} submissions of the {len(lines)} agencies"] = dg.MetadataValue.table(
+            records=[
+                dg.TableRecord(dict(zip([c for c, _ in columns], line, strict=True)))
+                for line in lines
+            ],
+            schema=dg.TableSchema(columns=[dg.TableColumn(c, ty) for c, ty in columns]),
+        )
+    return out
 
 
 def status_table(plan) -> str:

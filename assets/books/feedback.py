@@ -211,7 +211,10 @@ def _load(plan: Path) -> Plan:
         for sub in subs.values():
             if sub.supersedes in subs:
                 subs[sub.supersedes].superseded_by = sub.submission_id
-        for sid, *rest in rows("""SELECT submission_id, sheet, row_number, column_letter, value, code
+        for (
+            sid,
+            *rest,
+        ) in rows("""SELECT submission_id, sheet, row_number, column_letter, value, code
                                   FROM row_problems"""):
             if sid in subs:
                 subs[sid].problems.append(Problem(*rest))

@@ -5,6 +5,7 @@ explicit ไม่อยู่ในกลุ่มจังหวัด row. Pr
 
 from __future__ import annotations
 
+from stiplan.schemas.reference import AGENCIES
 from stiplan.schemas.warehouse import NATIONWIDE_TH, NO_CLUSTER_TH, NO_STRATEGY_TH
 
 _NATIONWIDE = """
@@ -88,3 +89,53 @@ SUBMISSION_STATUS_SQL = """
     FROM grid g LEFT JOIN submissions s
       ON s.agency_code = g.agency_code AND s.fiscal_year = g.fiscal_year
     GROUP BY ALL ORDER BY g.fiscal_year, g.agency_code"""
+
+
+# What a planner reads of each summary: the line's label in Thai with English, and the
+# column that orders it (largest budget first). Read by the published plan's page.
+SUMMARY_LABELS: dict[str, tuple[str, str]] = {
+    "summary_by_agency": ("หน่วยงาน / agency", "agency_name_th || ' (' || agency_code || ')'"),
+    "summary_by_region": ("ภาค / region", "region_th || ' (' || region || ')'"),
+    "summary_by_cluster": ("กลุ่มจังหวัด / cluster", "cluster_th || ' (' || cluster_en || ')'"),
+    "summary_by_strategy": ("ยุทธศาสตร์ / strategy", "strategy"),
+}
+
+STATUS_TH = {
+    "current": "ส่งแล้ว (current)",
+    "rejected": "ถูกปฏิเสธ (rejected)",
+    "not yet submitted": "ยังไม่ส่ง (not yet submitted)",
+}
+
+
+def summary_lines(con) -> dict[str, dict[int, list[tuple[str, int, object, object]]]]:
+    """table -> fiscal year -> (label, projects, budget in baht, share in percent), the
+    largest budget first; nationwide and no-cluster lines included, as in the tables."""
+    out: dict[str, dict[int, list]] = {}
+    for table, (_, label) in SUMMARY_LABELS.items():
+        rows = con.execute(
+            f"SELECT fiscal_year, {label}, projects, budget_baht, share_pct FROM {table} "
+            "ORDER BY fiscal_year, budget_baht DESC, 2"
+        ).fetchall()
+        for year, *line in rows:
+            out.setdefault(table, {}).setdefault(year, []).append(tuple(line))
+    return out
+
+
+def status_lines(con) -> dict[int, list[tuple]]:
+    """fiscal year -> every agency's (agency, status, current file, files received, rows
+    accepted, rows rejected), in the reference order of agencies."""
+    order = {a.code: i for i, a in enumerate(AGENCIES)}
+    rows = con.execute("""
+        SELECT st.fiscal_year, st.agency_code,
+               coalesce(nullif(a.abbr_th, ''), a.name_th) || ' (' || st.agency_code || ')',
+               st.status, st.current_file_name, st.files_received, st.rows_accepted,
+               st.rows_rejected
+        FROM submission_status st JOIN agencies a ON a.code = st.agency_code""").fetchall()
+    out: dict[int, list[tuple]] = {}
+    for year, _, agency, status, file, received, accepted, rejected in sorted(
+        rows, key=lambda r: (r[0], order.get(r[1], len(order)))
+    ):
+        out.setdefault(year, []).append(
+            (agency, STATUS_TH.get(status, status), file or "", received, accepted, rejected)
+        )
+    return out

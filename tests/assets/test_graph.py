@@ -43,6 +43,15 @@ def test_the_whole_graph_materialises_against_a_temporary_resource(
             | dg.AssetSelection.checks_for_assets("working_plan"),
         )
         assert rest.success
+        books = next(
+            m.materialization
+            for m in rest.get_asset_materialization_events()
+            if m.asset_key == dg.AssetKey("plan_books")
+        )
+    # the output asset links the files it wrote
+    assert books.metadata["path"].value == str(paths.outputs / "planbook")
+    book = paths.outputs / "planbook" / "แผนบูรณาการ_วทน_2555.xlsx"
+    assert f"]({book.as_uri()})" in books.metadata["written"].value
     con = duckdb.connect(str(paths.plan), read_only=True)
     try:
         assert con.execute("SELECT agency_code, project_name FROM projects").fetchall() == [
