@@ -3,9 +3,11 @@
 Starts the real UI (sensor and automation on, as `make start` does) over a
 temporary inbox and warehouse, drops one agency workbook at a time, and measures
 how long until the published `projects` and `summary_by_agency` reflect it.
-Target: under 15 s.
+Target: under 15 s. Then drops the other agencies' workbooks all at once (a batch, as
+when a planner copies a folder in) and measures how long until the plan holds them
+all, and how many times the plan was published meanwhile.
 
-    .venv/bin/python benchmarks/latency.py [--drops 5] [--rows 200]
+    .venv/bin/python benchmarks/latency.py [--drops 5] [--rows 200] [--no-batch]
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ import openpyxl
 
 REPO = Path(__file__).resolve().parents[1]
 AGENCIES = ["NSTDA", "DSS", "OPS", "OAP", "NIMT", "TISTR", "GISTDA", "NSM", "TINT", "STI"]
+ALL_AGENCIES = [
+    *AGENCIES,
+    *(c for c in ("OMIN", "SLRI", "HAII", "NARIT", "NIA", "TCELS") if c not in AGENCIES),
+]
 
 
 def free_port() -> int:
@@ -83,6 +89,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--drops", type=int, default=5)
     ap.add_argument("--rows", type=int, default=200)
+    ap.add_argument("--no-batch", action="store_true", help="single drops only")
     args = ap.parse_args()
     root = Path(tempfile.mkdtemp(prefix="stiplan-latency-"))
     inbox, warehouse, home, staging = (root / n for n in ("inbox", "warehouse", "home", "stage"))
@@ -105,7 +112,7 @@ def main() -> None:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    latencies = []
+    latencies, batch = [], None
     try:
         t0 = time.time()
         while not ready(port):
@@ -123,6 +130,8 @@ def main() -> None:
                 time.sleep(0.2)
             latencies.append(time.time() - start)
             print(f"{agency}: file landed -> published plan and summary in {latencies[-1]:.1f} s")
+        if not args.no_batch:
+            batch = drop_batch(staging, inbox, warehouse / "plan.duckdb", args)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
@@ -135,6 +144,38 @@ def main() -> None:
         f"median {statistics.median(latencies):.1f} s, max {max(latencies):.1f} s "
         f"(target < 15 s)"
     )
+    if batch:
+        seconds, agencies, publishes = batch
+        print(
+            f"batch of {agencies} files dropped at once -> all in the published plan in "
+            f"{seconds:.1f} s, with {publishes} publish(es) meanwhile"
+        )
+
+
+def drop_batch(staging: Path, inbox: Path, plan: Path, args) -> tuple[float, int, int]:
+    """Copy the remaining agencies' files in at once; wait until the plan holds them
+    all. Publishes are counted as the plan file's replacements (each publish renames a
+    new file over it)."""
+    rest = ALL_AGENCIES[args.drops :]
+    for agency in rest:
+        workbook(staging / f"{agency}_2555.xlsx", agency, args.rows)
+    inode = plan.stat().st_ino
+    publishes = 0
+    start = time.time()
+    for agency in rest:
+        shutil.copyfile(staging / f"{agency}_2555.xlsx", inbox / f"{agency}_2555.xlsx")
+    while True:
+        try:
+            now = plan.stat().st_ino
+        except OSError:
+            now = inode
+        if now != inode:
+            publishes, inode = publishes + 1, now
+        if all(published(plan, agency) == args.rows for agency in rest):
+            return time.time() - start, len(rest), publishes
+        if time.time() - start > 300:
+            raise SystemExit("the batch was not published after 300 s")
+        time.sleep(0.1)
 
 
 if __name__ == "__main__":
