@@ -13,7 +13,7 @@ from stiplan.assets.ingest.cache import digest_registered
 from stiplan.assets.ingest.inbox import scan_and_route
 from stiplan.assets.ingest.names import md_cell, md_code
 from stiplan.assets.ingest.registry import Registry
-from stiplan.assets.partitions import AGENCY_PARTITIONS
+from stiplan.assets.partitions import SUBMISSION_PARTITIONS, agency_years, year_key
 from stiplan.assets.resources import StiplanConfig
 from stiplan.schemas.problems import describe
 
@@ -31,7 +31,7 @@ class IntakeConfig(dg.Config):
 
 
 @dg.asset(
-    partitions_def=AGENCY_PARTITIONS,
+    partitions_def=SUBMISSION_PARTITIONS,
     backfill_policy=dg.BackfillPolicy.single_run(),
     group_name="intake",
     kinds={"python"},
@@ -43,11 +43,11 @@ def agency_intake(
     p = stiplan.paths
     registry = Registry(p.registry)
     files, routes = scan_and_route(p.inbox, registry, settled_only=config.settled_only)
-    agencies = set(context.partition_keys)
-    mine = [f for f in files if routes[f.submission_id].agency_code in agencies]
+    wanted = agency_years(context)
+    mine = [f for f in files if _place(routes[f.submission_id]) in wanted]
     added = registry.register(mine, routes, p.archive)
     context.log.info(
-        f"{len(mine)} inbox file(s) for {', '.join(sorted(agencies))}; {added} new arrival(s)"
+        f"{len(mine)} inbox file(s) for {len(wanted)} agency-year(s); {added} new arrival(s)"
     )
     return dg.MaterializeResult(
         metadata={
@@ -92,7 +92,7 @@ PREVIEW_ROWS = 20
 
 
 @dg.asset(
-    partitions_def=AGENCY_PARTITIONS,
+    partitions_def=SUBMISSION_PARTITIONS,
     backfill_policy=dg.BackfillPolicy.single_run(),
     deps=[agency_intake],
     group_name="intake",
@@ -106,7 +106,13 @@ def agency_submissions(
 
     p = stiplan.paths
     registry = Registry(p.registry)
-    files = [f for a in context.partition_keys for f in registry.files(a)]
+    wanted = agency_years(context)
+    files = [
+        f
+        for a in sorted({a for a, _ in wanted})
+        for f in registry.files(a)
+        if (a, year_key(f["fiscal_year"])) in wanted
+    ]
     # Digests only: the rows of a file read before are not loaded for these figures.
     digests = digest_registered(p, registry, files)
     # The figures are those of the current version of each fiscal year, as the merge will
@@ -183,3 +189,8 @@ def _answered(rejected: dict, later: list[dict]) -> bool:
     return year is not None and any(
         s["status"] in ("current", "superseded") and s["fiscal_year"] == year for s in later
     )
+
+
+def _place(route) -> tuple[str | None, str]:
+    """The (agency, fiscal year key) partition a routed file belongs to."""
+    return route.agency_code, year_key(route.fiscal_year)

@@ -8,7 +8,7 @@ import dagster as dg
 
 from stiplan.assets.intake import agency_intake, agency_submissions, unrouted_files
 from stiplan.assets.outputs import OUTPUT_ASSETS
-from stiplan.assets.partitions import AGENCY_PARTITIONS
+from stiplan.assets.partitions import SUBMISSION_PARTITIONS
 from stiplan.assets.plan import plan_checks, published_plan, working_plan
 from stiplan.assets.resources import StiplanConfig
 from stiplan.sensors import inbox_sensor
@@ -19,7 +19,7 @@ PLAN_ASSETS = [unrouted_files, working_plan, published_plan]
 ingest_agencies = dg.define_asset_job(
     "ingest_agencies",
     selection=dg.AssetSelection.assets(*AGENCY_ASSETS),
-    partitions_def=AGENCY_PARTITIONS,
+    partitions_def=SUBMISSION_PARTITIONS,
     description="Route, register, parse and validate the inbox files of the selected agencies.",
 )
 write_outputs = dg.define_asset_job(

@@ -1,11 +1,12 @@
 """What to run for an inbox scan: the one planner of work, used by the inbox sensor and
 by `stiplan run` alike.
 
-Pure: it takes the routed files and the agencies to read again, and gives the runs
-to request. Each run reads a block of agencies that sit next to each other in the
-agency list (a Dagster partition range), so only the partitions that received
-something are materialised, in as few runs as that allows: files for OPS and TCELS
-make two one-partition runs, not a range over the 13 agencies between them.
+Pure: it takes the routed files and the agency-years to read again, and gives the
+runs to request. Partitions are agency × fiscal year; each run reads, for one fiscal
+year, a block of agencies that sit next to each other in the agency list (a Dagster
+partition range), so only the partitions that received something are materialised,
+in as few runs as that allows: files for OPS and TCELS make two one-partition runs,
+not a range over the 13 agencies between them.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from stiplan.assets.ingest.registry import InboxFile, Route
+from stiplan.assets.partitions import submission_key, year_key
 from stiplan.schemas.reference import AGENCIES
 
 AGENCY_ORDER = [a.code for a in AGENCIES]
@@ -22,24 +24,31 @@ AGENCY_ORDER = [a.code for a in AGENCIES]
 
 @dataclass(frozen=True)
 class IngestRun:
-    """Read these agencies (consecutive in `AGENCY_ORDER`) in one run."""
+    """Read these agencies (consecutive in `AGENCY_ORDER`) for one fiscal year in one run."""
 
     agencies: tuple[str, ...]
+    fiscal_year: str  # a partition key: "2555", or "unknown"
     files: tuple[InboxFile, ...] = ()  # the new files routed to them
-    fiscal_years: tuple[str, ...] = ()  # as routing saw them ("?" when unknown)
 
     @property
     def first(self) -> str:
-        return self.agencies[0]
+        """The first partition of the run's range (`OPS|2555`)."""
+        return submission_key(self.agencies[0], self.fiscal_year)
 
     @property
     def last(self) -> str:
-        return self.agencies[-1]
+        return submission_key(self.agencies[-1], self.fiscal_year)
+
+    @property
+    def partitions(self) -> list[str]:
+        return [submission_key(a, self.fiscal_year) for a in self.agencies]
 
     @property
     def key(self) -> str:
         """Names the run by what it takes, so the same files never start two runs."""
-        return run_key(self.files) if self.files else "+".join(self.agencies)
+        return (
+            run_key(self.files) if self.files else f"{'+'.join(self.agencies)}@{self.fiscal_year}"
+        )
 
 
 @dataclass(frozen=True)
@@ -49,7 +58,13 @@ class Work:
 
     @property
     def agencies(self) -> list[str]:
-        return [a for run in self.ingest for a in run.agencies]
+        """Every agency read, once, in the agency list's order."""
+        read = {a for run in self.ingest for a in run.agencies}
+        return [a for a in AGENCY_ORDER if a in read]
+
+    @property
+    def fiscal_years(self) -> list[str]:
+        return sorted({run.fiscal_year for run in self.ingest})
 
     def __bool__(self) -> bool:
         return bool(self.ingest or self.unrouted)
@@ -61,32 +76,33 @@ def run_key(files: Iterable[InboxFile]) -> str:
 
 
 def plan_work(
-    new: Iterable[InboxFile], routes: Mapping[str, Route], again: Iterable[str] = ()
+    new: Iterable[InboxFile],
+    routes: Mapping[str, Route],
+    again: Iterable[tuple[str, object]] = (),
 ) -> Work:
     """The runs that take `new` files (routed by `routes`, keyed by submission id) and
-    read the agencies of `again` once more (files registered but not yet published,
-    or every agency when a planner asks for it)."""
-    new = list(new)
-    by_agency: dict[str, list[InboxFile]] = {}
+    read the (agency, fiscal year) pairs of `again` once more (files registered but not
+    yet published, or everything when a planner asks for it)."""
+    by_place: dict[tuple[str, str], list[InboxFile]] = {}
     unrouted = []
     for f in new:
-        agency = routes[f.submission_id].agency_code
-        if agency is None:
+        route = routes[f.submission_id]
+        if route.agency_code is None:
             unrouted.append(f)
         else:
-            by_agency.setdefault(agency, []).append(f)
-    touched = set(by_agency) | set(again)
-    blocks: list[list[str]] = []
-    for index, code in enumerate(AGENCY_ORDER):
-        if code not in touched:
-            continue
-        if blocks and AGENCY_ORDER.index(blocks[-1][-1]) == index - 1:
-            blocks[-1].append(code)
-        else:
-            blocks.append([code])
+            by_place.setdefault((route.agency_code, year_key(route.fiscal_year)), []).append(f)
+    touched = set(by_place) | {(agency, year_key(year)) for agency, year in again}
     runs = []
-    for block in blocks:
-        files = tuple(f for code in block for f in by_agency.get(code, []))
-        years = sorted({str(routes[f.submission_id].fiscal_year or "?") for f in files})
-        runs.append(IngestRun(agencies=tuple(block), files=files, fiscal_years=tuple(years)))
+    for year in sorted({y for _, y in touched}):
+        blocks: list[list[str]] = []
+        for index, code in enumerate(AGENCY_ORDER):
+            if (code, year) not in touched:
+                continue
+            if blocks and AGENCY_ORDER.index(blocks[-1][-1]) == index - 1:
+                blocks[-1].append(code)
+            else:
+                blocks.append([code])
+        for block in blocks:
+            files = tuple(f for code in block for f in by_place.get((code, year), []))
+            runs.append(IngestRun(agencies=tuple(block), fiscal_year=year, files=files))
     return Work(ingest=runs, unrouted=tuple(unrouted))

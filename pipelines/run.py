@@ -28,7 +28,7 @@ from stiplan.assets.ingest.registry import Registry
 from stiplan.assets.runtime.database import read_only
 from stiplan.assets.runtime.faults import checkpoint
 from stiplan.assets.runtime.lock import Busy, pid_alive, writer_lock
-from stiplan.planner import AGENCY_ORDER, plan_work
+from stiplan.planner import plan_work
 from stiplan.schemas.warehouse import Paths
 
 if TYPE_CHECKING:  # Dagster is imported only when a run has work for it
@@ -138,7 +138,11 @@ def _run(p: Paths, say, force: bool, outputs: bool) -> RunSummary:
     unpublished = [
         f for f in registered if published is None or f["submission_id"] not in published[0]
     ]
-    again = AGENCY_ORDER if force else {f["agency_code"] for f in unpublished} - {None}
+    again = {
+        (f["agency_code"], f["fiscal_year"])
+        for f in (registered if force else unpublished)
+        if f["agency_code"] is not None
+    }
     work = plan_work(new, routes, again)
     summary = RunSummary(new_files=len(new), agencies=work.agencies)
     tags = {
@@ -174,7 +178,14 @@ def _run(p: Paths, say, force: bool, outputs: bool) -> RunSummary:
             f"Reading {len(touched)} agenc{'y' if len(touched) == 1 else 'ies'}: "
             f"{', '.join(touched)}"
         )
-    for run in work.ingest:  # one run per block of neighbouring agencies
+    if work.fiscal_years:  # a fiscal year's partitions exist before they are materialised
+        from stiplan.assets.partitions import FISCAL_YEARS
+
+        known = set(instance.get_dynamic_partitions(FISCAL_YEARS.name))
+        missing = [y for y in work.fiscal_years if y not in known]
+        if missing:
+            instance.add_dynamic_partitions(FISCAL_YEARS.name, missing)
+    for run in work.ingest:  # per fiscal year, one run per block of neighbouring agencies
         result = defs.resolve_job_def("ingest_agencies").execute_in_process(
             instance=instance,
             raise_on_error=False,

@@ -32,6 +32,7 @@ from stiplan.assets.consolidate.audit import BLOCKING_CHECKS
 from stiplan.assets.ingest.inbox import route_files
 from stiplan.assets.ingest.registry import SETTLE_SECONDS, Registry, list_inbox
 from stiplan.assets.intake import agency_intake, agency_submissions, unrouted_files
+from stiplan.assets.partitions import FISCAL_YEARS
 from stiplan.assets.plan import plan_checks, published_plan, working_plan
 from stiplan.assets.resources import StiplanConfig
 from stiplan.planner import Work, plan_work, run_key
@@ -129,7 +130,7 @@ def run_requests(work: Work) -> list[dg.RunRequest]:
                     **tags,
                     "stiplan/agency": ",".join(run.agencies),
                     "stiplan/files": ", ".join(f.name for f in run.files)[:200],
-                    "stiplan/fiscal_years": ",".join(run.fiscal_years),
+                    "stiplan/fiscal_years": run.fiscal_year,
                 },
             )
         )
@@ -169,10 +170,14 @@ def inbox_sensor(context: dg.SensorEvaluationContext, stiplan: StiplanConfig) ->
             pending[path] = [*stats[path], now - SETTLE_SECONDS]
     ready = take[:MAX_FILES_PER_TICK]
     requests: list[dg.RunRequest] = []
+    years: list[str] = []
     if ready:
         files = [f for f in registry.scan_paths([Path(x) for x in ready]) if registry.is_new(f)]
         routes = route_files(files, registry, timeout=ROUTING_TIMEOUT_S)
-        requests = run_requests(plan_work(files, routes))
+        work = plan_work(files, routes)
+        requests = run_requests(work)
+        known = set(context.instance.get_dynamic_partitions(FISCAL_YEARS.name))
+        years = [y for y in work.fiscal_years if y not in known]
         requested.update({str(f.path): [f.size, f.mtime_ns] for f in files})
     cursor = json.dumps(
         {"pending": pending, "requested": requested, "held_since": held_since},
@@ -181,6 +186,8 @@ def inbox_sensor(context: dg.SensorEvaluationContext, stiplan: StiplanConfig) ->
     )
     return dg.SensorResult(
         run_requests=requests,
+        # a fiscal year's partitions exist before the runs that materialise them
+        dynamic_partitions_requests=[FISCAL_YEARS.build_add_request(years)] if years else None,
         cursor=cursor,
         skip_reason=None
         if requests

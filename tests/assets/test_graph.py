@@ -25,11 +25,12 @@ def test_the_whole_graph_materialises_against_a_temporary_resource(
     )
     graph = [*defs.assets, *defs.asset_checks]
     with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions("fiscal_years", ["2555"])
         intake = dg.materialize(
             graph,
             instance=instance,
             resources=resources,
-            partition_key="NIA",
+            partition_key="NIA|2555",
             selection=dg.AssetSelection.groups("intake")
             - dg.AssetSelection.assets("unrouted_files"),
         )

@@ -13,12 +13,12 @@ def _sheet(be: int, rows: list) -> dict:
     return {"s": ([[f"ประจำปีงบประมาณ พ.ศ. {be}"], H], rows)}
 
 
-def _ingest(instance, run_config, agency: str = "NIA") -> tuple[dict, str | None]:
+def _ingest(instance, run_config, partition: str) -> tuple[dict, str | None]:
     """The partition's metadata, and its run's stiplan/rejected tag."""
     from stiplan.definitions import defs
 
     result = defs.resolve_job_def("ingest_agencies").execute_in_process(
-        instance=instance, partition_key=agency, run_config=run_config
+        instance=instance, partition_key=partition, run_config=run_config
     )
     assert result.success
     mat = next(
@@ -30,7 +30,7 @@ def _ingest(instance, run_config, agency: str = "NIA") -> tuple[dict, str | None
     return {k: getattr(v, "value", v) for k, v in mat.metadata.items()}, tag
 
 
-def test_a_resubmission_replaces_the_figures_and_other_years_stay_apart(paths):
+def test_a_resubmission_replaces_the_figures_and_each_year_is_its_own_partition(paths):
     import time
 
     from stiplan.run import run_config
@@ -43,20 +43,23 @@ def test_a_resubmission_replaces_the_figures_and_other_years_stay_apart(paths):
     set_old_mtime(first)
     (inbox / "NIA_2556.xlsx").write_bytes(b"damaged")  # routed by its name, rejected
     with dg.instance_for_test() as instance:
-        meta, tag = _ingest(instance, config)
+        instance.add_dynamic_partitions("fiscal_years", ["2555", "2556"])
+        meta, tag = _ingest(instance, config, "NIA|2555")
         assert (meta["rows_accepted"], meta["budget_accepted_baht"]) == (2, 300.0)
+        assert meta["rejected_files"] == "none" and tag is None  # a clean run
+        meta, tag = _ingest(instance, config, "NIA|2556")
+        assert "NIA_2556.xlsx" in meta["rejected_files"] and meta["current_versions"] == 0
         assert tag == "0 row(s), 1 file(s)"  # the run turned a file away, and says so
-        assert "NIA_2556.xlsx" in meta["rejected_files"]
         time.sleep(0.01)
         write_xlsx(inbox / "NIA_2555_v2.xlsx", _sheet(2555, [[1, "ก", "ตาก", 150]]))
         write_xlsx(inbox / "NIA_2556_v2.xlsx", _sheet(2556, [[1, "ค", "ตาก", 7]]))
-        meta, tag = _ingest(instance, config)
-    assert tag is None  # a clean run
-    # the current version of 2555 (one project, 150) and of 2556 (one project, 7)
-    assert meta["files_received"] == 4 and meta["current_versions"] == 2
-    assert (meta["rows_accepted"], meta["budget_accepted_baht"]) == (2, 157.0)
-    table = meta["current_by_fiscal_year"]
+        meta_2555, _ = _ingest(instance, config, "NIA|2555")
+        meta_2556, tag = _ingest(instance, config, "NIA|2556")
+    # each partition: that year's current version only
+    assert meta_2555["files_received"] == 2 and meta_2555["current_versions"] == 1
+    assert (meta_2555["rows_accepted"], meta_2555["budget_accepted_baht"]) == (1, 150.0)
+    table = meta_2555["current_by_fiscal_year"]
     assert "| 2555 | `NIA_2555_v2.xlsx` | 1 | 1 | 0 | 0 | 150.00 |" in table
-    assert "| 2556 | `NIA_2556_v2.xlsx` | 1 | 1 | 0 | 0 | 7.00 |" in table
+    assert (meta_2556["rows_accepted"], meta_2556["budget_accepted_baht"]) == (1, 7.0)
     # the damaged 2556 file was answered by an accepted 2556 version
-    assert meta["rejected_files"] == "none"
+    assert meta_2556["rejected_files"] == "none" and tag is None

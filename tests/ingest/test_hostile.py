@@ -113,7 +113,7 @@ def test_every_row_gets_its_outcome_and_problems(corpus_run):
             "SELECT submission_id, sheet, row_number, outcome FROM source_rows ORDER BY 1, 2, 3"
         ).fetchall()
         problems = con.execute(
-            'SELECT submission_id, sheet, row_number, "column", code '
+            "SELECT submission_id, sheet, row_number, column_letter, code "
             "FROM row_problems WHERE row_number IS NOT NULL"
         ).fetchall()
         budgets = dict(

@@ -340,9 +340,9 @@ def test_the_sensor_requests_runs_for_names_that_are_not_utf8(tmp_path, monkeypa
             dg.build_sensor_context(instance=instance, cursor=cursor, resources=_resources())
         )
     by_key = {r.partition_key: r for r in result.run_requests}
-    assert set(by_key) == {"NSTDA", None}
-    assert by_key["NSTDA"].tags["stiplan/files"] == "สวทช_2555.xlsx"
-    assert by_key["NSTDA"].tags["stiplan/fiscal_years"] == "2555"
+    assert set(by_key) == {"NSTDA|2555", None}
+    assert by_key["NSTDA|2555"].tags["stiplan/files"] == "สวทช_2555.xlsx"
+    assert by_key["NSTDA|2555"].tags["stiplan/fiscal_years"] == "2555"
     assert by_key[None].tags["stiplan/files"] == "notes%0A%FF.pdf"
 
 

@@ -55,7 +55,10 @@ def test_definitions_hold_every_asset_check_and_job():
     assert set(checks) == CHECKS | WARNINGS
     assert {n for n, k in checks.items() if graph.get_check_spec(k).blocking} == CHECKS
     part = graph.get(dg.AssetKey("agency_submissions")).partitions_def
-    assert len(part.get_partition_keys()) == 16 and "NSTDA" in part.get_partition_keys()
+    # agency × fiscal year: the 16 agencies, and the fiscal years files arrived for
+    assert part.partitions_defs[0].partitions_def.get_partition_keys()[:2] == ["OMIN", "OPS"]
+    assert len(part.partitions_defs[0].partitions_def.get_partition_keys()) == 16
+    assert part.partitions_defs[1].name == "fiscal_year"
     assert {j.name for j in defs.resolve_all_job_defs()} >= {
         "ingest_agencies",
         "build_plan",
@@ -125,9 +128,12 @@ def _env(workspace: Path) -> dict:
 
 def test_real_dagster_cli_materialises_a_partition_and_publishes(workspace):
     env = _env(workspace)
+    # the sensor or `stiplan run` add a fiscal year when its first file arrives; here, by hand
+    with dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
+        instance.add_dynamic_partitions("fiscal_years", ["2555"])
     base = [str(BIN / "dagster"), "asset", "materialize", "-m", "stiplan.definitions"]
     for extra in (
-        ["--select", "agency_intake,agency_submissions", "--partition", "NSTDA"],
+        ["--select", "agency_intake,agency_submissions", "--partition", "NSTDA|2555"],
         ["--select", "unrouted_files,working_plan,published_plan"],
     ):
         proc = subprocess.run(
@@ -228,8 +234,11 @@ def test_agency_partition_metadata_answers_without_a_query(workspace):
     )
     set_old_mtime(path)  # a run launched from the UI takes only files no longer changing
     with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions("fiscal_years", ["2555"])
         result = defs.resolve_job_def("ingest_agencies").execute_in_process(
-            instance=instance, partition_key="NIMT", run_config=run_config(Paths.from_environment())
+            instance=instance,
+            partition_key="NIMT|2555",
+            run_config=run_config(Paths.from_environment()),
         )
         assert result.success
         mat = next(
@@ -250,4 +259,4 @@ def test_agency_partition_metadata_answers_without_a_query(workspace):
             "| 4 |" in meta["rejected_rows_preview"]
             and "No province" in meta["rejected_rows_preview"]
         )
-        assert mat.partition == "NIMT"
+        assert mat.partition == "NIMT|2555"

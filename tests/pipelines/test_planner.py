@@ -20,9 +20,13 @@ def _file(name: str) -> InboxFile:
     return InboxFile(Path(name), name, 1, 0, submission_id=name.encode().hex().ljust(64, "0"))
 
 
-def _routes(files: dict[str, str | None]) -> tuple[list[InboxFile], dict[str, Route]]:
+def _routes(files: dict, year: int | None = 2555) -> tuple[list[InboxFile], dict[str, Route]]:
+    """name -> agency, or name -> (agency, fiscal year)."""
     made = [_file(name) for name in files]
-    return made, {f.submission_id: Route(files[f.name], fiscal_year=2555) for f in made}
+    place = {n: v if isinstance(v, tuple) else (v, year) for n, v in files.items()}
+    return made, {
+        f.submission_id: Route(*place[f.name][:1], fiscal_year=place[f.name][1]) for f in made
+    }
 
 
 def test_neighbours_share_a_run_and_agencies_far_apart_do_not():
@@ -36,14 +40,37 @@ def test_neighbours_share_a_run_and_agencies_far_apart_do_not():
         ["b.xlsx"],
     ]
     assert work.agencies == ["OPS", "DSS", "TCELS"]
+    assert [(run.first, run.last) for run in work.ingest] == [
+        ("OPS|2555", "DSS|2555"),
+        ("TCELS|2555", "TCELS|2555"),
+    ]
+
+
+def test_each_fiscal_year_is_planned_apart():
+    files, routes = _routes(
+        {
+            "a.xlsx": ("OPS", 2555),
+            "b.xlsx": ("DSS", 2556),
+            "c.xlsx": ("OPS", 2556),
+            "d.xlsx": ("NIA", None),
+        }
+    )
+    work = plan_work(files, routes)
+    assert [(run.fiscal_year, run.agencies) for run in work.ingest] == [
+        ("2555", ("OPS",)),
+        ("2556", ("OPS", "DSS")),
+        ("unknown", ("NIA",)),
+    ]
+    assert work.fiscal_years == ["2555", "2556", "unknown"]
 
 
 def test_agencies_to_read_again_join_the_blocks():
     files, routes = _routes({"a.xlsx": "OMIN"})
-    work = plan_work(files, routes, again={"DSS"})
+    work = plan_work(files, routes, again={("DSS", 2555)})
     assert [run.agencies for run in work.ingest] == [("OMIN",), ("DSS",)]
-    assert plan_work([], {}, again=AGENCY_ORDER).agencies == AGENCY_ORDER
-    assert len(plan_work([], {}, again=AGENCY_ORDER).ingest) == 1
+    every = {(code, 2555) for code in AGENCY_ORDER}
+    assert plan_work([], {}, again=every).agencies == AGENCY_ORDER
+    assert len(plan_work([], {}, again=every).ingest) == 1
     assert not plan_work([], {})
 
 
@@ -65,7 +92,7 @@ def two_far_apart(paths):
     return paths
 
 
-def _materialised_partitions(instance: dg.DagsterInstance) -> list[str]:
+def _materialised_partitions(instance: dg.DagsterInstance) -> list[str | None]:
     records = instance.fetch_materializations(dg.AssetKey("agency_intake"), limit=100).records
     return sorted(r.partition_key for r in records)
 
@@ -79,7 +106,7 @@ def test_stiplan_run_materialises_exactly_the_two_partitions(two_far_apart, monk
     summary = run_inbox(outputs=False, paths=two_far_apart)
     assert summary.published and summary.agencies == ["OPS", "TCELS"]
     with dg.DagsterInstance.get() as instance:
-        assert _materialised_partitions(instance) == ["OPS", "TCELS"]
+        assert _materialised_partitions(instance) == ["OPS|2555", "TCELS|2555"]
 
 
 def test_the_sensor_requests_exactly_the_two_partitions(two_far_apart, resources):
@@ -88,5 +115,19 @@ def test_the_sensor_requests_exactly_the_two_partitions(two_far_apart, resources
     with dg.instance_for_test() as instance:
         result = inbox_sensor(dg.build_sensor_context(instance=instance, resources=resources))
     keys = sorted(r.partition_key for r in result.run_requests)
-    assert keys == ["OPS", "TCELS"]
+    assert keys == ["OPS|2555", "TCELS|2555"]
+    # the fiscal year's partitions are asked for with the runs (the daemon adds them first)
+    [add] = result.dynamic_partitions_requests
+    assert (add.partitions_def_name, list(add.partition_keys)) == ("fiscal_years", ["2555"])
     assert not any("dagster/asset_partition_range_start" in r.tags for r in result.run_requests)
+
+
+def test_stiplan_run_all_reads_every_agency_year_again(two_far_apart, monkeypatch, tmp_path):
+    from stiplan.run import run_inbox
+
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
+    assert run_inbox(outputs=False, paths=two_far_apart).published
+    again = run_inbox(outputs=False, paths=two_far_apart, force=True)
+    assert again.agencies == ["OPS", "TCELS"] and again.published
+    with dg.DagsterInstance.get() as instance:
+        assert _materialised_partitions(instance) == ["OPS|2555"] * 2 + ["TCELS|2555"] * 2

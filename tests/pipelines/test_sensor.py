@@ -72,6 +72,7 @@ def test_sensor_requests_one_run_per_agency_and_records_unrouted(inbox, resource
     (inbox / "~$NSTDA_2555.xlsx").write_bytes(b"lock")
     (inbox / ".~lock.DSS_2555.xlsx#").write_bytes(b"lock")
     with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions("fiscal_years", ["2555"])
         for p in inbox.iterdir():  # just written: a first sighting starts the settle clock
             os.utime(p)
         first = _tick(instance, resources)
@@ -81,19 +82,19 @@ def test_sensor_requests_one_run_per_agency_and_records_unrouted(inbox, resource
         }
         result = _tick(instance, resources, _settled_cursor(inbox))
         by_key = {r.partition_key: r for r in result.run_requests}
-        assert set(by_key) == {"NSTDA", "DSS", None}
-        assert by_key["NSTDA"].asset_selection == [
+        assert set(by_key) == {"NSTDA|2555", "DSS|2555", None}
+        assert by_key["NSTDA|2555"].asset_selection == [
             dg.AssetKey(k)
             for k in ("agency_intake", "agency_submissions", "working_plan", "published_plan")
         ]
-        assert {k.name for k in by_key["NSTDA"].asset_check_keys} == {
+        assert {k.name for k in by_key["NSTDA|2555"].asset_check_keys} == {
             "conservation",
             "reconciliation",
             "reference_codes",
             "unique_project_id",
         }
         assert by_key[None].asset_selection == [dg.AssetKey("unrouted_files")]
-        assert by_key["DSS"].tags["stiplan/agency"] == "DSS"
+        assert by_key["DSS|2555"].tags["stiplan/agency"] == "DSS"
         state = json.loads(result.cursor)
         assert state["pending"] == {} and len(state["requested"]) == 3
 
@@ -106,6 +107,7 @@ def test_sensor_forgets_files_once_taken_and_sees_copies_with_old_times(
     path = write_xlsx(inbox / "NSTDA_2555.xlsx", {"s": ([[YEAR], H], [[1, "ก", "ตาก", 1]])})
     set_old_mtime(path)  # settled, so the sensor's run takes it
     with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions("fiscal_years", ["2555"])
         request = _tick(instance, resources, _settled_cursor(inbox)).run_requests[0]
         job = defs.resolve_job_def("ingest_agencies")
         assert job.execute_in_process(
@@ -120,7 +122,7 @@ def test_sensor_forgets_files_once_taken_and_sees_copies_with_old_times(
         shutil.copyfile(path, copy)
         set_old_mtime(copy)
         result = _tick(instance, resources, _settled_cursor(inbox))
-        assert [r.partition_key for r in result.run_requests] == ["NSTDA"]
+        assert [r.partition_key for r in result.run_requests] == ["NSTDA|2555"]
         assert "copy of NSTDA.xlsx" in result.run_requests[0].tags["stiplan/files"]
 
 
@@ -129,10 +131,13 @@ def test_automation_merges_and_publishes_after_a_partition_changes(inbox, run_co
 
     set_old_mtime(write_xlsx(inbox / "NSTDA_2555.xlsx", {"s": ([[YEAR], H], [[1, "ก", "ตาก", 1]])}))
     with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions("fiscal_years", ["2555"])
         baseline = dg.evaluate_automation_conditions(defs=defs, instance=instance)
         assert (
             defs.resolve_job_def("ingest_agencies")
-            .execute_in_process(instance=instance, partition_key="NSTDA", run_config=run_config)
+            .execute_in_process(
+                instance=instance, partition_key="NSTDA|2555", run_config=run_config
+            )
             .success
         )
         result = dg.evaluate_automation_conditions(
@@ -171,8 +176,9 @@ def test_unattended_intake_leaves_a_file_still_being_written(inbox, paths):
     # (a time slightly ahead keeps it "fresh" for the whole test).
     os.utime(fresh, (time.time() + 60, time.time() + 60))
     with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions("fiscal_years", ["2555"])
         result = defs.resolve_job_def("ingest_agencies").execute_in_process(
-            instance=instance, partition_key="NSTDA", run_config=run_config(paths)
+            instance=instance, partition_key="NSTDA|2555", run_config=run_config(paths)
         )
         mat = next(
             m
@@ -181,7 +187,9 @@ def test_unattended_intake_leaves_a_file_still_being_written(inbox, paths):
         ).materialization
         assert mat.metadata["inbox_files"].value == 1  # the fresh file waits
         cli = defs.resolve_job_def("ingest_agencies").execute_in_process(
-            instance=instance, partition_key="NSTDA", run_config=run_config(paths, "agency_intake")
+            instance=instance,
+            partition_key="NSTDA|2555",
+            run_config=run_config(paths, "agency_intake"),
         )
         mat = next(
             m
@@ -197,18 +205,19 @@ def test_a_file_whose_run_has_not_registered_it_is_not_requested_again(inbox, re
     first = write_xlsx(inbox / "OPS_2555.xlsx", {"s": ([[YEAR], H], [[1, "ก", "ตาก", 1]])})
     set_old_mtime(first)
     with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions("fiscal_years", ["2555"])
         one = _tick(instance, resources)
-        assert [r.partition_key for r in one.run_requests] == ["OPS"]
+        assert [r.partition_key for r in one.run_requests] == ["OPS|2555"]
         second = write_xlsx(inbox / "DSS_2555.xlsx", {"s": ([[YEAR], H], [[1, "ข", "ตาก", 1]])})
         set_old_mtime(second)  # DSS sits next to OPS in the agency list
         two = _tick(instance, resources, one.cursor)
-        assert [r.partition_key for r in two.run_requests] == ["DSS"]
+        assert [r.partition_key for r in two.run_requests] == ["DSS|2555"]
         assert "OPS_2555.xlsx" not in two.run_requests[0].tags["stiplan/files"]
         # a changed file is new bytes: asked for again
         write_xlsx(first, {"s": ([[YEAR], H], [[1, "ก", "ตาก", 2]])})
         set_old_mtime(first)
         three = _tick(instance, resources, two.cursor)
-        assert [r.partition_key for r in three.run_requests] == ["OPS"]
+        assert [r.partition_key for r in three.run_requests] == ["OPS|2555"]
 
 
 def test_the_interval_said_is_the_interval_the_daemon_keeps():
@@ -234,6 +243,7 @@ def test_files_dropped_together_are_taken_together(inbox, resources):
     # still being written, however slow the machine (a time ahead keeps it fresh)
     os.utime(copying, (time.time() + 60, time.time() + 60))
     with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions("fiscal_years", ["2555"])
         one = _tick(instance, resources)
         assert one.run_requests == []
         assert json.loads(one.cursor)["held_since"] is not None

@@ -145,7 +145,7 @@ def test_dropping_files_under_dagster_dev_publishes_the_plan(tmp_path):
             BACKFILL,
             {
                 "params": {
-                    "partitionNames": [a.code for a in AGENCIES],
+                    "partitionNames": [f"{a.code}|2555" for a in AGENCIES],
                     "assetSelection": [
                         {"path": ["agency_intake"]},
                         {"path": ["agency_submissions"]},
