@@ -49,15 +49,24 @@ def agency_intake(
     context.log.info(
         f"{len(mine)} inbox file(s) for {len(wanted)} agency-year(s); {added} new arrival(s)"
     )
-    return dg.MaterializeResult(
-        metadata={
-            "inbox_files": len(mine),
-            "new_arrivals": added,
-            "files": dg.MetadataValue.md(
-                "\n".join(f"- {md_code(f.name)} ({f.submission_id[:12]})" for f in mine) or "none"
-            ),
-        }
-    )
+    for key in context.partition_keys:  # each agency-year its own files
+        place = SUBMISSION_PARTITIONS.get_partition_key_from_str(key).keys_by_dimension
+        here = [
+            f
+            for f in mine
+            if _place(routes[f.submission_id]) == (place["agency"], place["fiscal_year"])
+        ]
+        context.add_asset_metadata(
+            {
+                "inbox_files": len(here),
+                "files": dg.MetadataValue.md(
+                    "\n".join(f"- {md_code(f.name)} ({f.submission_id[:12]})" for f in here)
+                    or "none"
+                ),
+            },
+            partition_key=key,
+        )
+    return dg.MaterializeResult(metadata={"new_arrivals": added})
 
 
 @dg.asset(
@@ -102,8 +111,6 @@ PREVIEW_ROWS = 20
 def agency_submissions(
     context: dg.AssetExecutionContext, stiplan: StiplanConfig
 ) -> dg.MaterializeResult:
-    from stiplan.assets.consolidate.merge import submission_statuses
-
     p = stiplan.paths
     registry = Registry(p.registry)
     wanted = agency_years(context)
@@ -115,8 +122,37 @@ def agency_submissions(
     ]
     # Digests only: the rows of a file read before are not loaded for these figures.
     digests = digest_registered(p, registry, files)
-    # The figures are those of the current version of each fiscal year, as the merge will
-    # publish them: never the sum of every file the agency ever sent.
+    rejected_rows = rejected_files = 0
+    # Each partition's own metadata: a run may take a block of agencies (a range), and
+    # each cell of the matrix must describe that agency-year alone.
+    for key in context.partition_keys:
+        place = SUBMISSION_PARTITIONS.get_partition_key_from_str(key).keys_by_dimension
+        mine = [
+            f
+            for f in files
+            if f["agency_code"] == place["agency"]
+            and year_key(f["fiscal_year"]) == place["fiscal_year"]
+        ]
+        metadata = _submission_metadata(mine, digests)
+        rejected_rows += metadata["rows_rejected"]
+        rejected_files += metadata["files_rejected"]
+        context.add_asset_metadata(metadata, partition_key=key)
+    if rejected_files or rejected_rows:
+        # A run that turned data away is told apart from a clean one in the runs list,
+        # and stays a success: the data's faults are the agencies' to fix.
+        context.instance.add_run_tags(
+            context.run_id,
+            {"stiplan/rejected": f"{rejected_rows} row(s), {rejected_files} file(s)"},
+        )
+    return dg.MaterializeResult()
+
+
+def _submission_metadata(files: list[dict], digests: dict) -> dict:
+    """An agency-year's figures: those of its current version, as the merge will publish
+    them, never the sum of every file the agency sent; rejected files not yet answered
+    by an accepted version."""
+    from stiplan.assets.consolidate.merge import submission_statuses
+
     subs, _ = submission_statuses(files, digests)
     status = {s["submission_id"]: s for s in subs}
     name = {f["submission_id"]: f["file_name"] for f in files}
@@ -144,42 +180,34 @@ def agency_submissions(
             preview.append(
                 f"| {md_code(name[sid])} | {md_code(sheet)} | {row_number} | {describe(code)} |"
             )
-    if rejected_files or outcomes["rejected"]:
-        # A run that turned data away is told apart from a clean one in the runs list,
-        # and stays a success: the data's faults are the agencies' to fix.
-        context.instance.add_run_tags(
-            context.run_id,
-            {"stiplan/rejected": f"{outcomes['rejected']} row(s), {len(rejected_files)} file(s)"},
-        )
-    return dg.MaterializeResult(
-        metadata={
-            "files_received": len(files),
-            "current_versions": len(years),
-            "dagster/row_count": sum(outcomes.values()),
-            "rows_read": sum(outcomes.values()),
-            **{
-                f"rows_{k}": outcomes[k]
-                for k in ("accepted", "rejected", "duplicate", "total", "section")
-            },
-            "budget_accepted_baht": float(budget),
-            "current_by_fiscal_year": dg.MetadataValue.md(
-                "| fiscal year | current version | rows read | accepted | rejected | duplicate "
-                "| budget (baht) |\n|---|---|---|---|---|---|---|\n" + "\n".join(years)
-                if years
-                else "no current version"
-            ),
-            "rejected_files": dg.MetadataValue.md(
-                "| file | reason |\n|---|---|\n" + "\n".join(rejected_files)
-                if rejected_files
-                else "none"
-            ),
-            "rejected_rows_preview": dg.MetadataValue.md(
-                "| file | sheet | row | reason |\n|---|---|---|---|\n" + "\n".join(preview)
-                if preview
-                else "none"
-            ),
-        }
-    )
+    return {
+        "files_received": len(files),
+        "current_versions": len(years),
+        "files_rejected": len(rejected_files),
+        "dagster/row_count": sum(outcomes.values()),
+        "rows_read": sum(outcomes.values()),
+        **{
+            f"rows_{k}": outcomes[k]
+            for k in ("accepted", "rejected", "duplicate", "total", "section")
+        },
+        "budget_accepted_baht": float(budget),
+        "current_by_fiscal_year": dg.MetadataValue.md(
+            "| fiscal year | current version | rows read | accepted | rejected | duplicate "
+            "| budget (baht) |\n|---|---|---|---|---|---|---|\n" + "\n".join(years)
+            if years
+            else "no current version"
+        ),
+        "rejected_files": dg.MetadataValue.md(
+            "| file | reason |\n|---|---|\n" + "\n".join(rejected_files)
+            if rejected_files
+            else "none"
+        ),
+        "rejected_rows_preview": dg.MetadataValue.md(
+            "| file | sheet | row | reason |\n|---|---|---|---|\n" + "\n".join(preview)
+            if preview
+            else "none"
+        ),
+    }
 
 
 def _answered(rejected: dict, later: list[dict]) -> bool:

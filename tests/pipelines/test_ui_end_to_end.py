@@ -4,6 +4,7 @@ plan must reach the expected content, seen through Dagster's GraphQL API."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -25,6 +26,34 @@ BACKFILL = """mutation($params: LaunchBackfillParams!) {
     __typename ... on LaunchBackfillSuccess { backfillId } ... on PythonError { message } } }"""
 BACKFILL_STATUS = """{ partitionBackfillOrError(backfillId: "%s") {
   ... on PartitionBackfill { status } } }"""
+ENTRIES = """metadataEntries { label
+  ... on IntMetadataEntry { intValue } ... on FloatMetadataEntry { floatValue }
+  ... on MarkdownMetadataEntry { mdStr } ... on TextMetadataEntry { text }
+  ... on TableMetadataEntry { table { records } } }"""
+PARTITIONS = (
+    "query($key: AssetKeyInput!) { assetNodeOrError(assetKey: $key) { ... on AssetNode {"
+    " partitionKeysByDimension { name partitionKeys }"
+    f" assetMaterializations {{ partition timestamp {ENTRIES} }} }} }} }}"
+)
+
+
+def _entry(entry: dict):
+    for field in ("intValue", "floatValue", "mdStr", "text"):
+        if field in entry:
+            return entry[field]
+    if "table" in entry:
+        return [json.loads(r) for r in entry["table"]["records"]]
+    return None  # kinds this test does not read (schemas, paths)
+
+
+def _latest(port: int, asset: str) -> tuple[dict, dict[str | None, dict]]:
+    """The asset's partition keys by dimension, and each partition's latest metadata."""
+    node = graphql(port, PARTITIONS, {"key": {"path": [asset]}})["data"]["assetNodeOrError"]
+    latest: dict[str | None, dict] = {}
+    for m in sorted(node["assetMaterializations"], key=lambda m: float(m["timestamp"])):
+        latest[m["partition"]] = {e["label"]: _entry(e) for e in m["metadataEntries"]}
+    dims = {d["name"]: d["partitionKeys"] for d in node["partitionKeysByDimension"]}
+    return dims, latest
 
 
 def _projects(plan: Path):
@@ -38,6 +67,22 @@ def _projects(plan: Path):
         return sorted(
             con.execute("SELECT agency_code, project_name, budget_baht FROM projects").fetchall()
         )
+    finally:
+        con.close()
+
+
+def _status(plan: Path, file_name: str) -> str | None:
+    try:
+        con = duckdb.connect(str(plan), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        row = con.execute(
+            "SELECT status FROM submissions WHERE file_name = ?", [file_name]
+        ).fetchone()
+        return row[0] if row else None
+    except duckdb.Error:
+        return None
     finally:
         con.close()
 
@@ -169,6 +214,64 @@ def test_dropping_files_under_dagster_dev_publishes_the_plan(tmp_path):
         ]
         assert len(backfill_runs) == 1 and backfill_runs[0]["status"] == "SUCCESS"
 
+        # A second fiscal year, a resubmission and a damaged resubmission named for its
+        # agency; then the partition matrix and its metadata, over GraphQL, against the plan.
+        write_xlsx(
+            staging / "NSTDA_2556.xlsx",
+            {"s": ([["ประจำปีงบประมาณ พ.ศ. 2556"], H], [[1, "โครงการปีใหม่", "ตาก", 70]])},
+        )
+        write_xlsx(
+            staging / "NIA_2555_v2.xlsx",
+            {"s": ([[YEAR], H], [[1, "โครงการของ NIA ฉบับแก้", "น่าน", 250]])},
+        )
+        (staging / "TCELS_2555_revised.xlsx").write_bytes(b"PK\x03\x04 damaged in transit")
+        for name in ("NSTDA_2556.xlsx", "NIA_2555_v2.xlsx", "TCELS_2555_revised.xlsx"):
+            shutil.copyfile(staging / name, inbox / name)
+
+        def landed() -> bool:
+            rows = _projects(warehouse / "plan.duckdb") or []
+            names = {r[1] for r in rows}
+            return (
+                "โครงการปีใหม่" in names
+                and "โครงการของ NIA ฉบับแก้" in names
+                and (_status(warehouse / "plan.duckdb", "TCELS_2555_revised.xlsx") == "rejected")
+            )
+
+        deadline = time.time() + 120
+        while not landed() and time.time() < deadline:
+            time.sleep(1)
+        assert landed()
+        _settled_runs(port)
+        dims, latest = _latest(port, "agency_submissions")
+        assert dims["agency"] == [a.code for a in AGENCIES]
+        assert sorted(dims["fiscal_year"]) == ["2555", "2556"]
+        # the matrix: every agency for 2555, NSTDA alone for 2556; the others empty
+        assert set(latest) == {f"{a.code}|2555" for a in AGENCIES} | {"NSTDA|2556"}
+        con = duckdb.connect(str(warehouse / "plan.duckdb"), read_only=True)
+        try:
+            current = {
+                f"{a}|{y}": (accepted, float(budget))
+                for a, y, accepted, budget in con.execute(
+                    """SELECT s.agency_code, s.fiscal_year, s.rows_accepted,
+                              (SELECT coalesce(sum(budget_baht), 0) FROM projects p
+                               WHERE p.submission_id = s.submission_id)
+                       FROM submissions s WHERE s.status = 'current'"""
+                ).fetchall()
+            }
+        finally:
+            con.close()
+        # each partition shows its current version's figures only (NIA: the resubmission)
+        for key, meta in latest.items():
+            assert (meta["rows_accepted"], meta["budget_accepted_baht"]) == current[key], key
+        assert current["NIA|2555"] == (1, 250.0)
+        # the damaged resubmission is shown under its agency and year
+        assert "TCELS_2555_revised.xlsx" in latest["TCELS|2555"]["rejected_files"]
+        # every agency is listed for every fiscal year on the published plan
+        _, plan = _latest(port, "published_plan")
+        for year in (2555, 2556):
+            status = plan[None][f"{year} submissions of the 16 agencies"]
+            assert len(status) == 16
+
     # The chunked file was taken once, whole: one submission, one arrival, its full hash.
     import hashlib
 
@@ -182,4 +285,4 @@ def test_dropping_files_under_dagster_dev_publishes_the_plan(tmp_path):
     finally:
         con.close()
     assert subs == [(hashlib.sha256(data).hexdigest(), "current")]
-    assert arrivals == 16 and total == 16
+    assert arrivals == 19 and total == 19
