@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -196,6 +197,31 @@ def dagster_dev(env: dict, cwd: Path) -> Iterator[int]:
             proc.wait(30)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+        _kill_leftovers(env["STIPLAN_WAREHOUSE"])
+
+
+def leftovers(warehouse: str) -> list[int]:
+    """Processes started for this warehouse (their environment names it)."""
+    marker = f"STIPLAN_WAREHOUSE={warehouse}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if marker in (entry / "environ").read_bytes().split(b"\0"):
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def _kill_leftovers(warehouse: str) -> None:
+    """`dagster dev` starts its code server in a session of its own, and a run still in
+    progress when it stops outlives it (spinning on its pool slot): kill whatever was
+    started for this test's warehouse, so no later test shares the machine with it."""
+    for pid in leftovers(warehouse):
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
 
 
 def test_dagster_dev_serves_every_asset(workspace):

@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
-from test_dagster import dagster_dev, graphql
+from test_dagster import dagster_dev, graphql, leftovers
 from workbooks import set_old_mtime, write_xlsx
 
 from stiplan.schemas.reference import AGENCIES
@@ -69,6 +69,14 @@ def _projects(plan: Path):
         )
     finally:
         con.close()
+
+
+def _alive(pid: int) -> bool:
+    """Running, not a zombie waiting for its parent."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
+    except (OSError, IndexError):
+        return False
 
 
 def _status(plan: Path, file_name: str) -> str | None:
@@ -272,6 +280,10 @@ def test_dropping_files_under_dagster_dev_publishes_the_plan(tmp_path):
             status = plan[None][f"{year} submissions of the 16 agencies"]
             assert len(status) == 16
 
+    # nothing started for this warehouse outlives dagster dev (a run left spinning would
+    # slow every test after this one)
+    time.sleep(0.5)
+    assert [pid for pid in leftovers(str(warehouse)) if _alive(pid)] == []
     # The chunked file was taken once, whole: one submission, one arrival, its full hash.
     import hashlib
 
