@@ -66,11 +66,12 @@ STATUS_LABEL = {
 CHANGE_LABEL = {
     "added": "เพิ่มโครงการ (added)",
     "removed": "ไม่มีในฉบับนี้ (removed)",
+    "rejected": "ไม่รับในฉบับนี้ (rejected in this version: see the problems)",
     "budget_changed": "เปลี่ยนงบประมาณ (budget changed)",
     "provinces_changed": "เปลี่ยนจังหวัด (provinces changed)",
     "renamed": "เปลี่ยนชื่อ (renamed)",
 }
-CHANGE_ORDER = ("budget_changed", "provinces_changed", "renamed", "added", "removed")
+CHANGE_ORDER = ("budget_changed", "provinces_changed", "renamed", "added", "rejected", "removed")
 OUTCOME_LABEL = (
     ("accepted", "รับ", "accepted"),
     ("duplicate", "ซ้ำ", "duplicate"),

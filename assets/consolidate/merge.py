@@ -41,7 +41,7 @@ from stiplan.schemas.warehouse import SUMMARIES, TABLES
 if TYPE_CHECKING:
     import pandas as pd
 
-MERGE_VERSION = "4"  # bump when a share's contents change, so kept shares are rebuilt
+MERGE_VERSION = "5"  # bump when a share's contents change, so kept shares are rebuilt
 SATANG = Decimal("0.01")
 # DuckDB's memory while it writes the working plan: past it, the rows it inserts are
 # written to the file and the rest spilled, so a million-row merge stays near 700 MB
@@ -187,7 +187,9 @@ def chain_tables(
         else []
     )
     for pos in range(1, len(chain)):
-        _changes(changes, chain[pos - 1], chain[pos], accepted[pos - 1], accepted[pos])
+        # a project whose row the new version has but rejects is not gone: it is rejected
+        rejected = {r.name_key for r in versions[pos].rows if r.outcome == "rejected"}
+        _changes(changes, chain[pos - 1], chain[pos], accepted[pos - 1], accepted[pos], rejected)
     reasons: dict[str, str] = {}
     for sid, version, version_ids in zip(chain, versions, ids, strict=True):
         _source_rows(source_rows, sid, version.rows, version_ids, reasons)
@@ -288,15 +290,18 @@ def _projects(
     )
 
 
-def _changes(out: _Columns, prev_sid: str, sid: str, before: dict, after: dict) -> None:
-    """What a resubmission changed against the version it superseded."""
+def _changes(
+    out: _Columns, prev_sid: str, sid: str, before: dict, after: dict, rejected: set = frozenset()
+) -> None:
+    """What a resubmission changed against the version it superseded; `rejected`, the
+    names of the new version's rejected rows (a project there is rejected, not removed)."""
     found = []
     for pid in sorted(before.keys() | after.keys()):
         b, a = before.get(pid), after.get(pid)
         if b is None:
             change = "added"
         elif a is None:
-            change = "removed"
+            change = "rejected" if b.name_key in rejected else "removed"
         elif b.budget != a.budget:
             change = "budget_changed"
         elif (b.province_codes, b.nationwide) != (a.province_codes, a.nationwide):

@@ -273,3 +273,26 @@ def test_a_failed_write_leaves_the_previous_database_and_nothing_else(tmp_path):
         write_database(path, broken)
     assert dump(path) == before
     assert sorted(f.name for f in tmp_path.iterdir()) == ["plan.duckdb"]
+
+
+def test_a_project_rejected_in_the_new_version_is_rejected_not_removed():
+    """The agency still lists it; the feedback must send them to its problem."""
+    from plans import row, submission
+
+    from stiplan.assets.consolidate.merge import chain_tables
+
+    first = submission("DSS", [row(1, "โครงการคงอยู่"), row(2, "โครงการมีปัญหา"), row(3, "โครงการถอน")])
+    second = submission(
+        "DSS",
+        [
+            row(1, "โครงการคงอยู่"),
+            row(2, "โครงการมีปัญหา", outcome="rejected", reason="budget_negative"),
+        ],
+    )
+    changes = chain_tables("DSS", 2555, ["v1", "v2"], {"v1": first, "v2": second})[
+        "submission_changes"
+    ].to_pylist()
+    assert sorted((c["project_name"], c["change"]) for c in changes) == [
+        ("โครงการถอน", "removed"),
+        ("โครงการมีปัญหา", "rejected"),
+    ]

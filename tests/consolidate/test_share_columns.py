@@ -232,12 +232,13 @@ def _row_by_row(agency, year, chain, parsed):
     money = lambda d: Decimal(_satang(d)).scaleb(-2)  # noqa: E731
     for pos in range(1, len(chain)):
         before, after = by_id[pos - 1], by_id[pos]
+        rejected = {r.name_key for r in versions[pos].rows if r.outcome == "rejected"}
         for pid in sorted(before.keys() | after.keys()):
             b, a = before.get(pid), after.get(pid)
             change = (
                 "added"
                 if b is None
-                else "removed"
+                else ("rejected" if b.name_key in rejected else "removed")
                 if a is None
                 else "budget_changed"
                 if b.budget != a.budget
