@@ -13,7 +13,13 @@ from stiplan.assets.ingest.cache import digest_registered
 from stiplan.assets.ingest.inbox import scan_and_route
 from stiplan.assets.ingest.names import md_cell, md_code
 from stiplan.assets.ingest.registry import Registry
-from stiplan.assets.partitions import SUBMISSION_PARTITIONS, agency_years, year_key
+from stiplan.assets.partitions import (
+    SUBMISSION_PARTITIONS,
+    agency_years,
+    place_of,
+    route_place,
+    year_key,
+)
 from stiplan.assets.resources import StiplanConfig
 from stiplan.schemas.problems import describe
 
@@ -44,18 +50,13 @@ def agency_intake(
     registry = Registry(p.registry)
     files, routes = scan_and_route(p.inbox, registry, settled_only=config.settled_only)
     wanted = agency_years(context)
-    mine = [f for f in files if _place(routes[f.submission_id]) in wanted]
+    mine = [f for f in files if route_place(routes[f.submission_id]) in wanted]
     added = registry.register(mine, routes, p.archive)
     context.log.info(
         f"{len(mine)} inbox file(s) for {len(wanted)} agency-year(s); {added} new arrival(s)"
     )
     for key in context.partition_keys:  # each agency-year its own files
-        place = SUBMISSION_PARTITIONS.get_partition_key_from_str(key).keys_by_dimension
-        here = [
-            f
-            for f in mine
-            if _place(routes[f.submission_id]) == (place["agency"], place["fiscal_year"])
-        ]
+        here = [f for f in mine if route_place(routes[f.submission_id]) == place_of(key)]
         context.add_asset_metadata(
             {
                 "inbox_files": len(here),
@@ -126,13 +127,7 @@ def agency_submissions(
     # Each partition's own metadata: a run may take a block of agencies (a range), and
     # each cell of the matrix must describe that agency-year alone.
     for key in context.partition_keys:
-        place = SUBMISSION_PARTITIONS.get_partition_key_from_str(key).keys_by_dimension
-        mine = [
-            f
-            for f in files
-            if f["agency_code"] == place["agency"]
-            and year_key(f["fiscal_year"]) == place["fiscal_year"]
-        ]
+        mine = [f for f in files if (f["agency_code"], year_key(f["fiscal_year"])) == place_of(key)]
         metadata = _submission_metadata(mine, digests)
         rejected_rows += metadata["rows_rejected"]
         rejected_files += metadata["files_rejected"]
@@ -217,8 +212,3 @@ def _answered(rejected: dict, later: list[dict]) -> bool:
     return year is not None and any(
         s["status"] in ("current", "superseded") and s["fiscal_year"] == year for s in later
     )
-
-
-def _place(route) -> tuple[str | None, str]:
-    """The (agency, fiscal year key) partition a routed file belongs to."""
-    return route.agency_code, year_key(route.fiscal_year)

@@ -27,9 +27,23 @@ def submission_key(agency: str, fiscal_year: int | str | None) -> str:
     return str(dg.MultiPartitionKey({"agency": agency, "fiscal_year": year_key(fiscal_year)}))
 
 
+def place_of(key: str) -> tuple[str, str]:
+    """(agency, fiscal year key) of a partition key."""
+    dims = SUBMISSION_PARTITIONS.get_partition_key_from_str(key).keys_by_dimension
+    return dims["agency"], dims["fiscal_year"]
+
+
+def route_place(route) -> tuple[str | None, str]:
+    """(agency, fiscal year key) of the partition a routed file belongs to."""
+    return route.agency_code, year_key(route.fiscal_year)
+
+
 def agency_years(context: dg.AssetExecutionContext) -> set[tuple[str, str]]:
     """The (agency, fiscal year key) pairs a run materialises."""
-    return {
-        (k.keys_by_dimension["agency"], k.keys_by_dimension["fiscal_year"])
-        for k in map(SUBMISSION_PARTITIONS.get_partition_key_from_str, context.partition_keys)
-    }
+    return {place_of(key) for key in context.partition_keys}
+
+
+def unknown_years(instance: dg.DagsterInstance, years: list[str]) -> list[str]:
+    """The fiscal years whose partitions the instance does not hold yet."""
+    known = set(instance.get_dynamic_partitions(FISCAL_YEARS.name))
+    return [y for y in years if y not in known]

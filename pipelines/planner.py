@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from stiplan.assets.ingest.registry import InboxFile, Route
-from stiplan.assets.partitions import submission_key, year_key
+from stiplan.assets.partitions import route_place, submission_key, year_key
 from stiplan.schemas.reference import AGENCIES
 
 AGENCY_ORDER = [a.code for a in AGENCIES]
@@ -90,7 +90,7 @@ def plan_work(
         if route.agency_code is None:
             unrouted.append(f)
         else:
-            by_place.setdefault((route.agency_code, year_key(route.fiscal_year)), []).append(f)
+            by_place.setdefault(route_place(route), []).append(f)
     touched = set(by_place) | {(agency, year_key(year)) for agency, year in again}
     runs = []
     for year in sorted({y for _, y in touched}):

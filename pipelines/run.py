@@ -179,10 +179,9 @@ def _run(p: Paths, say, force: bool, outputs: bool) -> RunSummary:
             f"{', '.join(touched)}"
         )
     if work.fiscal_years:  # a fiscal year's partitions exist before they are materialised
-        from stiplan.assets.partitions import FISCAL_YEARS
+        from stiplan.assets.partitions import FISCAL_YEARS, unknown_years
 
-        known = set(instance.get_dynamic_partitions(FISCAL_YEARS.name))
-        missing = [y for y in work.fiscal_years if y not in known]
+        missing = unknown_years(instance, work.fiscal_years)
         if missing:
             instance.add_dynamic_partitions(FISCAL_YEARS.name, missing)
     for run in work.ingest:  # per fiscal year, one run per block of neighbouring agencies

@@ -32,7 +32,7 @@ from stiplan.assets.consolidate.audit import BLOCKING_CHECKS
 from stiplan.assets.ingest.inbox import route_files
 from stiplan.assets.ingest.registry import SETTLE_SECONDS, Registry, list_inbox
 from stiplan.assets.intake import agency_intake, agency_submissions, unrouted_files
-from stiplan.assets.partitions import FISCAL_YEARS
+from stiplan.assets.partitions import FISCAL_YEARS, unknown_years
 from stiplan.assets.plan import plan_checks, published_plan, working_plan
 from stiplan.assets.resources import StiplanConfig
 from stiplan.planner import Work, plan_work, run_key
@@ -176,8 +176,7 @@ def inbox_sensor(context: dg.SensorEvaluationContext, stiplan: StiplanConfig) ->
         routes = route_files(files, registry, timeout=ROUTING_TIMEOUT_S)
         work = plan_work(files, routes)
         requests = run_requests(work)
-        known = set(context.instance.get_dynamic_partitions(FISCAL_YEARS.name))
-        years = [y for y in work.fiscal_years if y not in known]
+        years = unknown_years(context.instance, work.fiscal_years)
         requested.update({str(f.path): [f.size, f.mtime_ns] for f in files})
     cursor = json.dumps(
         {"pending": pending, "requested": requested, "held_since": held_since},
