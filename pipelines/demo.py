@@ -28,8 +28,8 @@ from stiplan.assets.excel.edit import save_workbook, styled, use_styles
 from stiplan.assets.excel.save import write_atomically
 from stiplan.assets.ingest.text import normalise_name
 from stiplan.schemas.fields import FIELD, TEMPLATE_FIELDS
-from stiplan.schemas.reference import PROVINCES, REGION_TH, REGIONS, Province
-from stiplan.template import PLAN_TITLE, STRATEGIES, write_template
+from stiplan.schemas.reference import PROVINCES, REGION_TH, REGIONS, STRATEGIES, Province
+from stiplan.template import PLAN_TITLE, write_template
 
 FISCAL_YEAR = 2555
 PROJECTS = 637

@@ -23,7 +23,7 @@ from stiplan.assets.excel.styles import BAHT, DATE, FONT_SIZE, STYLES
 from stiplan.assets.ingest.agencies import match_agency
 from stiplan.assets.ingest.text import thai_sort_key
 from stiplan.schemas.fields import TEMPLATE_FIELDS
-from stiplan.schemas.reference import AGENCY_BY_CODE, PROVINCES, Agency
+from stiplan.schemas.reference import AGENCY_BY_CODE, PROVINCES, STRATEGIES, Agency
 
 PLAN_TITLE = "แผนบูรณาการงานด้านวิทยาศาสตร์ เทคโนโลยี และนวัตกรรมกับจังหวัด"
 PROJECT_SHEET = "โครงการ"
@@ -38,15 +38,6 @@ LAST_ROW = FIRST_ROW + DATA_ROWS - 1
 
 BUDGET_FORMAT = BAHT
 DATE_FORMAT = DATE
-
-# Plausible strategies of the ministry's provincial plan; the cell also takes free text.
-STRATEGIES: tuple[str, ...] = (
-    "ยุทธศาสตร์ที่ 1 วิทยาศาสตร์ เทคโนโลยีและนวัตกรรมเพื่อเพิ่มขีดความสามารถในการแข่งขัน",
-    "ยุทธศาสตร์ที่ 2 วิทยาศาสตร์ เทคโนโลยีและนวัตกรรมเพื่อเศรษฐกิจชุมชนและคุณภาพชีวิต",
-    "ยุทธศาสตร์ที่ 3 โครงสร้างพื้นฐานและบริการทางวิทยาศาสตร์และเทคโนโลยี",
-    "ยุทธศาสตร์ที่ 4 พัฒนากำลังคนและสร้างความตระหนักด้านวิทยาศาสตร์และเทคโนโลยี",
-    "ยุทธศาสตร์ที่ 5 วิทยาศาสตร์และเทคโนโลยีเพื่อการจัดการทรัพยากร สิ่งแวดล้อมและภัยพิบัติ",
-)
 
 
 # Column widths of the project sheet, in characters.

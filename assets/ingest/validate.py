@@ -14,6 +14,7 @@ from operator import and_
 from stiplan.assets.ingest.package import FORMULA_MARK
 from stiplan.assets.ingest.parse import DataRows, RawRow, SheetTable, is_repeated_header
 from stiplan.assets.ingest.provinces import ProvinceParse, parse_provinces
+from stiplan.assets.ingest.strategies import canonical_strategy
 from stiplan.assets.ingest.text import clean_text, normalise_clean, thai_to_arabic_digits
 from stiplan.assets.ingest.totals import section_label, total_label, total_label_possible
 from stiplan.assets.ingest.values import amount, is_blank, parse_amount, parse_date
@@ -382,6 +383,10 @@ def _parse_columns(
         for start, (e_state, end) in zip(start_values, ends, strict=True)
     ]
     text_cells = {f: _each_distinct(_text_cell, cells(f)) for f in TEXT_FIELDS}
+    # Every citation of a ministry strategy is one strategy (S2 = ยุทธศาสตร์ที่ 2).
+    text_cells["strategy"] = [
+        canonical_strategy(t) if t.__class__ is str else t for t in text_cells["strategy"]
+    ]
     errors: dict[int, list[str]] = {}
     for idx, error in enumerate(map(excel_error, cells("seq"))):
         if error:
