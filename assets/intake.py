@@ -26,6 +26,10 @@ from stiplan.schemas.problems import describe
 # A single run for a backfill of many agencies is what the intake needs; Dagster marks
 # the parameter beta, and would say so on every start of the code location.
 warnings.filterwarnings("ignore", message="Parameter `backfill_policy`", category=dg.BetaWarning)
+# The submission matrix is a partitioned asset check (a preview feature of Dagster 1.13).
+warnings.filterwarnings(
+    "ignore", message=".*partitions_def on an AssetCheckSpec", category=dg.PreviewWarning
+)
 
 
 class IntakeConfig(dg.Config):
@@ -112,23 +116,10 @@ PREVIEW_ROWS = 20
 def agency_submissions(
     context: dg.AssetExecutionContext, stiplan: StiplanConfig
 ) -> dg.MaterializeResult:
-    p = stiplan.paths
-    registry = Registry(p.registry)
-    wanted = agency_years(context)
-    files = [
-        f
-        for a in sorted({a for a, _ in wanted})
-        for f in registry.files(a)
-        if (a, year_key(f["fiscal_year"])) in wanted
-    ]
-    # Digests only: the rows of a file read before are not loaded for these figures.
-    digests = digest_registered(p, registry, files)
     rejected_rows = rejected_files = 0
     # Each partition's own metadata: a run may take a block of agencies (a range), and
     # each cell of the matrix must describe that agency-year alone.
-    for key in context.partition_keys:
-        mine = [f for f in files if (f["agency_code"], year_key(f["fiscal_year"])) == place_of(key)]
-        metadata = _submission_metadata(mine, digests)
+    for key, metadata in _by_partition(context.partition_keys, stiplan):
         rejected_rows += metadata["rows_rejected"]
         rejected_files += metadata["files_rejected"]
         context.add_asset_metadata(metadata, partition_key=key)
@@ -140,6 +131,122 @@ def agency_submissions(
             {"stiplan/rejected": f"{rejected_rows} row(s), {rejected_files} file(s)"},
         )
     return dg.MaterializeResult()
+
+
+def _by_partition(keys: list[str], stiplan: StiplanConfig) -> list[tuple[str, dict]]:
+    """Each agency-year partition's figures, from the registry and the parse digests."""
+    p = stiplan.paths
+    registry = Registry(p.registry)
+    wanted = {place_of(key) for key in keys}
+    files = [
+        f
+        for a in sorted({a for a, _ in wanted})
+        for f in registry.files(a)
+        if (a, year_key(f["fiscal_year"])) in wanted
+    ]
+    # Digests only: the rows of a file read before are not loaded for these figures.
+    digests = digest_registered(p, registry, files)
+    return [
+        (
+            key,
+            _submission_metadata(
+                [
+                    f
+                    for f in files
+                    if (f["agency_code"], year_key(f["fiscal_year"])) == place_of(key)
+                ],
+                digests,
+            ),
+        )
+        for key in keys
+    ]
+
+
+@dg.asset_check(
+    asset=agency_submissions,
+    partitions_def=SUBMISSION_PARTITIONS,
+    name="current_submission",
+    description="The submission matrix, per agency and fiscal year: passes (green) when the "
+    "agency's current version is accepted and no later file of it was rejected; fails (red, "
+    "a warning) when its latest file was rejected, with the reason; not evaluated (empty) "
+    "when the agency sent nothing for the year.",
+)
+def current_submission(
+    context: dg.AssetCheckExecutionContext, stiplan: StiplanConfig
+) -> dg.AssetCheckResult:
+    keys = context.op_execution_context.partition_keys
+    results = {
+        key: _current_submission(metadata)
+        for key, metadata in _by_partition(keys, stiplan)
+        if metadata["files_received"]
+    }
+    if len(keys) == 1 and context.op_execution_context.has_partition_key:
+        # One partition: Dagster files the returned result under it.
+        return results.get(keys[0]) or dg.AssetCheckResult(
+            passed=True, metadata={"status": "not yet submitted"}
+        )
+    for key, result in results.items():  # a range: each agency-year its own result
+        context.op_execution_context.log_event(
+            dg.AssetCheckEvaluation(
+                check_name=current_submission_key.name,
+                asset_key=agency_submissions.key,
+                passed=result.passed,
+                severity=result.severity,
+                description=result.description,
+                metadata=result.metadata,
+                partition=key,
+                target_materialization_data=_latest_materialization(context, key),
+            )
+        )
+    failed = [key for key, result in results.items() if not result.passed]
+    return dg.AssetCheckResult(
+        passed=not failed,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"agency_years": len(results), "rejected": ", ".join(failed) or "none"},
+    )
+
+
+def _current_submission(metadata: dict) -> dg.AssetCheckResult:
+    rejected = metadata["files_rejected"]
+    if not rejected:
+        return dg.AssetCheckResult(
+            passed=True,
+            metadata={"status": "current", "rows_accepted": metadata["rows_accepted"]},
+        )
+    kept = (
+        "the plan keeps the agency's earlier version"
+        if metadata["current_versions"]
+        else "the plan holds nothing of the agency for this year"
+    )
+    return dg.AssetCheckResult(
+        passed=False,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=f"{rejected} file(s) rejected: {kept}",
+        metadata={"status": "rejected", "rejected_files": metadata["rejected_files"]},
+    )
+
+
+def _latest_materialization(context: dg.AssetCheckExecutionContext, key: str):
+    """The agency-year's materialisation the result is about: a check result counts in
+    the matrix only while it points at the partition's latest materialisation."""
+    from dagster._core.definitions.asset_checks.asset_check_evaluation import (
+        AssetCheckEvaluationTargetMaterializationData,
+    )
+
+    records = context.instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=agency_submissions.key, asset_partitions=[key]), limit=1
+    ).records
+    if not records:
+        return None
+    latest = records[0]
+    return AssetCheckEvaluationTargetMaterializationData(
+        run_id=latest.event_log_entry.run_id,
+        storage_id=latest.storage_id,
+        timestamp=latest.timestamp,
+    )
+
+
+current_submission_key = current_submission.check_key
 
 
 def _submission_metadata(files: list[dict], digests: dict) -> dict:

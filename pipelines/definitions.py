@@ -6,7 +6,12 @@ assets/outputs.py); the `stiplan` resource says where the inbox and the warehous
 
 import dagster as dg
 
-from stiplan.assets.intake import agency_intake, agency_submissions, unrouted_files
+from stiplan.assets.intake import (
+    agency_intake,
+    agency_submissions,
+    current_submission,
+    unrouted_files,
+)
 from stiplan.assets.outputs import OUTPUT_ASSETS
 from stiplan.assets.partitions import SUBMISSION_PARTITIONS
 from stiplan.assets.plan import plan_checks, published_plan, working_plan
@@ -18,7 +23,8 @@ PLAN_ASSETS = [unrouted_files, working_plan, published_plan]
 
 ingest_agencies = dg.define_asset_job(
     "ingest_agencies",
-    selection=dg.AssetSelection.assets(*AGENCY_ASSETS),
+    selection=dg.AssetSelection.assets(*AGENCY_ASSETS)
+    | dg.AssetSelection.checks_for_assets(agency_submissions),
     partitions_def=SUBMISSION_PARTITIONS,
     description="Route, register, parse and validate the inbox files of the selected agencies.",
 )
@@ -44,7 +50,7 @@ automation = dg.AutomationConditionSensorDefinition(
 
 defs = dg.Definitions(
     assets=[*AGENCY_ASSETS, *PLAN_ASSETS, *OUTPUT_ASSETS],
-    asset_checks=[plan_checks],
+    asset_checks=[current_submission, plan_checks],
     jobs=[ingest_agencies, build_plan, write_outputs],
     sensors=[inbox_sensor, automation],
     resources={"stiplan": StiplanConfig.from_environment()},

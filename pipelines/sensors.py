@@ -31,7 +31,12 @@ import dagster as dg
 from stiplan.assets.consolidate.audit import BLOCKING_CHECKS
 from stiplan.assets.ingest.inbox import route_files
 from stiplan.assets.ingest.registry import SETTLE_SECONDS, Registry, list_inbox
-from stiplan.assets.intake import agency_intake, agency_submissions, unrouted_files
+from stiplan.assets.intake import (
+    agency_intake,
+    agency_submissions,
+    current_submission_key,
+    unrouted_files,
+)
 from stiplan.assets.partitions import FISCAL_YEARS, unknown_years
 from stiplan.assets.plan import plan_checks, published_plan, working_plan
 from stiplan.assets.resources import StiplanConfig
@@ -125,7 +130,7 @@ def run_requests(work: Work) -> list[dg.RunRequest]:
                     working_plan.key,
                     published_plan.key,
                 ],
-                asset_check_keys=PLAN_CHECKS,
+                asset_check_keys=[current_submission_key, *PLAN_CHECKS],
                 tags={
                     **tags,
                     "stiplan/agency": ",".join(run.agencies),

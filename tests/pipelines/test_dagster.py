@@ -34,7 +34,7 @@ ASSETS = {
     "province_extracts",
 }
 CHECKS = {"conservation", "reconciliation", "reference_codes", "unique_project_id"}
-WARNINGS = {"totals_match", "no_zero_budgets"}
+WARNINGS = {"totals_match", "no_zero_budgets", "current_submission"}
 
 
 @pytest.fixture

@@ -88,6 +88,7 @@ def test_sensor_requests_one_run_per_agency_and_records_unrouted(inbox, resource
             for k in ("agency_intake", "agency_submissions", "working_plan", "published_plan")
         ]
         assert {k.name for k in by_key["NSTDA|2555"].asset_check_keys} == {
+            "current_submission",  # the submission matrix
             "conservation",
             "reconciliation",
             "reference_codes",

@@ -37,6 +37,52 @@ PARTITIONS = (
 )
 
 
+MATRIX = """query($key: AssetKeyInput!) { assetNodeOrError(assetKey: $key) { ... on AssetNode {
+  partitionKeysByDimension { name partitionKeys }
+  assetPartitionStatuses { ... on MultiPartitionStatuses { primaryDimensionName
+    ranges { primaryDimStartKey primaryDimEndKey secondaryDim {
+      ... on DefaultPartitionStatuses { materializedPartitions failedPartitions } } } } }
+  assetChecksOrError { ... on AssetChecks { checks { name
+    partitionStatuses { ... on AssetCheckMultiPartitionStatuses { primaryDimensionName
+      ranges { primaryDimStartKey primaryDimEndKey secondaryDim {
+        ... on AssetCheckDefaultPartitionStatuses { succeededPartitions failedPartitions }
+      } } } } } } } } } }"""
+
+
+def _cells(status: dict, dims: dict[str, list[str]], fields: tuple[str, str]) -> dict[str, str]:
+    """A multi-partition status (ranges of the primary dimension, each with the secondary
+    dimension's keys by status) as `agency|year` -> the field it is listed under."""
+    primary = status["primaryDimensionName"]
+    secondary = next(name for name in dims if name != primary)
+    keys = dims[primary]
+    cells = {}
+    for r in status["ranges"]:
+        span = keys[keys.index(r["primaryDimStartKey"]) : keys.index(r["primaryDimEndKey"]) + 1]
+        for field in fields:
+            for other in r["secondaryDim"][field]:
+                for key in span:
+                    parts = {primary: key, secondary: other}
+                    cells["|".join(parts[d] for d in sorted(parts))] = field
+    return cells
+
+
+def _matrix(port: int) -> tuple[dict[str, str], dict[str, str]]:
+    """`agency_submissions` partitions by status (materialised or failed), and its
+    `current_submission` check's partitions (succeeded or failed), as the UI shows them."""
+    node = graphql(port, MATRIX, {"key": {"path": ["agency_submissions"]}})["data"][
+        "assetNodeOrError"
+    ]
+    dims = {d["name"]: d["partitionKeys"] for d in node["partitionKeysByDimension"]}
+    asset = _cells(
+        node["assetPartitionStatuses"], dims, ("materializedPartitions", "failedPartitions")
+    )
+    (check,) = [
+        c for c in node["assetChecksOrError"]["checks"] if c["name"] == "current_submission"
+    ]
+    checks = _cells(check["partitionStatuses"], dims, ("succeededPartitions", "failedPartitions"))
+    return asset, checks
+
+
 def _entry(entry: dict):
     for field in ("intValue", "floatValue", "mdStr", "text"):
         if field in entry:
@@ -274,6 +320,31 @@ def test_dropping_files_under_dagster_dev_publishes_the_plan(tmp_path):
         assert current["NIA|2555"] == (1, 250.0)
         # the damaged resubmission is shown under its agency and year
         assert "TCELS_2555_revised.xlsx" in latest["TCELS|2555"]["rejected_files"]
+        # The matrices, as the UI draws them, against the warehouse's submission_status:
+        # every agency-year with a file is materialised; the check is green for a current
+        # version, red where the agency's latest file was rejected (TCELS's damaged
+        # resubmission), empty where nothing was sent.
+        asset, checks = _matrix(port)
+        con = duckdb.connect(str(warehouse / "plan.duckdb"), read_only=True)
+        try:
+            status = {
+                f"{a}|{y}": (received, rejected, s)
+                for a, y, received, rejected, s in con.execute(
+                    """SELECT agency_code, fiscal_year, files_received, files_rejected, status
+                       FROM submission_status"""
+                ).fetchall()
+            }
+        finally:
+            con.close()
+        assert len(status) == 32  # 16 agencies x 2 fiscal years
+        assert asset == {k: "materializedPartitions" for k, v in status.items() if v[0]}
+        assert checks == {
+            k: "failedPartitions" if k == "TCELS|2555" else "succeededPartitions"
+            for k, v in status.items()
+            if v[0]
+        }
+        assert status["TCELS|2555"] == (2, 1, "current")  # the plan keeps the first version
+        assert status["NSTDA|2556"][2] == "current" and status["OPS|2556"][2] == "not yet submitted"
         # every agency is listed for every fiscal year on the published plan
         _, plan = _latest(port, "published_plan")
         for year in (2555, 2556):
