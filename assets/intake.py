@@ -222,7 +222,11 @@ def _current_submission(metadata: dict) -> dg.AssetCheckResult:
         passed=False,
         severity=dg.AssetCheckSeverity.WARN,
         description=f"{rejected} file(s) rejected: {kept}",
-        metadata={"status": "rejected", "rejected_files": metadata["rejected_files"]},
+        metadata={
+            "status": "rejected",
+            "latest_rejected_file": metadata["latest_rejected_file"],
+            "rejected_files": metadata["rejected_files"],
+        },
     )
 
 
@@ -261,6 +265,7 @@ def _submission_metadata(files: list[dict], digests: dict) -> dict:
     outcomes: Counter = Counter()
     budget = Decimal(0)
     years, rejected_files, preview = [], [], []
+    latest_rejected = "none"
     for index, f in enumerate(files):
         sid = f["submission_id"]
         sub, row = digests[sid], status[sid]
@@ -268,6 +273,7 @@ def _submission_metadata(files: list[dict], digests: dict) -> dict:
             if not _answered(row, subs[index + 1 :]):
                 reason = md_cell(describe(sub.reason_code, sub.detail))
                 rejected_files.append(f"| {md_code(name[sid])} | {reason} |")
+                latest_rejected = f"{name[sid]}: {describe(sub.reason_code, sub.detail)}"
             continue
         if row["status"] != "current":
             continue
@@ -299,6 +305,7 @@ def _submission_metadata(files: list[dict], digests: dict) -> dict:
             if years
             else "no current version"
         ),
+        "latest_rejected_file": dg.MetadataValue.text(latest_rejected),
         "rejected_files": dg.MetadataValue.md(
             "| file | reason |\n|---|---|\n" + "\n".join(rejected_files)
             if rejected_files

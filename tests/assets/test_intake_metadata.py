@@ -49,6 +49,7 @@ def test_a_resubmission_replaces_the_figures_and_each_year_is_its_own_partition(
         assert meta["rejected_files"] == "none" and tag is None  # a clean run
         meta, tag = _ingest(instance, config, "NIA|2556")
         assert "NIA_2556.xlsx" in meta["rejected_files"] and meta["current_versions"] == 0
+        assert meta["latest_rejected_file"].startswith("NIA_2556.xlsx: ")  # with its reason
         assert tag == "0 row(s), 1 file(s)"  # the run turned a file away, and says so
         time.sleep(0.01)
         write_xlsx(inbox / "NIA_2555_v2.xlsx", _sheet(2555, [[1, "ก", "ตาก", 150]]))
