@@ -5,7 +5,9 @@ temporary inbox and warehouse, drops one agency workbook at a time, and measures
 how long until the published `projects` and `summary_by_agency` reflect it.
 Target: under 15 s. Then drops the other agencies' workbooks all at once (a batch, as
 when a planner copies a folder in) and measures how long until the plan holds them
-all, and how many times the plan was published meanwhile.
+all, and how many times the plan was published meanwhile; then a batch over two new
+fiscal years (every agency's FY 2556 and 2557 files, 32 at once: runs for each year,
+one merge and publish after them).
 
     .venv/bin/python benchmarks/latency.py [--drops 5] [--rows 200] [--no-batch]
 """
@@ -56,27 +58,32 @@ def ready(port: int) -> bool:
         return False
 
 
-def workbook(path: Path, agency: str, rows: int) -> None:
+def workbook(path: Path, agency: str, rows: int, year: int = 2555) -> None:
     wb = openpyxl.Workbook()
     ws = wb.active
-    ws.append(["แผนบูรณาการ ประจำปีงบประมาณ พ.ศ. 2555"])
+    ws.append([f"แผนบูรณาการ ประจำปีงบประมาณ พ.ศ. {year}"])
     ws.append(["ลำดับ", "ชื่อโครงการ", "จังหวัด", "งบประมาณ (บาท)"])
     for i in range(1, rows + 1):
         ws.append([i, f"โครงการ {agency} ที่ {i}", "เชียงใหม่, ลำพูน", 1000 + i])
     wb.save(path)
 
 
-def published(plan: Path, agency: str) -> int:
-    """Projects of `agency` in the published plan, once its summary shows them too."""
+def published(plan: Path, agency: str, year: int = 2555) -> int:
+    """Projects of `agency` for `year` in the published plan, once its summary shows them
+    too."""
     try:
         con = duckdb.connect(str(plan), read_only=True)
     except (duckdb.Error, OSError):
         return 0
     try:
-        n = con.execute("SELECT count(*) FROM projects WHERE agency_code = ?", [agency]).fetchone()
+        n = con.execute(
+            "SELECT count(*) FROM projects WHERE agency_code = ? AND fiscal_year = ?",
+            [agency, year],
+        ).fetchone()
         s = con.execute(
-            "SELECT coalesce(sum(projects), 0) FROM summary_by_agency WHERE agency_code = ?",
-            [agency],
+            "SELECT coalesce(sum(projects), 0) FROM summary_by_agency "
+            "WHERE agency_code = ? AND fiscal_year = ?",
+            [agency, year],
         ).fetchone()
         return n[0] if n[0] == s[0] else 0
     except duckdb.Error:
@@ -112,7 +119,7 @@ def main() -> None:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    latencies, batch = [], None
+    latencies, batch, years = [], None, None
     try:
         t0 = time.time()
         while not ready(port):
@@ -131,7 +138,9 @@ def main() -> None:
             latencies.append(time.time() - start)
             print(f"{agency}: file landed -> published plan and summary in {latencies[-1]:.1f} s")
         if not args.no_batch:
-            batch = drop_batch(staging, inbox, warehouse / "plan.duckdb", args)
+            plan = warehouse / "plan.duckdb"
+            batch = drop_batch(staging, inbox, plan, args, ALL_AGENCIES[args.drops :], [2555])
+            years = drop_batch(staging, inbox, plan, args, ALL_AGENCIES, [2556, 2557])
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
@@ -144,26 +153,29 @@ def main() -> None:
         f"median {statistics.median(latencies):.1f} s, max {max(latencies):.1f} s "
         f"(target < 15 s)"
     )
-    if batch:
-        seconds, agencies, publishes = batch
-        print(
-            f"batch of {agencies} files dropped at once -> all in the published plan in "
-            f"{seconds:.1f} s, with {publishes} publish(es) meanwhile"
-        )
+    for name, figures in (("batch", batch), ("two-year batch", years)):
+        if figures:
+            seconds, files, publishes = figures
+            print(
+                f"{name} of {files} files dropped at once -> all in the published plan in "
+                f"{seconds:.1f} s, with {publishes} publish(es) meanwhile"
+            )
 
 
-def drop_batch(staging: Path, inbox: Path, plan: Path, args) -> tuple[float, int, int]:
-    """Copy the remaining agencies' files in at once; wait until the plan holds them
-    all. Publishes are counted as the plan file's replacements (each publish renames a
-    new file over it)."""
-    rest = ALL_AGENCIES[args.drops :]
-    for agency in rest:
-        workbook(staging / f"{agency}_2555.xlsx", agency, args.rows)
+def drop_batch(
+    staging: Path, inbox: Path, plan: Path, args, agencies: list[str], years: list[int]
+) -> tuple[float, int, int]:
+    """Copy these agencies' files of these years in at once; wait until the plan holds
+    them all. Publishes are counted as the plan file's replacements (each publish renames
+    a new file over it)."""
+    files = [(agency, year) for year in years for agency in agencies]
+    for agency, year in files:
+        workbook(staging / f"{agency}_{year}.xlsx", agency, args.rows, year)
     inode = plan.stat().st_ino
     publishes = 0
     start = time.time()
-    for agency in rest:
-        shutil.copyfile(staging / f"{agency}_2555.xlsx", inbox / f"{agency}_2555.xlsx")
+    for agency, year in files:
+        shutil.copyfile(staging / f"{agency}_{year}.xlsx", inbox / f"{agency}_{year}.xlsx")
     while True:
         try:
             now = plan.stat().st_ino
@@ -171,8 +183,8 @@ def drop_batch(staging: Path, inbox: Path, plan: Path, args) -> tuple[float, int
             now = inode
         if now != inode:
             publishes, inode = publishes + 1, now
-        if all(published(plan, agency) == args.rows for agency in rest):
-            return time.time() - start, len(rest), publishes
+        if all(published(plan, agency, year) == args.rows for agency, year in files):
+            return time.time() - start, len(files), publishes
         if time.time() - start > 300:
             raise SystemExit("the batch was not published after 300 s")
         time.sleep(0.1)

@@ -98,10 +98,16 @@ def hold_for_batch(
 
 
 def run_requests(work: Work) -> list[dg.RunRequest]:
-    """The planner's runs as Dagster run requests. An agency run merges, audits and
-    publishes too: one run from drop to plan. Merges queue on the duckdb_write pool
-    and each re-reads every submission, so the last one always holds them all."""
+    """The planner's runs as Dagster run requests. A lone agency run merges, audits and
+    publishes too: one run from drop to plan. A batch that needs several runs (agencies
+    apart in the list, several fiscal years) is read by agency runs that do not merge;
+    the plan automation merges and publishes once, when none of them is in progress any
+    more (`assets/plan.py` MERGE_WHEN), so a batch never publishes half a plan."""
     requests = []
+    batch = len(work.ingest) > 1
+    selection = [agency_intake.key, agency_submissions.key]
+    if not batch:
+        selection += [working_plan.key, published_plan.key]
     if work.unrouted:
         requests.append(
             dg.RunRequest(
@@ -124,15 +130,11 @@ def run_requests(work: Work) -> list[dg.RunRequest]:
             dg.RunRequest(
                 run_key=f"{run.first}-{run.last}:{run.key}",
                 **where,
-                asset_selection=[
-                    agency_intake.key,
-                    agency_submissions.key,
-                    working_plan.key,
-                    published_plan.key,
-                ],
-                asset_check_keys=[current_submission_key, *PLAN_CHECKS],
+                asset_selection=selection,
+                asset_check_keys=[current_submission_key, *([] if batch else PLAN_CHECKS)],
                 tags={
                     **tags,
+                    **({"stiplan/batch": f"{len(work.ingest)} runs, one publish"} if batch else {}),
                     "stiplan/agency": ",".join(run.agencies),
                     "stiplan/files": ", ".join(f.name for f in run.files)[:200],
                     "stiplan/fiscal_years": run.fiscal_year,

@@ -83,17 +83,15 @@ def test_sensor_requests_one_run_per_agency_and_records_unrouted(inbox, resource
         result = _tick(instance, resources, _settled_cursor(inbox))
         by_key = {r.partition_key: r for r in result.run_requests}
         assert set(by_key) == {"NSTDA|2555", "DSS|2555", None}
-        assert by_key["NSTDA|2555"].asset_selection == [
-            dg.AssetKey(k)
-            for k in ("agency_intake", "agency_submissions", "working_plan", "published_plan")
-        ]
-        assert {k.name for k in by_key["NSTDA|2555"].asset_check_keys} == {
-            "current_submission",  # the submission matrix
-            "conservation",
-            "reconciliation",
-            "reference_codes",
-            "unique_project_id",
-        }
+        # NSTDA and DSS are apart in the agency list: two runs, a batch; neither merges,
+        # the plan automation merges and publishes once when both are done
+        for key in ("NSTDA|2555", "DSS|2555"):
+            assert by_key[key].asset_selection == [
+                dg.AssetKey("agency_intake"),
+                dg.AssetKey("agency_submissions"),
+            ]
+            assert {k.name for k in by_key[key].asset_check_keys} == {"current_submission"}
+            assert by_key[key].tags["stiplan/batch"] == "2 runs, one publish"
         assert by_key[None].asset_selection == [dg.AssetKey("unrouted_files")]
         assert by_key["DSS|2555"].tags["stiplan/agency"] == "DSS"
         state = json.loads(result.cursor)
@@ -254,6 +252,22 @@ def test_files_dropped_together_are_taken_together(inbox, resources):
         state["pending"] = {k: [*v[:2], past] for k, v in state["pending"].items()}
         two = _tick(instance, resources, json.dumps(state))
         assert [r.tags["stiplan/agency"] for r in two.run_requests] == ["OPS,DSS"]
+        # one run: it merges, audits and publishes itself, drop to plan in one go
+        (run,) = two.run_requests
+        assert [k.to_user_string() for k in run.asset_selection] == [
+            "agency_intake",
+            "agency_submissions",
+            "working_plan",
+            "published_plan",
+        ]
+        assert {k.name for k in run.asset_check_keys} == {
+            "current_submission",  # the submission matrix
+            "conservation",
+            "reconciliation",
+            "reference_codes",
+            "unique_project_id",
+        }
+        assert "stiplan/batch" not in run.tags
         assert json.loads(two.cursor)["held_since"] is None
     # a batch never waits for ever for its slowest copy
     assert hold_for_batch(["a"], {"b": [1, 1, 0.0]}, 100.0, 100.0 + HOLD_MAX_SECONDS) == (
