@@ -170,8 +170,10 @@ def graphql(port: int, query: str, variables: dict | None = None) -> dict:
 
 @contextmanager
 def dagster_dev(env: dict, cwd: Path) -> Iterator[int]:
-    """The real `dagster dev` on 127.0.0.1, as `make start` runs it; yields its port."""
+    """The real `dagster dev` on 127.0.0.1, as `make start` runs it; yields its port.
+    What it prints (the terminal of `make start`) goes to `cwd/dagster-dev.log`."""
     port = _free_port()
+    log = (cwd / "dagster-dev.log").open("wb")
     proc = subprocess.Popen(
         [
             str(BIN / "dagster"),
@@ -182,13 +184,16 @@ def dagster_dev(env: dict, cwd: Path) -> Iterator[int]:
             "127.0.0.1",
             "-p",
             str(port),
+            "--log-level",
+            "warning",
         ],
         env=env,
         cwd=cwd,
         start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
+    log.close()
     try:
         yield port
     finally:

@@ -369,3 +369,8 @@ def test_dropping_files_under_dagster_dev_publishes_the_plan(tmp_path):
         con.close()
     assert subs == [(hashlib.sha256(data).hexdigest(), "current")]
     assert arrivals == 19 and total == 19
+    # The terminal of `make start` over all those runs: a line or two per run, not
+    # Dagster's DEBUG record of every step (1,300 routine lines in 17 minutes before).
+    printed = (tmp_path / "dagster-dev.log").read_text(errors="replace").splitlines()
+    assert not [line for line in printed if " - DEBUG - " in line]
+    assert len(printed) < 120, printed[:40]
