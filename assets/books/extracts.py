@@ -96,17 +96,26 @@ def extract_name(fiscal_year: int, province: Province) -> str:
 # --------------------------------------------------------------------------- reading
 
 
-# The projects of some provinces as the rows of their โครงการในจังหวัด sheets (columns
-# v0…, `k` the row's place in its province's list, every text in the sheet itself: see
-# planbook's list), with each row's agency (`acode_`: a province's list is in agency
-# order) and the satang it adds to the สรุป sheet's totals: one query for a batch.
+# Some agencies' blocks of some provinces' lists as the rows of their โครงการในจังหวัด
+# sheets (columns v0…, `k` the row's place in its province's list, every text in the
+# sheet itself: see planbook's list), each row with its agency (`acode_`: a province's
+# list is in agency order). `blk` gives the blocks wanted (code, acode, start: the rows
+# of the province's list before the block, from `province_lists`), so only their
+# projects are read and formatted: one query for a batch.
+_BLOCKS_CTE = """blk AS (SELECT unnest($codes) AS code, unnest($acodes) AS acode,
+                                unnest($starts) AS start)"""
+_IN_BLOCKS = (
+    "project_id IN (SELECT pp.project_id FROM project_provinces pp JOIN projects p "
+    "USING (project_id) JOIN blk ON blk.code = pp.province_code "
+    "AND blk.acode = coalesce(p.agency_code, '') WHERE p.fiscal_year = $year)"
+)
+
+
 def _province_list_sql() -> str:
     return f"""
-    SELECT pp.province_code AS code,
-           row_number() OVER (PARTITION BY pp.province_code ORDER BY {ORDER_SQL}) AS k,
-           o.agency_rank AS arank_, coalesce(o.agency_code, '') AS acode_,
-           o.agency_code AS agency_, (pp.budget_share_baht * 100)::HUGEINT AS share_,
-           o.satang::HUGEINT AS full_,
+    SELECT pp.province_code AS code, coalesce(o.agency_code, '') AS acode_,
+           blk.start + row_number() OVER (PARTITION BY pp.province_code, acode_
+                                          ORDER BY {ORDER_SQL}) AS k,
            k + $head AS r, k AS v0, o.label AS v1, o.project_name AS v2, o.strategy AS v3,
            o.mb AS v4,
            (pp.budget_share_baht * 100)::BIGINT::DOUBLE / 100000000::DOUBLE AS v5,
@@ -117,13 +126,9 @@ def _province_list_sql() -> str:
            o.file_name AS v12, o.sheet AS v13, o.row_number AS v14
     FROM project_provinces pp JOIN prank pr ON pr.code = pp.province_code
          JOIN o USING (project_id) JOIN pl USING (project_id)
-    WHERE list_contains($codes, pp.province_code)"""
+         JOIN blk ON blk.code = pp.province_code AND blk.acode = coalesce(o.agency_code, '')"""
 
 
-_IN_PROVINCES = (
-    "project_id IN (SELECT project_id FROM project_provinces "
-    "WHERE list_contains($codes, province_code))"
-)
 _NATIONWIDE_LIST_SQL = f"""
     SELECT row_number() OVER (ORDER BY {ORDER_SQL}) AS k, k + $head AS r, k AS v0,
            o.label AS v1, o.project_name AS v2, o.strategy AS v3, o.mb AS v4,
@@ -148,6 +153,7 @@ class Rendered:
     part: Deflated | None = None
     agencies: list[str] = field(default_factory=list)
     keys: list[str] = field(default_factory=list)
+    starts: list[int] = field(default_factory=list)
     parts: list[Deflated] | None = None
     _digest: str | None = None  # what the rows are made from (`province_lists`)
 
@@ -198,6 +204,7 @@ def province_lists(con, plan: Plan, year: int, columns: list[TableColumn]) -> di
         mine.rows += n
         blocks[code].append((arank, agency is None, acode, agency, n, int(share), int(full)))
         mine.agencies.append(acode)
+        mine.starts.append(start)
         key = repr((sql, list(columns), HEADER_ROW, start, digest))
         mine.keys.append(hashlib.sha256(key.encode()).hexdigest())
     for code, mine in got.items():
@@ -209,31 +216,34 @@ def province_lists(con, plan: Plan, year: int, columns: list[TableColumn]) -> di
 
 
 def _render_sql(plan: Plan, columns: list[TableColumn]) -> str:
-    ctes = _ordered_sql(plan, _IN_PROVINCES, numbered=False)
-    relation = (
-        f"SELECT * FROM ({ctes} {_province_list_sql()}) "
-        "WHERE list_contains($pairs, code || chr(31) || acode_)"
-    )
+    ctes = _ordered_sql(plan, _IN_BLOCKS, numbered=False, first=_BLOCKS_CTE)
     return (
-        f"SELECT * FROM ({rows_sql(relation, columns, keep=['code', 'acode_', 'k'])}) "
+        f"SELECT * FROM ({rows_sql(f'{ctes} {_province_list_sql()}', columns, keep=['code', 'acode_', 'k'])}) "
         "ORDER BY code, k"
     )
 
 
 def render_parts(
-    con, plan: Plan, year: int, want: dict[str, dict[str, str]], columns: list[TableColumn]
+    con,
+    plan: Plan,
+    year: int,
+    want: dict[str, dict[str, tuple[str, int]]],
+    columns: list[TableColumn],
 ) -> Iterator[tuple[str, dict[str, Deflated]]]:
-    """Render the parts `want` (province code -> agency -> key) of their provinces'
-    lists, compressed, one province at a time: each code is yielded with its parts
+    """Render the parts `want` (province code -> agency -> its key, and the rows of
+    the province's list before it) of their provinces' lists, compressed, one province at a time: each code is yielded with its parts
     once they are there (a province none of whose parts is rendered is not), so the
     caller can write it and let it go, and a batch's rows are never all held (a
     million-row plan: about 750 MB a worker when they were)."""
-    pairs = [f"{code}\x1f{agency}" for code, agencies in want.items() for agency in agencies]
-    if not pairs:
+    blocks = [
+        (code, agency, start) for code, ws in want.items() for agency, (_, start) in ws.items()
+    ]
+    if not blocks:
         return
+    codes, acodes, starts = (list(c) for c in zip(*blocks, strict=True))
     result = con.execute(
         _render_sql(plan, columns),
-        {"year": year, "codes": list(want), "head": HEADER_ROW, "pairs": pairs},
+        {"year": year, "codes": codes, "acodes": acodes, "starts": starts, "head": HEADER_ROW},
     )
 
     def rows():
@@ -243,7 +253,7 @@ def render_parts(
     for code, group in itertools.groupby(rows(), key=lambda r: r[0]):
         parts = {}
         for agency, block in itertools.groupby(group, key=lambda r: r[1]):
-            key = want[code][agency]
+            key = want[code][agency][0]
             parts[key] = deflate_part(finish([r[3:] for r in block], columns), key=key)
         yield code, parts
 
@@ -574,7 +584,11 @@ def _write_batch(task: tuple, con=None) -> list[tuple[str, str, dict]]:
             continue
         have = manifest.parts(rel, mine.keys)
         todo[code] = (book, rel, fingerprint, have)
-        missing = {a: k for a, k in zip(mine.agencies, mine.keys, strict=True) if k not in have}
+        missing = {
+            a: (k, start)
+            for a, k, start in zip(mine.agencies, mine.keys, mine.starts, strict=True)
+            if k not in have
+        }
         if missing:
             want[code] = missing
 

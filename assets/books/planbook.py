@@ -331,13 +331,17 @@ ORDER_SQL = (
 
 
 def _ordered_sql(
-    plan: Plan, selected: str = "", numbered: bool = True, ord_table: str | None = None
+    plan: Plan,
+    selected: str = "",
+    numbered: bool = True,
+    ord_table: str | None = None,
+    first: str = "",
 ) -> str:
     """The CTEs `ord` (every project of the year and, when `numbered`, its place `idx`
     in the plan's order), `sel` (those of them `selected` picks, an SQL condition on
     `ord`), `pl` (their provinces) and `o` (their columns as written; `ORDER_SQL`
     orders them): formatting is done only for the rows asked for. `ord_table` is `ord`
-    made once (`number_projects`)."""
+    made once (`number_projects`); `first` a CTE that `selected` needs."""
     ordered = f"SELECT * FROM {ord_table}" if ord_table else ""
     window = f"""row_number() OVER (ORDER BY coalesce(ar.r, {len(AGENCIES)}),
                            coalesce(p.agency_code, ''), coalesce(s.file_name, ''),
@@ -356,7 +360,7 @@ def _ordered_sql(
     )
     names = "[" + ", ".join(f"'{p.name_th}'" for p in plan.provinces.values()) + "]"
     return f"""
-        WITH arank(code, r) AS (VALUES {arank}),
+        WITH {first + "," if first else ""} arank(code, r) AS (VALUES {arank}),
         prank(code, r, name) AS (VALUES {prank}),
         ord AS ({ordered}),
         sel AS (SELECT * FROM ord {f"WHERE {selected}" if selected else ""}),
