@@ -19,7 +19,9 @@ workers (`TOGETHER_ROWS`: memory).
 The plan books and extracts are given the current folder to reuse from: a workbook
 whose content did not change (its fingerprint is in the folder's manifest,
 `warehouse/.work/outputs/<folder>.manifest.json`, saved with the swap) is
-hard-linked into the new folder rather than written again.
+hard-linked into the new folder rather than written again; of one that changed, the
+parts of its big lists that did not (an agency's rows) are copied from it, compressed,
+and only the rest is rendered (`Manifest.parts`).
 """
 
 import contextlib

@@ -24,7 +24,9 @@ those its projects (the province's, its cluster's, the nationwide ones) came fro
 file from an agency with no project there changes nothing in it, and an extract whose
 fingerprint did not change since `previous` is linked from there, not written again.
 Big plans are written by two processes, each a batch of provinces at a time, each
-reading only its provinces' rows from the plan.
+reading only its provinces' rows from the plan. Each province's list is rendered and
+compressed per agency (`province_lists`): a changed extract copies the parts of the
+agencies whose rows did not change (nor move) from the extract before.
 """
 
 from __future__ import annotations

@@ -23,7 +23,10 @@ summaries, per-year and per-province figures). The project rows are read by whoe
 writes them, a slice at a time, straight from the plan (`PROJECT_LIST_SQL`): DuckDB
 formats them (Thai dates, provinces in Thai order) far faster than Python, and the
 two processes writing a big project list each read only their half. A book whose
-fingerprint is the previous one's is linked, not written (`xlsx_files`).
+fingerprint is the previous one's is linked, not written (`xlsx_files`). The list is
+rendered and compressed per agency (`list_blocks`, `block_parts`): when one agency
+sends a new file, a book is written from the other agencies' parts of the book before,
+copied as they are, and that agency's rows rendered again.
 """
 
 from __future__ import annotations
