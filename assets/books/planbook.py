@@ -422,14 +422,23 @@ def _project_list_query(plan: Plan, columns, ord_table: str) -> str:
     return f"SELECT * EXCLUDE (idx) FROM ({rows_sql(relation, columns, keep=['idx'])}) ORDER BY idx"
 
 
-def project_list_xml(con, plan: Plan, body: Table, start: int, stop: int, ord_table: str) -> bytes:
-    """The `<row>` elements of projects `start`..`stop` of the year's list (UTF-8),
-    rendered by DuckDB (`xlsx_stream.rows_sql`); `ord_table` from `number_projects`."""
+def project_list_parts(
+    con, plan: Plan, body: Table, run: list[tuple[int, int, str]], ord_table: str
+) -> list[Deflated]:
+    """The parts `run` (consecutive (start, stop, key)) of the year's list, each its
+    `<row>` elements rendered by DuckDB (`xlsx_stream.rows_sql`) in one query and
+    compressed apart; `ord_table` from `number_projects`."""
     rows = con.execute(
         _project_list_query(plan, body.columns, ord_table),
-        {"start": start, "stop": stop, "first_row": body.first_row},
+        {"start": run[0][0], "stop": run[-1][1], "first_row": body.first_row},
     ).fetchall()
-    return finish(rows, body.columns)
+    parts, at = [], 0
+    for a, b, key in run:
+        parts.append(deflate_part(finish(rows[at : at + b - a], body.columns), key=key))
+        at += b - a
+    if at != len(rows):
+        raise ValueError("the rendered rows are not the parts' rows")
+    return parts
 
 
 # What each row of a year's lists is written from, hashed (DuckDB's 64-bit row hash):
@@ -1025,25 +1034,34 @@ def fill_project_list(
     Python and zlib finish it; processes, as threads would wait on each other for
     the GIL), a few in this process (`ord_table` from `number_projects`)."""
     have = have or {}
-    todo = [(a, b, key) for a, b, key in parts if key not in have]
-    rows = sum(b - a for a, b, _ in todo)
+    runs = _runs([(a, b, key) for a, b, key in parts if key not in have])
+    rows = sum(run[-1][1] - run[0][0] for run in runs)
     k = xlsx_files.workers() if rows > PARALLEL_ROWS else 1
     if k > 1:
         con.close()  # DuckDB keeps memory while a connection is open
         made = xlsx_files.run(
-            _project_part,
-            [(plan, year, a, b, key, body.columns, body.first_row) for a, b, key in todo],
-            k,
+            _project_parts, [(plan, year, run, body.columns, body.first_row) for run in runs], k
         )
     else:
-        if todo:
+        if runs:
             number_projects(con, plan, year)
-        made = [
-            deflate_part(project_list_xml(con, plan, body, a, b, ord_table), key=key)
-            for a, b, key in todo
-        ]
-    have = {**have, **{d.key: d for d in made}}
+        made = [project_list_parts(con, plan, body, run, ord_table) for run in runs]
+    have = {**have, **{d.key: d for run in made for d in run}}
     body.parts = [have[key] for *_, key in parts]
+
+
+def _runs(todo: list[tuple[int, int, str]]) -> list[list[tuple[int, int, str]]]:
+    """The parts to render in runs of consecutive ones of at most CHUNK_ROWS rows: a
+    query each (a query costs tens of milliseconds whatever its rows: a small plan's
+    sixteen agencies are one)."""
+    runs: list[list[tuple[int, int, str]]] = []
+    for a, b, key in todo:
+        run = runs[-1] if runs else None
+        if run and run[-1][1] == a and b - run[0][0] <= CHUNK_ROWS:
+            run.append((a, b, key))
+        else:
+            runs.append([(a, b, key)])
+    return runs
 
 
 _WORKER: dict[tuple, tuple[duckdb.DuckDBPyConnection, str | None]] = {}
@@ -1065,13 +1083,12 @@ def worker_connection(plan: Plan, year: int | None = None):
     return got
 
 
-def _project_part(task: tuple) -> Deflated:
-    """In a worker: projects `start`..`stop` of a year's list, rendered and compressed
-    as a part of its sheet (`xlsx_stream.join_deflated`), with its key."""
-    plan, year, start, stop, key, columns, first_row = task
+def _project_parts(task: tuple) -> list[Deflated]:
+    """In a worker: a run of parts of a year's list (`_runs`), rendered and compressed
+    apart (`xlsx_stream.join_deflated` joins them), with their keys."""
+    plan, year, run, columns, first_row = task
     con, ord_table = worker_connection(plan, year)
-    body = Table(columns, None, first_row)
-    return deflate_part(project_list_xml(con, plan, body, start, stop, ord_table), key=key)
+    return project_list_parts(con, plan, Table(columns, None, first_row), run, ord_table)
 
 
 @functools.lru_cache(maxsize=1)

@@ -72,13 +72,13 @@ def test_a_plan_book_renders_the_changed_agencys_rows_only(plan, tmp_path, monke
     agency, n = agencies[1]
     first = write_planbooks(plan, tmp_path / "first")
     rendered: list[tuple[int, int]] = []
-    real = planbook.project_list_xml
+    real = planbook.project_list_parts
 
-    def counted(con, data, body, start, stop, ord_table):
-        rendered.append((start, stop))
-        return real(con, data, body, start, stop, ord_table)
+    def counted(con, data, body, run, ord_table):
+        rendered.extend((a, b) for a, b, _ in run)
+        return real(con, data, body, run, ord_table)
 
-    monkeypatch.setattr(planbook, "project_list_xml", counted)
+    monkeypatch.setattr(planbook, "project_list_parts", counted)
     changed = _renamed(plan, tmp_path, agency)
     again = write_planbooks(changed, tmp_path / "again", Manifest.of(tmp_path / "first", first))
     assert sum(b - a for a, b in rendered) == n  # the one agency's block
