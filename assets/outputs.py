@@ -185,7 +185,7 @@ def _plan_books(plan: Path, p: Paths, out: Path, previous: "Manifest") -> list[P
 def _feedback(plan: Path, p: Paths, out: Path, previous: "Manifest") -> list[Path]:
     from stiplan.assets.books.feedback import write_feedback
 
-    return write_feedback(plan, p.archive, out)
+    return write_feedback(plan, p.archive, out, previous)
 
 
 def _extracts(plan: Path, p: Paths, out: Path, previous: "Manifest") -> list[Path]:
