@@ -88,7 +88,8 @@ SHEET_CLUSTER = "กลุ่มจังหวัด"
 SHEET_NATIONWIDE = "โครงการทั่วประเทศ"
 PARALLEL_ROWS = 20_000  # province rows above which worker processes write the extracts
 STREAM_ROWS = 10_000  # rows of a batch's lists fetched from DuckDB at a time
-BATCHES_PER_WORKER = 8  # batches of provinces per year and worker (a worker's task)
+BATCHES_PER_WORKER = 8  # at most, batches of provinces per year and worker (its task)
+BATCH_ROWS = 10_000  # rows to render in a batch, about (at least one batch per worker)
 
 
 def extract_name(fiscal_year: int, province: Province) -> str:
@@ -504,10 +505,27 @@ def extract(plan: Plan, year: int, prov: Province, mine: Rendered, nationwide: R
     return book
 
 
-def _batches(plan: Plan, year: int, k: int) -> list[list[str]]:
-    """The provinces in `k` runs of about as many rows (Thai order kept)."""
-    areas = plan.year(year).areas
-    sizes = {c: (areas[c].projects if c in areas else 0) + 1 for c in plan.provinces}
+def _to_render(
+    plan: Plan, year: int, lists: dict[str, Rendered], manifest: xlsx_files.Manifest
+) -> dict[str, int]:
+    """About the rows each province's extract renders: those of the parts the folder
+    before does not hold (all of them when there is none)."""
+    out = {}
+    for code, mine in lists.items():
+        placed = manifest.placed(extract_name(year, plan.provinces[code]))
+        ends = [*mine.starts[1:], mine.rows][: len(mine.starts)]
+        out[code] = sum(
+            end - start
+            for start, end, key in zip(mine.starts, ends, mine.keys, strict=True)
+            if key not in placed
+        )
+    return out
+
+
+def _batches(plan: Plan, rows: dict[str, int], k: int) -> list[list[str]]:
+    """The provinces in at most `k` runs of about as many rows to render (Thai order
+    kept; a province's workbook counts as a few rows)."""
+    sizes = {c: rows.get(c, 0) + 50 for c in plan.provinces}
     per = sum(sizes.values()) / k
     out: list[list[str]] = [[]]
     acc = 0
@@ -539,9 +557,6 @@ def write_province_extracts(
         k = shared.n
     else:
         k = xlsx_files.workers() if rows > PARALLEL_ROWS else 1
-    # a batch costs a query of its own, whatever its size: small plans are cut only
-    # into as many as there are workers
-    per = BATCHES_PER_WORKER if rows > PARALLEL_ROWS else 1
     tasks = []
     con = connect(data.path)
     try:
@@ -552,9 +567,15 @@ def write_province_extracts(
             nationwide.digest()
             nationwide.xml = b""  # its part and digest are all the workbooks need
             lists = province_lists(con, data, year, _numbering()[0])
+            # a batch costs a query of its own (a tenth of a second), whatever its
+            # rows: few rows to render (a small plan, one agency's new file) are cut
+            # only into as many as there are workers, many in up to BATCHES_PER_WORKER
+            # each (a worker's memory)
+            render = _to_render(data, year, lists, manifest)
+            per = min(BATCHES_PER_WORKER, max(1, sum(render.values()) // (k * BATCH_ROWS)))
             tasks += [
                 (data, year, codes, nationwide, {c: lists[c] for c in codes}, out_dir, manifest)
-                for codes in _batches(data, year, k * per)
+                for codes in _batches(data, render, k * per)
             ]
         if k == 1:
             done = [w for t in tasks for w in _write_batch(t, con)]
