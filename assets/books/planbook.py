@@ -1017,6 +1017,7 @@ def planbook(plan: Plan, year: int, body: Table) -> Book:
 
 
 PARALLEL_ROWS = 20_000  # more rows to render than this: worker processes render them
+SHARED_ROWS = 2_000  # the same, when the outputs' workers are started already
 
 
 def fill_project_list(
@@ -1036,7 +1037,10 @@ def fill_project_list(
     have = have or {}
     runs = _runs([(a, b, key) for a, b, key in parts if key not in have])
     rows = sum(run[-1][1] - run[0][0] for run in runs)
-    k = xlsx_files.workers() if rows > PARALLEL_ROWS else 1
+    # the step's workers, when started, take even one agency's rows: this process
+    # has the other books' digests and the saving to do meanwhile
+    shared = xlsx_files.active() is not None and rows > SHARED_ROWS
+    k = xlsx_files.workers() if rows > PARALLEL_ROWS or shared else 1
     if k > 1:
         con.close()  # DuckDB keeps memory while a connection is open
         made = xlsx_files.run(
