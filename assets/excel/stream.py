@@ -391,7 +391,10 @@ def rows_sql(
                 f"coalesce(length({v}) - length(replace({v}, chr(10), '')) + 1, 1) AS l{j}"
             )
             lines.append(f"l{j}")
-        escaped = f"replace(replace(replace({t}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;')"
+        escaped = (  # most text has nothing to escape: three scans, not three copies
+            f"CASE WHEN contains({t}, '&') OR contains({t}, '<') OR contains({t}, '>') THEN "
+            f"replace(replace(replace({t}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;') ELSE {t} END"
+        )
         escaped = (
             f"CASE WHEN contains({t}, '_x') THEN regexp_replace({escaped}, "
             f"'(_x[0-9A-Fa-f]{{4}}_)', '_x005F\\1', 'g') ELSE {escaped} END"
