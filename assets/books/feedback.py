@@ -21,6 +21,7 @@ the same bytes.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -191,6 +192,19 @@ def _code_digest() -> str:
     return h.hexdigest()
 
 
+def _canonical(value):
+    """`value` in an order that does not depend on how it was read: `_load` reads the
+    problems, outcomes and changes in no particular order (the workbooks sort them),
+    so their order is no part of a fingerprint."""
+    if dataclasses.is_dataclass(value):
+        return (type(value).__name__, _canonical(dataclasses.asdict(value)))
+    if isinstance(value, dict):
+        return tuple(sorted(((k, _canonical(v)) for k, v in value.items()), key=repr))
+    if isinstance(value, list | tuple):
+        return tuple(sorted((_canonical(v) for v in value), key=repr))
+    return value
+
+
 def _fingerprint(data: Plan, sid: str, source: Path | None) -> str:
     """What a submission's feedback is made of: the submission, the ones it replaced
     and was replaced by (their rows are compared, their names shown), the reference's
@@ -199,8 +213,8 @@ def _fingerprint(data: Plan, sid: str, source: Path | None) -> str:
     near = [data.submissions.get(k or "") for k in (sub.supersedes, sub.superseded_by)]
     what = (
         _code_digest(),
-        sub,
-        near,
+        _canonical(sub),
+        [_canonical(n) for n in near],
         sorted(data.agencies.items()),
         sorted(data.provinces.items()),
         source.name if source else None,
