@@ -19,7 +19,9 @@ workers (`TOGETHER_ROWS`: memory).
 The plan books and extracts are given the current folder to reuse from: a workbook
 whose content did not change (its fingerprint is in the folder's manifest,
 `warehouse/.work/outputs/<folder>.manifest.json`, saved with the swap) is
-hard-linked into the new folder rather than written again.
+hard-linked into the new folder rather than written again; of one that changed, the
+parts of its big lists that did not (an agency's rows) are copied from it, compressed,
+and only the rest is rendered (`Manifest.parts`).
 """
 
 import contextlib
@@ -56,8 +58,10 @@ AFTER_PUBLISH = dg.AutomationCondition.eager()
 # Province rows above which the workers are fresh interpreters, not forks of this
 # process: their second of imports is small against the writing then, and a fork of a
 # process that has just merged a big plan copies much of what it holds as it writes
-# (160,000 projects: 1.24 GiB for the run at its peak, forked; 0.9 fresh).
-FORK_ROWS = 20_000
+# (160,000 projects, when the merge ran in this process: 1.24 GiB for the run at its
+# peak, forked; 0.9 fresh). The merge now runs in a child of its own, and a run after
+# one agency's file writes little: the second of imports is most of the workers' work.
+FORK_ROWS = 300_000
 # Province rows above which the folders are written one after the other (still on the
 # workers): the plan book's and the extracts' preparing, side by side, would hold
 # 2.3 GB of a million-row plan at once; the two cores are busy either way.
@@ -181,7 +185,7 @@ def _plan_books(plan: Path, p: Paths, out: Path, previous: "Manifest") -> list[P
 def _feedback(plan: Path, p: Paths, out: Path, previous: "Manifest") -> list[Path]:
     from stiplan.assets.books.feedback import write_feedback
 
-    return write_feedback(plan, p.archive, out)
+    return write_feedback(plan, p.archive, out, previous)
 
 
 def _extracts(plan: Path, p: Paths, out: Path, previous: "Manifest") -> list[Path]:
@@ -289,8 +293,11 @@ def output_folders(context: dg.AssetExecutionContext, stiplan: StiplanConfig):
         data = cached_plan(snap[0])  # read once, before workers are forked: they have it too
         rows = sum(a.projects for y in data.years for a in data.year(y).areas.values())
         together = len(chosen) if rows <= TOGETHER_ROWS else 1
+        fork = xlsx_files.forking() and rows <= FORK_ROWS
+        if fork:  # imported once, here, rather than by each worker after the fork
+            from stiplan.assets.books import extracts, feedback  # noqa: F401
         with (
-            xlsx_files.pool(fork=xlsx_files.forking() and rows <= FORK_ROWS),
+            xlsx_files.pool(fork=fork),
             ThreadPoolExecutor(together, thread_name_prefix="outputs") as threads,
         ):
             running = {threads.submit(_write_folder, context, f, p, snap): f for f in chosen}

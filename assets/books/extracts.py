@@ -24,7 +24,9 @@ those its projects (the province's, its cluster's, the nationwide ones) came fro
 file from an agency with no project there changes nothing in it, and an extract whose
 fingerprint did not change since `previous` is linked from there, not written again.
 Big plans are written by two processes, each a batch of provinces at a time, each
-reading only its provinces' rows from the plan.
+reading only its provinces' rows from the plan. Each province's list is rendered and
+compressed per agency (`province_lists`): a changed extract copies the parts of the
+agencies whose rows did not change (nor move) from the extract before.
 """
 
 from __future__ import annotations
@@ -52,12 +54,10 @@ from stiplan.assets.books.planbook import (
     _later,
     _mb,
     _ordered_sql,
-    _shared_joins,
+    _rows_sql,
     cached_plan,
     connect,
     data_note,
-    number_projects,
-    shared_strings,
     sheet_title,
     worker_connection,
 )
@@ -88,7 +88,8 @@ SHEET_CLUSTER = "กลุ่มจังหวัด"
 SHEET_NATIONWIDE = "โครงการทั่วประเทศ"
 PARALLEL_ROWS = 20_000  # province rows above which worker processes write the extracts
 STREAM_ROWS = 10_000  # rows of a batch's lists fetched from DuckDB at a time
-BATCHES_PER_WORKER = 8  # batches of provinces per year and worker (a worker's task)
+BATCHES_PER_WORKER = 8  # at most, batches of provinces per year and worker (its task)
+BATCH_ROWS = 10_000  # rows to render in a batch, about (at least one batch per worker)
 
 
 def extract_name(fiscal_year: int, province: Province) -> str:
@@ -97,24 +98,27 @@ def extract_name(fiscal_year: int, province: Province) -> str:
 
 # --------------------------------------------------------------------------- reading
 
-# The projects of some provinces as the rows of their โครงการในจังหวัด sheets (columns
-# v0…, `k` the row's place in its province's list): one query for a batch of provinces.
-PROJECT_SHARED = {
-    1: "o.label",
-    3: "o.strategy",
-    8: "o.start_th",
-    9: "o.end_th",
-    10: "o.contact_name",
-    12: "o.file_name",
-    13: "o.sheet",
-}
+
+# Some agencies' blocks of some provinces' lists as the rows of their โครงการในจังหวัด
+# sheets (columns v0…, `k` the row's place in its province's list, every text in the
+# sheet itself: see planbook's list), each row with its agency (`acode_`: a province's
+# list is in agency order). `blk` gives the blocks wanted (code, acode, start: the rows
+# of the province's list before the block, from `province_lists`), so only their
+# projects are read and formatted: one query for a batch.
+_BLOCKS_CTE = """blk AS (SELECT unnest($codes) AS code, unnest($acodes) AS acode,
+                                unnest($starts) AS start)"""
+_IN_BLOCKS = (
+    "project_id IN (SELECT pp.project_id FROM project_provinces pp JOIN projects p "
+    "USING (project_id) JOIN blk ON blk.code = pp.province_code "
+    "AND blk.acode = coalesce(p.agency_code, '') WHERE p.fiscal_year = $year)"
+)
 
 
-def _province_list_sql(sst: str) -> str:
-    shared, joins = _shared_joins(PROJECT_SHARED, sst)
+def _province_list_sql() -> str:
     return f"""
-    SELECT pp.province_code AS code,
-           row_number() OVER (PARTITION BY pp.province_code ORDER BY {ORDER_SQL}) AS k,
+    SELECT pp.province_code AS code, coalesce(o.agency_code, '') AS acode_,
+           blk.start + row_number() OVER (PARTITION BY pp.province_code, acode_
+                                          ORDER BY {ORDER_SQL}) AS k,
            k + $head AS r, k AS v0, o.label AS v1, o.project_name AS v2, o.strategy AS v3,
            o.mb AS v4,
            (pp.budget_share_baht * 100)::BIGINT::DOUBLE / 100000000::DOUBLE AS v5,
@@ -122,24 +126,12 @@ def _province_list_sql(sst: str) -> str:
            coalesce(nullif(array_to_string(list_filter(pl.names, lambda x: x <> pr.name),
                                            ', '), ''), '-') AS v7,
            o.start_th AS v8, o.end_th AS v9, o.contact_name AS v10, o.contact_phone AS v11,
-           o.file_name AS v12, o.sheet AS v13, o.row_number AS v14, {shared}
+           o.file_name AS v12, o.sheet AS v13, o.row_number AS v14
     FROM project_provinces pp JOIN prank pr ON pr.code = pp.province_code
-         JOIN o USING (project_id) JOIN pl USING (project_id) {joins}
-    WHERE list_contains($codes, pp.province_code)"""
+         JOIN o USING (project_id) JOIN pl USING (project_id)
+         JOIN blk ON blk.code = pp.province_code AND blk.acode = coalesce(o.agency_code, '')"""
 
 
-_IN_PROVINCES = (
-    "project_id IN (SELECT project_id FROM project_provinces "
-    "WHERE list_contains($codes, province_code))"
-)
-# their totals per agency, for the สรุป sheets
-_PER_AGENCY_SQL = """
-    SELECT pp.province_code, o.agency_code, count(*),
-           sum((pp.budget_share_baht * 100)::HUGEINT), sum(o.satang::HUGEINT)
-    FROM project_provinces pp JOIN o USING (project_id)
-    WHERE list_contains($codes, pp.province_code)
-    GROUP BY pp.province_code, o.agency_code, o.agency_rank
-    ORDER BY pp.province_code, o.agency_rank, o.agency_code"""
 _NATIONWIDE_LIST_SQL = f"""
     SELECT row_number() OVER (ORDER BY {ORDER_SQL}) AS k, k + $head AS r, k AS v0,
            o.label AS v1, o.project_name AS v2, o.strategy AS v3, o.mb AS v4,
@@ -154,14 +146,19 @@ _NATIONWIDE = (
 class Rendered:
     """A list rendered by DuckDB: its rows' XML, how many, and for a province its
     totals per agency (code -> projects, share and full budget in satang), in the
-    ministry's order. `part` is the XML compressed once, for a list every extract of
-    a year holds (the nationwide one)."""
+    ministry's order, and its parts: one per agency (`agencies`, each its `keys`),
+    compressed apart (`parts`, once rendered or copied). `part` is the XML compressed
+    once, for a list every extract of a year holds (the nationwide one)."""
 
     xml: bytes = b""
     rows: int = 0
-    per_agency: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+    per_agency: dict[str | None, tuple[int, int, int]] = field(default_factory=dict)
     part: Deflated | None = None
-    _digest: str | None = None  # what the rows are made from (`province_digests`)
+    agencies: list[str] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)
+    starts: list[int] = field(default_factory=list)
+    parts: list[Deflated] | None = None
+    _digest: str | None = None  # what the rows are made from (`province_lists`)
 
     def digest(self) -> str:
         if self._digest is None:
@@ -176,65 +173,80 @@ class Rendered:
             HEADER_ROW + 1,
             inline=True,
             nrows=self.rows,
-            parts=[self.part or self.xml],
+            parts=self.parts if self.parts is not None else [self.part or self.xml],
             known_digest=self.digest(),
         )
 
 
-# A digest of what each province's list is made from (its projects, their shares and
-# provinces): DuckDB's row hashes, summed and XORed per province. An extract whose
-# fingerprint, with it, is unchanged is linked without its list being rendered.
-_PROVINCE_DIGEST_SQL = """
-    WITH p AS (SELECT * FROM projects WHERE fiscal_year = $year),
-    plist AS (SELECT project_id, list(province_code ORDER BY province_code) AS codes
-              FROM project_provinces JOIN p USING (project_id) GROUP BY project_id),
-    h AS (SELECT pp.province_code AS code,
-                 hash(pp.project_id, pp.budget_share_baht, p.agency_code, p.project_name,
-                      p.budget_baht, p.nationwide, p.strategy, p.target_group, p.start_date,
-                      p.end_date, p.contact_name, p.contact_phone, p.remarks, s.file_name,
-                      p.sheet, p.row_number, plist.codes) AS h
-          FROM project_provinces pp JOIN p USING (project_id) JOIN plist USING (project_id)
-               LEFT JOIN submissions s USING (submission_id))
-    SELECT code, concat_ws(':', count(*), sum(h::HUGEINT), bit_xor(h)) FROM h GROUP BY code"""
-
-
-def province_digests(con, plan: Plan, year: int) -> dict[str, str]:
-    """Each province's digest (with the reference's names and labels, which its list
-    shows too)."""
-    reference = hashlib.sha256(
-        repr((sorted(plan.agencies.items()), list(plan.provinces.values()))).encode()
-    ).hexdigest()
-    got = dict(con.execute(_PROVINCE_DIGEST_SQL, {"year": year}).fetchall())
-    return {c: f"{reference}:{got.get(c, '0')}" for c in plan.provinces}
-
-
-def per_agency(con, plan: Plan, year: int, codes: list[str]) -> dict[str, Rendered]:
-    """The provinces' totals per agency (a list not rendered yet)."""
-    got = {c: Rendered() for c in codes}
-    ctes = _ordered_sql(plan, _IN_PROVINCES, numbered=False)
-    for code, agency, n, share, full in con.execute(
-        f"{ctes} {_PER_AGENCY_SQL}", {"year": year, "codes": codes}
+def province_lists(con, plan: Plan, year: int, columns: list[TableColumn]) -> dict[str, Rendered]:
+    """Every province's list, not rendered yet: its totals per agency, and a digest of
+    each agency's rows in it (what they are written from, `planbook._rows_sql`, with
+    their shares of the province, and where the block starts), which keys its part.
+    An extract whose fingerprint is unchanged is linked without its list being
+    rendered; of a changed one, only the agencies whose part changed are rendered."""
+    # the SQL holds the reference's provinces; the labels come from the plan's agencies
+    what = _render_sql(plan, columns) + repr(sorted(plan.agencies.items()))
+    sql = hashlib.sha256(what.encode()).hexdigest()
+    got = {c: Rendered() for c in plan.provinces}
+    blocks: dict[str, list] = {c: [] for c in plan.provinces}
+    for code, arank, acode, agency, n, share, full, digest in con.execute(
+        f"""{_rows_sql(plan)},
+        shares AS (SELECT pp.province_code AS code, r.arank_, r.acode_, r.agency_code,
+                          (pp.budget_share_baht * 100)::HUGEINT AS share_, r.full_,
+                          hash(r.h, pp.budget_share_baht) AS h
+                   FROM project_provinces pp JOIN rows r USING (project_id))
+        SELECT code, arank_, acode_, any_value(agency_code), count(*), sum(share_), sum(full_),
+               concat_ws(':', count(*), sum(h::HUGEINT), bit_xor(h))
+        FROM shares GROUP BY code, arank_, acode_ ORDER BY code, arank_, acode_""",
+        {"year": year},
     ).fetchall():
-        got[code].per_agency[agency] = (n, int(share), int(full))
-        got[code].rows += n
+        if code not in got:
+            continue  # not a province of the reference: in no list
+        mine = got[code]
+        start = mine.rows  # the blocks come in the list's order
+        mine.rows += n
+        blocks[code].append((arank, agency is None, acode, agency, n, int(share), int(full)))
+        mine.agencies.append(acode)
+        mine.starts.append(start)
+        key = repr((sql, list(columns), HEADER_ROW, start, digest))
+        mine.keys.append(hashlib.sha256(key.encode()).hexdigest())
+    for code, mine in got.items():
+        # the สรุป sheet's order: the ministry's, then by code (none last)
+        for *_, agency, n, share, full in sorted(blocks[code], key=lambda b: b[:3]):
+            mine.per_agency[agency] = (n, share, full)
+        mine._digest = hashlib.sha256(repr((sql, mine.keys)).encode()).hexdigest()
     return got
 
 
-def render_lists(
-    con, plan: Plan, year: int, lists: dict[str, Rendered], columns: list[TableColumn], sst: str
-) -> Iterator[str]:
-    """Render the lists of `lists`' provinces into them, one province at a time: each
-    code is yielded once its list is there (a province without projects is not), so
-    the caller can write it and let it go, and a batch's rows are never all held
-    (a million-row plan: about 750 MB a worker when they were)."""
-    codes = list(lists)
-    if not codes:
+def _render_sql(plan: Plan, columns: list[TableColumn]) -> str:
+    ctes = _ordered_sql(plan, _IN_BLOCKS, numbered=False, first=_BLOCKS_CTE)
+    return (
+        f"SELECT * FROM ({rows_sql(f'{ctes} {_province_list_sql()}', columns, keep=['code', 'acode_', 'k'])}) "
+        "ORDER BY code, k"
+    )
+
+
+def render_parts(
+    con,
+    plan: Plan,
+    year: int,
+    want: dict[str, dict[str, tuple[str, int]]],
+    columns: list[TableColumn],
+) -> Iterator[tuple[str, dict[str, Deflated]]]:
+    """Render the parts `want` (province code -> agency -> its key, and the rows of
+    the province's list before it) of their provinces' lists, compressed, one province at a time: each code is yielded with its parts
+    once they are there (a province none of whose parts is rendered is not), so the
+    caller can write it and let it go, and a batch's rows are never all held (a
+    million-row plan: about 750 MB a worker when they were)."""
+    blocks = [
+        (code, agency, start) for code, ws in want.items() for agency, (_, start) in ws.items()
+    ]
+    if not blocks:
         return
-    ctes = _ordered_sql(plan, _IN_PROVINCES, numbered=False)
+    codes, acodes, starts = (list(c) for c in zip(*blocks, strict=True))
     result = con.execute(
-        f"SELECT * FROM ({rows_sql(f'{ctes} {_province_list_sql(sst)}', columns, keep=['code', 'k'])}) "
-        "ORDER BY code, k",
-        {"year": year, "codes": codes, "head": HEADER_ROW},
+        _render_sql(plan, columns),
+        {"year": year, "codes": codes, "acodes": acodes, "starts": starts, "head": HEADER_ROW},
     )
 
     def rows():
@@ -242,8 +254,11 @@ def render_lists(
             yield from chunk
 
     for code, group in itertools.groupby(rows(), key=lambda r: r[0]):
-        lists[code].xml = finish([r[2:] for r in group], columns)
-        yield code
+        parts = {}
+        for agency, block in itertools.groupby(group, key=lambda r: r[1]):
+            key = want[code][agency][0]
+            parts[key] = deflate_part(finish([r[3:] for r in block], columns), key=key)
+        yield code, parts
 
 
 def nationwide_list(con, plan: Plan, year: int, columns: list[TableColumn]) -> Rendered:
@@ -445,7 +460,7 @@ def _numbering() -> tuple[list[TableColumn], list[TableColumn]]:
     first, then the nationwide one's: the order `extract` writes them in)."""
     book = Book("")
     return (
-        book.columns(table_keys(PROJECT_COLUMNS), PROJECT_SHARED),
+        book.columns(table_keys(PROJECT_COLUMNS)),
         book.columns(table_keys(NATIONWIDE_COLUMNS)),
     )
 
@@ -479,14 +494,10 @@ def _nationwide(book: Book, plan: Plan, year: int, nationwide: Rendered) -> None
     page_setup(ws)
 
 
-def extract(
-    plan: Plan, year: int, prov: Province, mine: Rendered, nationwide: Rendered, strings: list[str]
-) -> Book:
-    """The extract of `prov` for `year`, described; `strings` are the year's shared
-    strings (its list refers to them)."""
+def extract(plan: Plan, year: int, prov: Province, mine: Rendered, nationwide: Rendered) -> Book:
+    """The extract of `prov` for `year`, described."""
     when = _as_of(plan, year, prov)
     book = Book(Path(extract_name(year, prov)).stem, when)
-    book.share(strings)
     _summary(book, plan, year, prov, mine, data_note(when, "ของโครงการในไฟล์นี้"))
     _projects(book, year, prov, mine)
     _cluster(book, plan, year, prov)
@@ -494,10 +505,27 @@ def extract(
     return book
 
 
-def _batches(plan: Plan, year: int, k: int) -> list[list[str]]:
-    """The provinces in `k` runs of about as many rows (Thai order kept)."""
-    areas = plan.year(year).areas
-    sizes = {c: (areas[c].projects if c in areas else 0) + 1 for c in plan.provinces}
+def _to_render(
+    plan: Plan, year: int, lists: dict[str, Rendered], manifest: xlsx_files.Manifest
+) -> dict[str, int]:
+    """About the rows each province's extract renders: those of the parts the folder
+    before does not hold (all of them when there is none)."""
+    out = {}
+    for code, mine in lists.items():
+        placed = manifest.placed(extract_name(year, plan.provinces[code]))
+        ends = [*mine.starts[1:], mine.rows][: len(mine.starts)]
+        out[code] = sum(
+            end - start
+            for start, end, key in zip(mine.starts, ends, mine.keys, strict=True)
+            if key not in placed
+        )
+    return out
+
+
+def _batches(plan: Plan, rows: dict[str, int], k: int) -> list[list[str]]:
+    """The provinces in at most `k` runs of about as many rows to render (Thai order
+    kept; a province's workbook counts as a few rows)."""
+    sizes = {c: rows.get(c, 0) + 50 for c in plan.provinces}
     per = sum(sizes.values()) / k
     out: list[list[str]] = [[]]
     acc = 0
@@ -515,10 +543,11 @@ def write_province_extracts(
     """Write every province's extract for every fiscal year of `plan` into `out_dir`
     (`<BE year>/<ISO code>_<Thai name>.xlsx`); return the paths, by year then in Thai
     order of the province names (and the extracts' fingerprints). An extract the
-    folder of `previous` holds, unchanged, is linked from there.
+    folder of `previous` holds, unchanged, is linked from there; of a changed one,
+    the parts of its list that did not change (an agency's rows) are copied from it.
 
     A big plan is shared by worker processes, a batch of provinces at a time: each
-    renders the batch's lists with DuckDB, then writes their workbooks."""
+    renders the batch's changed parts with DuckDB, then writes their workbooks."""
     data = cached_plan(Path(plan))
     out_dir = Path(out_dir)
     manifest = previous or xlsx_files.Manifest()
@@ -528,9 +557,6 @@ def write_province_extracts(
         k = shared.n
     else:
         k = xlsx_files.workers() if rows > PARALLEL_ROWS else 1
-    # a batch costs a query of its own, whatever its size: small plans are cut only
-    # into as many as there are workers
-    per = BATCHES_PER_WORKER if rows > PARALLEL_ROWS else 1
     tasks = []
     con = connect(data.path)
     try:
@@ -540,11 +566,16 @@ def write_province_extracts(
             nationwide.part = deflate_part(nationwide.xml)  # once for all 77
             nationwide.digest()
             nationwide.xml = b""  # its part and digest are all the workbooks need
-            strings = shared_strings(con, number_projects(con, data, year, ordered=False)[1])
-            digests = province_digests(con, data, year)
+            lists = province_lists(con, data, year, _numbering()[0])
+            # a batch costs a query of its own (a tenth of a second), whatever its
+            # rows: few rows to render (a small plan, one agency's new file) are cut
+            # only into as many as there are workers, many in up to BATCHES_PER_WORKER
+            # each (a worker's memory)
+            render = _to_render(data, year, lists, manifest)
+            per = min(BATCHES_PER_WORKER, max(1, sum(render.values()) // (k * BATCH_ROWS)))
             tasks += [
-                (data, year, codes, nationwide, strings, digests, out_dir, manifest)
-                for codes in _batches(data, year, k * per)
+                (data, year, codes, nationwide, {c: lists[c] for c in codes}, out_dir, manifest)
+                for codes in _batches(data, render, k * per)
             ]
         if k == 1:
             done = [w for t in tasks for w in _write_batch(t, con)]
@@ -553,37 +584,50 @@ def write_province_extracts(
             done = [w for ws in xlsx_files.run(_write_batch, tasks, k) for w in ws]
     finally:
         con.close()
-    return xlsx_files.Written([out_dir / rel for rel, _ in done], dict(done))
+    return xlsx_files.Written(
+        [out_dir / rel for rel, *_ in done],
+        {rel: fp for rel, fp, _ in done},
+        {rel: placed for rel, _, placed in done},
+    )
 
 
-def _write_batch(task: tuple, con=None) -> list[tuple[str, str]]:
-    """Write (or link) the extracts of a batch of provinces, rendering the lists of
-    those that changed only; in a worker process unless `con` (numbered:
-    `number_projects`) is given. (Relative path, fingerprint) of each."""
-    plan, year, codes, nationwide, strings, digests, out_dir, manifest = task
-    if con is None:
-        con, (_, sst) = worker_connection(plan, year, strings, ordered=False)
-    else:
-        sst = f"sst_{year}"
-    lists = per_agency(con, plan, year, codes)
-    done, todo = [], {}
+def _write_batch(task: tuple, con=None) -> list[tuple[str, str, dict]]:
+    """Write (or link) the extracts of a batch of provinces, rendering only the parts
+    of their lists that changed; in a worker process unless `con` is given.
+    (Relative path, fingerprint, where its list's parts are) of each."""
+    plan, year, codes, nationwide, lists, out_dir, manifest = task
+    done, todo, want = {}, {}, {}
     for code in codes:
-        prov = plan.provinces[code]
+        prov, mine = plan.provinces[code], lists[code]
         rel = extract_name(year, prov)
-        lists[code]._digest = digests[code]
-        book = extract(plan, year, prov, lists[code], nationwide, strings)
-        done.append((rel, book.fingerprint()))
-        if not manifest.reuse(rel, done[-1][1], out_dir / rel):
-            todo[code] = (book, rel)
+        book = extract(plan, year, prov, mine, nationwide)
+        fingerprint = book.fingerprint()
+        if manifest.reuse(rel, fingerprint, out_dir / rel):
+            done[code] = (rel, fingerprint, manifest.placed(rel))
+            continue
+        have = manifest.parts(rel, mine.keys)
+        todo[code] = (book, rel, fingerprint, have)
+        missing = {
+            a: (k, start)
+            for a, k, start in zip(mine.agencies, mine.keys, mine.starts, strict=True)
+            if k not in have
+        }
+        if missing:
+            want[code] = missing
 
-    def save(code: str) -> None:
-        book, rel = todo.pop(code)
-        book.sheets[1].tables[0][0].parts = [lists[code].xml]  # โครงการในจังหวัด
+    def save(code: str, made: dict[str, Deflated]) -> None:
+        book, rel, fingerprint, have = todo.pop(code)
+        have.update(made)
+        body = book.sheets[1].tables[0][0]  # โครงการในจังหวัด
+        body.parts = [have[k] for k in lists[code].keys]
         book.save(out_dir / rel)
-        lists[code].xml = b""
+        done[code] = (rel, fingerprint, book.placed)
 
-    for code in render_lists(con, plan, year, {c: lists[c] for c in todo}, _numbering()[0], sst):
-        save(code)
-    for code in list(todo):  # no project there
-        save(code)
-    return done
+    if want:
+        if con is None:
+            con, _ = worker_connection(plan)
+        for code, made in render_parts(con, plan, year, want, _numbering()[0]):
+            save(code, made)
+    for code in list(todo):  # nothing to render: every part copied (or no project)
+        save(code, {})
+    return [done[c] for c in codes]

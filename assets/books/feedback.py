@@ -21,7 +21,11 @@ the same bytes.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
+import hashlib
+import importlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -38,6 +42,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from stiplan.assets.books import folders as xlsx_files
 from stiplan.assets.excel.edit import fill, save_workbook, styled, use_styles
 from stiplan.assets.excel.heights import fit_height, line_count, row_height, text_width
+from stiplan.assets.excel.style import WRITER_VERSION
 from stiplan.assets.excel.styles import ERROR_FILL, FILLS, FONT_SIZE, STYLES, WARNING_FILL
 from stiplan.assets.ingest.names import safe_component, show
 from stiplan.assets.ingest.text import thai_sort_key
@@ -124,30 +129,97 @@ class Plan:
 # --------------------------------------------------------------------------- entry point
 
 
-def write_feedback(plan: Path, archive: Path, out_dir: Path) -> list[Path]:
-    """Write one feedback workbook per submission of `plan`; returns their paths,
-    in submission_id order. While the outputs' workers are started
-    (`xlsx_files.active`), they share the submissions, about as many rows each."""
+def write_feedback(
+    plan: Path, archive: Path, out_dir: Path, previous: xlsx_files.Manifest | None = None
+) -> xlsx_files.Written:
+    """Write one feedback workbook per submission of `plan`; returns their paths, in
+    submission_id order (and their fingerprints). One the folder of `previous` holds,
+    unchanged, is linked from there (a new file from one agency changes the feedback
+    on that file and on the one it replaces, no other). While the outputs' workers
+    are started (`xlsx_files.active`), they share the rest, about as many rows each."""
     data = _load(Path(plan))
     files = _archive_index(Path(archive))
+    out_dir = Path(out_dir)
+    manifest = previous or xlsx_files.Manifest()
     sids = sorted(data.submissions)
+    targets = {sid: _target(out_dir, data.submissions[sid]) for sid in sids}
+    prints = {
+        targets[sid].relative_to(out_dir).as_posix(): _fingerprint(data, sid, files.get(sid))
+        for sid in sids
+    }
+    todo = [
+        sid
+        for sid in sids
+        if not manifest.reuse(
+            rel := targets[sid].relative_to(out_dir).as_posix(), prints[rel], targets[sid]
+        )
+    ]
     shared = xlsx_files.active()
-    if shared is None or len(sids) < 2:
-        return _write_some((data, files, Path(out_dir), sids))
-    shares: list[list[str]] = [[] for _ in range(min(shared.n, len(sids)))]
+    if shared is None or len(todo) < 2:
+        _write_some((data, files, out_dir, todo))
+        return xlsx_files.Written([targets[sid] for sid in sids], prints)
+    shares: list[list[str]] = [[] for _ in range(min(shared.n, len(todo)))]
     load = [0] * len(shares)
-    for sid in sorted(sids, key=lambda s: -_cost(data.submissions[s])):
+    for sid in sorted(todo, key=lambda s: -_cost(data.submissions[s])):
         i = load.index(min(load))
         shares[i].append(sid)
         load[i] += _cost(data.submissions[sid])
     shared.map(
         _write_some,
-        [
-            (data, {s: files[s] for s in share if s in files}, Path(out_dir), share)
-            for share in shares
-        ],
+        [(data, {s: files[s] for s in share if s in files}, out_dir, share) for share in shares],
     )
-    return [_target(Path(out_dir), data.submissions[sid]) for sid in sids]
+    return xlsx_files.Written([targets[sid] for sid in sids], prints)
+
+
+# The modules whose code shapes a feedback workbook: their source is in its fingerprint
+# (with the writer's version and openpyxl's), so a change to them writes it again.
+_SHAPED_BY = (
+    "stiplan.assets.books.feedback",
+    "stiplan.assets.excel.edit",
+    "stiplan.assets.excel.styles",
+    "stiplan.assets.excel.heights",
+    "stiplan.assets.ingest.names",
+    "stiplan.schemas.fields",
+    "stiplan.schemas.problems",
+)
+
+
+@functools.lru_cache(maxsize=1)
+def _code_digest() -> str:
+    h = hashlib.sha256(repr((WRITER_VERSION, openpyxl.__version__)).encode())
+    for name in _SHAPED_BY:
+        h.update(Path(importlib.import_module(name).__file__).read_bytes())
+    return h.hexdigest()
+
+
+def _canonical(value):
+    """`value` in an order that does not depend on how it was read: `_load` reads the
+    problems, outcomes and changes in no particular order (the workbooks sort them),
+    so their order is no part of a fingerprint."""
+    if dataclasses.is_dataclass(value):
+        return (type(value).__name__, _canonical(dataclasses.asdict(value)))
+    if isinstance(value, dict):
+        return tuple(sorted(((k, _canonical(v)) for k, v in value.items()), key=repr))
+    if isinstance(value, list | tuple):
+        return tuple(sorted((_canonical(v) for v in value), key=repr))
+    return value
+
+
+def _fingerprint(data: Plan, sid: str, source: Path | None) -> str:
+    """What a submission's feedback is made of: the submission, the ones it replaced
+    and was replaced by (their rows are compared, their names shown), the reference's
+    names, its archived file (named by the hash of its content) and the code."""
+    sub = data.submissions[sid]
+    near = [data.submissions.get(k or "") for k in (sub.supersedes, sub.superseded_by)]
+    what = (
+        _code_digest(),
+        _canonical(sub),
+        [_canonical(n) for n in near],
+        sorted(data.agencies.items()),
+        sorted(data.provinces.items()),
+        source.name if source else None,
+    )
+    return hashlib.sha256(repr(what).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _cost(sub: Submission) -> int:

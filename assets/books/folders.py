@@ -10,6 +10,10 @@
 - `Manifest.reuse(rel, fingerprint, dest)` — when the folder holds `rel` with this
   fingerprint, hard-link it to `dest` (copy where links are refused) instead of
   writing it again.
+- `Manifest.parts(rel, keys)` — of a workbook that changed, the parts of its big
+  lists that did not (`stream.Deflated` with a key: what they were rendered from),
+  read from the folder's `rel` as they are, compressed: a new file from one agency
+  renders that agency's rows again, the rest is copied.
 - `Pool(n)` — `n` worker processes (forked, or fresh interpreters), each dying with
   its parent, shared by the threads of this process; `pool()` starts the one every
   writer of the process uses (`active`) while the outputs are written.
@@ -42,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from stiplan.assets.excel.save import FILE_MODE, write_bytes
+from stiplan.assets.excel.stream import Deflated
 from stiplan.assets.excel.style import WRITER_VERSION
 
 WORKERS_ENV = "STIPLAN_OUTPUT_WORKERS"
@@ -53,12 +58,19 @@ def _identity(st: os.stat_result) -> list[int]:
 
 
 class Written(list):
-    """The paths a writer wrote (a list, as before) and `fingerprints`: relative path
-    -> fingerprint."""
+    """The paths a writer wrote (a list, as before), `fingerprints`: relative path ->
+    fingerprint, and `parts`: relative path -> where its keyed parts are in the file
+    (`Book.placed`)."""
 
-    def __init__(self, paths: Iterable[Path] = (), fingerprints: dict[str, str] | None = None):
+    def __init__(
+        self,
+        paths: Iterable[Path] = (),
+        fingerprints: dict[str, str] | None = None,
+        parts: dict[str, dict] | None = None,
+    ):
         super().__init__(paths)
         self.fingerprints = dict(fingerprints or {})
+        self.parts = {rel: placed for rel, placed in (parts or {}).items() if placed}
 
 
 class Manifest:
@@ -82,18 +94,46 @@ class Manifest:
     @classmethod
     def of(cls, folder: Path, written: Written) -> Manifest:
         """The manifest of what a writer just wrote into `folder`."""
-        return cls(
-            folder,
-            {
-                rel: {"fingerprint": fingerprint, "file": _identity(os.stat(folder / rel))}
-                for rel, fingerprint in sorted(written.fingerprints.items())
-            },
-        )
+        files = {}
+        for rel, fingerprint in sorted(written.fingerprints.items()):
+            files[rel] = {"fingerprint": fingerprint, "file": _identity(os.stat(folder / rel))}
+            if written.parts.get(rel):
+                files[rel]["parts"] = {k: list(v) for k, v in written.parts[rel].items()}
+        return cls(folder, files)
 
     def save(self, path: Path) -> None:
         """Write it to `path` atomically."""
         data = {"writer": WRITER_VERSION, "files": self.files}
         write_bytes(path, json.dumps(data, ensure_ascii=False, indent=0).encode("utf-8"))
+
+    def placed(self, rel: str) -> dict:
+        """Where the keyed parts of the folder's `rel` are (for a file linked as it is:
+        the new folder's manifest says the same of it)."""
+        return dict((self.files.get(rel) or {}).get("parts") or {})
+
+    def parts(self, rel: str, keys: Iterable[str]) -> dict[str, Deflated]:
+        """The parts of `keys` that the folder's `rel` holds, read from it as they are
+        (compressed). None from a file that is not the very one described."""
+        entry = self.files.get(rel) or {}
+        placed = entry.get("parts") or {}
+        want = [k for k in dict.fromkeys(keys) if k in placed]
+        if self.folder is None or not want:
+            return {}
+        out = {}
+        try:
+            with open(self.folder / rel, "rb") as fh:
+                fd = fh.fileno()
+                if _identity(os.fstat(fd)) != entry.get("file"):
+                    return {}  # edited or replaced: its parts are not the ones described
+                for k in want:
+                    at, n, crc, size = placed[k]
+                    data = os.pread(fd, n, at)
+                    if len(data) != n:
+                        return {}
+                    out[k] = Deflated(data, crc, size, k)
+        except (OSError, ValueError, TypeError):
+            return {}
+        return out
 
     def reuse(self, rel: str, fingerprint: str, dest: Path) -> bool:
         """Link (or copy) the folder's `rel` to `dest` if it is what a workbook of this

@@ -23,7 +23,10 @@ summaries, per-year and per-province figures). The project rows are read by whoe
 writes them, a slice at a time, straight from the plan (`PROJECT_LIST_SQL`): DuckDB
 formats them (Thai dates, provinces in Thai order) far faster than Python, and the
 two processes writing a big project list each read only their half. A book whose
-fingerprint is the previous one's is linked, not written (`xlsx_files`).
+fingerprint is the previous one's is linked, not written (`xlsx_files`). The list is
+rendered and compressed per agency (`list_blocks`, `block_parts`): when one agency
+sends a new file, a book is written from the other agencies' parts of the book before,
+copied as they are, and that agency's rows rendered again.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import hashlib
 import os
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -47,7 +51,6 @@ from stiplan.assets.excel.stream import (
     deflate_part,
     finish,
     rows_sql,
-    shared_strings_sql,
 )
 from stiplan.assets.excel.style import (
     BAHT,
@@ -331,13 +334,17 @@ ORDER_SQL = (
 
 
 def _ordered_sql(
-    plan: Plan, selected: str = "", numbered: bool = True, ord_table: str | None = None
+    plan: Plan,
+    selected: str = "",
+    numbered: bool = True,
+    ord_table: str | None = None,
+    first: str = "",
 ) -> str:
     """The CTEs `ord` (every project of the year and, when `numbered`, its place `idx`
     in the plan's order), `sel` (those of them `selected` picks, an SQL condition on
     `ord`), `pl` (their provinces) and `o` (their columns as written; `ORDER_SQL`
     orders them): formatting is done only for the rows asked for. `ord_table` is `ord`
-    made once (`number_projects`)."""
+    made once (`number_projects`); `first` a CTE that `selected` needs."""
     ordered = f"SELECT * FROM {ord_table}" if ord_table else ""
     window = f"""row_number() OVER (ORDER BY coalesce(ar.r, {len(AGENCIES)}),
                            coalesce(p.agency_code, ''), coalesce(s.file_name, ''),
@@ -354,12 +361,14 @@ def _ordered_sql(
     prank = ", ".join(
         f"('{p.code}', {i}, '{p.name_th}')" for i, p in enumerate(plan.provinces.values())
     )
+    names = "[" + ", ".join(f"'{p.name_th}'" for p in plan.provinces.values()) + "]"
     return f"""
-        WITH arank(code, r) AS (VALUES {arank}),
+        WITH {first + "," if first else ""} arank(code, r) AS (VALUES {arank}),
         prank(code, r, name) AS (VALUES {prank}),
         ord AS ({ordered}),
         sel AS (SELECT * FROM ord {f"WHERE {selected}" if selected else ""}),
-        pl AS (SELECT pp.project_id, count(*) AS n, list(pr.name ORDER BY pr.r) AS names
+        pl AS (SELECT pp.project_id, count(*) AS n,
+                      list_transform(list_sort(list(pr.r)), lambda i: {names}[i + 1]) AS names
                FROM project_provinces pp JOIN sel USING (project_id)
                     JOIN prank pr ON pr.code = pp.province_code
                GROUP BY pp.project_id),
@@ -377,84 +386,27 @@ def _ordered_sql(
                    LEFT JOIN arank ar ON ar.code = p.agency_code)"""
 
 
-# the project list of the plan book as its columns v0… (ลำดับ first), `r` its sheet row,
-# and `s{j}`: the shared-string index of the columns whose values repeat
-PROJECT_SHARED = {
-    1: "o.label",
-    4: "o.strategy",
-    5: "o.target_group",
-    8: "o.start_th",
-    9: "o.end_th",
-    10: "o.contact_name",
-    13: "o.file_name",
-    14: "o.sheet",
-}
-
-
-def _shared_joins(shared: dict[int, str], sst: str) -> tuple[str, str]:
-    """The columns `s{j}` and the joins that give them, from the shared strings `sst`."""
-    return (
-        ", ".join(f"s{j}.i AS s{j}" for j in shared),
-        " ".join(f"LEFT JOIN {sst} s{j} ON s{j}.s = {e}" for j, e in shared.items()),
-    )
-
-
-def _project_list_sql(sst: str) -> str:
-    shared, joins = _shared_joins(PROJECT_SHARED, sst)
+# the project list of the plan book as its columns v0… (ลำดับ first), `r` its sheet row.
+# Every text is written in the sheet itself (no shared strings): a row's XML then
+# depends on nothing but the row and its place, so an agency's rows that did not
+# change are the same bytes whatever the other agencies sent (`list_blocks`).
+def _project_list_sql() -> str:
     return f"""
-    SELECT o.idx, o.idx + $first_row AS r, o.idx + 1 AS v0, o.label AS v1,
+    SELECT o.idx, o.agency_rank AS arank_, coalesce(o.agency_code, '') AS acode_,
+           o.idx + $first_row AS r, o.idx + 1 AS v0, o.label AS v1,
            o.project_name AS v2,
            CASE WHEN o.nationwide THEN '{NATIONWIDE_TH}'
                 ELSE array_to_string(coalesce(pl.names, []), ', ') END AS v3,
            o.strategy AS v4, o.target_group AS v5, o.baht AS v6, o.mb AS v7,
            o.start_th AS v8, o.end_th AS v9, o.contact_name AS v10, o.contact_phone AS v11,
            o.remarks AS v12, o.file_name AS v13, o.sheet AS v14, o.row_number AS v15,
-           o.project_id AS v16, {shared}
-    FROM o LEFT JOIN pl USING (project_id) {joins}"""
+           o.project_id AS v16
+    FROM o LEFT JOIN pl USING (project_id)"""
 
 
-# the texts of a year that go to the shared strings (plan book and extracts alike): the
-# distinct values of the columns in PROJECT_SHARED, each found apart (cheap)
-SHARED_TEXTS_SQL = f"""
-    WITH p AS (SELECT * FROM projects WHERE fiscal_year = $year)
-    SELECT DISTINCT coalesce(nullif(a.abbr_th, ''), p.agency_code) AS s
-        FROM p LEFT JOIN agencies a ON a.code = p.agency_code
-    UNION ALL SELECT DISTINCT strategy FROM p
-    UNION ALL SELECT DISTINCT target_group FROM p
-    UNION ALL SELECT DISTINCT contact_name FROM p
-    UNION ALL SELECT DISTINCT sheet FROM p
-    UNION ALL SELECT DISTINCT s.file_name FROM p JOIN submissions s USING (submission_id)
-    UNION ALL SELECT {_thai_date_sql("d")} FROM (SELECT DISTINCT start_date AS d FROM p
-                                                UNION SELECT DISTINCT end_date FROM p)"""
-
-
-def number_projects(
-    con, plan: Plan, year: int, strings: list[str] | None = None, ordered: bool = True
-) -> tuple[str, str]:
-    """Number the year's projects once, and its shared strings (temporary tables of
-    the connection; `strings` when already known): each slice of the list is then
-    cheap to find and render. Without `ordered`, the shared strings only (the
-    extracts find their rows by province, never by number)."""
-    ord_table, sst = f"ord_{year}", f"sst_{year}"
-    if ordered:
-        _number(con, plan, year)
-    if strings is None:
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {sst} AS " + shared_strings_sql(SHARED_TEXTS_SQL),
-            {"year": year},
-        )
-    else:
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {sst} AS SELECT unnest($s) AS s, "
-            "(generate_subscripts($s, 1) - 1)::INTEGER AS i",
-            {"s": strings},
-        )
-    return ord_table, sst
-
-
-def _number(con, plan: Plan, year: int) -> str:
-    """The year's projects numbered in the plan's order (`number_projects`' first
-    table: only what renders the list by number needs it)."""
+def number_projects(con, plan: Plan, year: int) -> str:
+    """The year's projects numbered in the plan's order, once (a temporary table of
+    the connection): each slice of the list is then cheap to find and render."""
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE ord_{year} AS {_ordered_sql(plan)} SELECT * FROM ord",
         {"year": year},
@@ -462,53 +414,90 @@ def _number(con, plan: Plan, year: int) -> str:
     return f"ord_{year}"
 
 
-def shared_strings(con, sst: str) -> list[str]:
-    return [s for (s,) in con.execute(f"SELECT s FROM {sst} ORDER BY i").fetchall()]
-
-
-def project_list_xml(
-    con, plan: Plan, body: Table, start: int, stop: int, tables: tuple[str, str]
-) -> bytes:
-    """The `<row>` elements of projects `start`..`stop` of the year's list (UTF-8),
-    rendered by DuckDB (`xlsx_stream.rows_sql`); `tables` from `number_projects`."""
-    ord_table, sst = tables
+def _project_list_query(plan: Plan, columns, ord_table: str) -> str:
     relation = (
         f"{_ordered_sql(plan, 'idx >= $start AND idx < $stop', ord_table=ord_table)} "
-        f"{_project_list_sql(sst)}"
+        f"{_project_list_sql()}"
     )
+    return f"SELECT * EXCLUDE (idx) FROM ({rows_sql(relation, columns, keep=['idx'])}) ORDER BY idx"
+
+
+def project_list_parts(
+    con, plan: Plan, body: Table, run: list[tuple[int, int, str]], ord_table: str
+) -> list[Deflated]:
+    """The parts `run` (consecutive (start, stop, key)) of the year's list, each its
+    `<row>` elements rendered by DuckDB (`xlsx_stream.rows_sql`) in one query and
+    compressed apart; `ord_table` from `number_projects`."""
     rows = con.execute(
-        f"SELECT * EXCLUDE (idx) FROM ({rows_sql(relation, body.columns, keep=['idx'])}) "
-        "ORDER BY idx",
-        {"start": start, "stop": stop, "first_row": body.first_row},
+        _project_list_query(plan, body.columns, ord_table),
+        {"start": run[0][0], "stop": run[-1][1], "first_row": body.first_row},
     ).fetchall()
-    return finish(rows, body.columns)
+    parts, at = [], 0
+    for a, b, key in run:
+        parts.append(deflate_part(finish(rows[at : at + b - a], body.columns), key=key))
+        at += b - a
+    if at != len(rows):
+        raise ValueError("the rendered rows are not the parts' rows")
+    return parts
 
 
-def project_list_digest(con, plan: Plan, year: int) -> str:
-    """A digest of everything the year's project list is written from, computed by
-    DuckDB: an unchanged book is known without reading its rows into Python. Each
-    project's row is hashed with its place (so the order counts), its provinces and
-    shares apart; the sum and the XOR of those 64-bit hashes, and the counts. (The
-    reference names the list also shows are in the book's other sheets, hence in its
-    fingerprint.)"""
-    (digest,) = con.execute(
-        f"""
-        {_ordered_sql(plan, "false")},
-        rows AS (SELECT hash(ord.idx, p.project_id, p.agency_code, p.project_name,
-                             p.budget_baht, p.nationwide, p.strategy, p.target_group,
-                             p.start_date, p.end_date, p.contact_name, p.contact_phone,
-                             p.remarks, s.file_name, p.sheet, p.row_number) AS h
-                 FROM ord JOIN projects p USING (project_id)
-                      LEFT JOIN submissions s USING (submission_id)),
-        shares AS (SELECT hash(pp.project_id, pp.province_code, pp.budget_share_baht) AS h
-                   FROM project_provinces pp JOIN ord USING (project_id))
-        SELECT concat_ws(':', (SELECT count(*) FROM rows), (SELECT sum(h::HUGEINT) FROM rows),
-                         (SELECT bit_xor(h) FROM rows), (SELECT count(*) FROM shares),
-                         (SELECT sum(h::HUGEINT) FROM shares), (SELECT bit_xor(h) FROM shares))
-        """,
+# What each row of a year's lists is written from, hashed (DuckDB's 64-bit row hash):
+# the project, its file, the set of its provinces; with its agency's place in the
+# ministry's order (`arank_`, `acode_`: the lists are in agency order). The formatting
+# (Thai dates, province names, labels) is a function of these and of the reference,
+# which the render SQL (in every part's key) holds; a row's place in its list follows
+# from the rows before it (a block's start, counted here) and its own ordering fields.
+def _rows_sql(plan: Plan) -> str:
+    arank = ", ".join(f"('{a.code}', {i})" for i, a in enumerate(AGENCIES))
+    return f"""
+    WITH p AS (SELECT * FROM projects WHERE fiscal_year = $year),
+    arank(code, r) AS (VALUES {arank}),
+    plist AS (SELECT project_id, list(province_code ORDER BY province_code) AS codes
+              FROM project_provinces JOIN p USING (project_id) GROUP BY project_id),
+    rows AS (SELECT p.project_id, coalesce(ar.r, {len(AGENCIES)}) AS arank_,
+                    coalesce(p.agency_code, '') AS acode_, p.agency_code,
+                    (p.budget_baht * 100)::HUGEINT AS full_,
+                    hash(p.project_id, p.agency_code, p.project_name, p.budget_baht,
+                         p.nationwide, p.strategy, p.target_group, p.start_date, p.end_date,
+                         p.contact_name, p.contact_phone, p.remarks, s.file_name, p.sheet,
+                         p.row_number, plist.codes) AS h
+             FROM p LEFT JOIN submissions s USING (submission_id)
+                  LEFT JOIN arank ar ON ar.code = p.agency_code
+                  LEFT JOIN plist USING (project_id))"""
+
+
+def list_blocks(con, plan: Plan, year: int) -> list[tuple[int, int, str]]:
+    """Each agency's block of the year's project list (contiguous: the list is in
+    agency order), in order: its first row's number from 0, its rows, and a digest
+    of what they are written from (`_rows_sql`). A block whose digest and start are
+    the ones before is the same XML: `block_parts` keys it so."""
+    blocks, start = [], 0
+    for n, digest in con.execute(
+        f"""{_rows_sql(plan)}
+        SELECT count(*), concat_ws(':', count(*), sum(h::HUGEINT), bit_xor(h))
+        FROM rows GROUP BY arank_, acode_ ORDER BY arank_, acode_""",
         {"year": year},
-    ).fetchone()
-    return digest
+    ).fetchall():
+        blocks.append((start, n, digest))
+        start += n
+    return blocks
+
+
+def block_parts(
+    blocks: list[tuple[int, int, str]], columns, first_row: int, render_sql: str
+) -> list[tuple[int, int, str]]:
+    """The parts a list of `blocks` is rendered and compressed in: each block in slices
+    of at most CHUNK_ROWS rows, (start, stop, key), the key saying what the part's
+    XML is made of (its rows, their place, the SQL that renders them), so a part of
+    the same key may be copied from an earlier file."""
+    sql = hashlib.sha256(render_sql.encode()).hexdigest()  # with the reference: see _body
+    out = []
+    for start, n, digest in blocks:
+        for a in range(start, start + n, CHUNK_ROWS):
+            b = min(start + n, a + CHUNK_ROWS)
+            key = repr((sql, list(columns), first_row, start, n, digest, a, b))
+            out.append((a, b, hashlib.sha256(key.encode()).hexdigest()))
+    return out
 
 
 # --------------------------------------------------------------------------- writing
@@ -1027,7 +1016,8 @@ def planbook(plan: Plan, year: int, body: Table) -> Book:
     return book
 
 
-PARALLEL_ROWS = 20_000  # a list longer than this is rendered by worker processes
+PARALLEL_ROWS = 20_000  # more rows to render than this: worker processes render them
+SHARED_ROWS = 2_000  # the same, when the outputs' workers are started already
 
 
 def fill_project_list(
@@ -1035,43 +1025,56 @@ def fill_project_list(
     plan: Plan,
     year: int,
     body: Table,
-    tables: tuple[str, str],
-    strings: list[str] | None = None,
+    ord_table: str,
+    parts: list[tuple[int, int, str]],
+    have: dict[str, Deflated] | None = None,
 ) -> None:
-    """Render the year's project list into `body`, compressed a slice at a time (only
-    a slice is ever held): by worker processes for a long list (DuckDB makes the XML,
+    """Render the year's project list into `body` as its `parts` (`block_parts`),
+    each compressed apart; those in `have` (copied from the book before) are used as
+    they are. Many rows are rendered by worker processes (DuckDB makes the XML,
     Python and zlib finish it; processes, as threads would wait on each other for
-    the GIL), in this process for a short one (`tables` from `number_projects`, its
-    numbered table made here when it was not: the workers make their own; `strings`
-    its shared strings when read already)."""
-    n = plan.year(year).projects
-    spans = [(a, min(n, a + CHUNK_ROWS)) for a in range(0, n, CHUNK_ROWS)]
-    k = xlsx_files.workers() if n > PARALLEL_ROWS else 1
+    the GIL), a few in this process (`ord_table` from `number_projects`)."""
+    have = have or {}
+    runs = _runs([(a, b, key) for a, b, key in parts if key not in have])
+    rows = sum(run[-1][1] - run[0][0] for run in runs)
+    # the step's workers, when started, take even one agency's rows: this process
+    # has the other books' digests and the saving to do meanwhile
+    shared = xlsx_files.active() is not None and rows > SHARED_ROWS
+    k = xlsx_files.workers() if rows > PARALLEL_ROWS or shared else 1
     if k > 1:
-        strings = shared_strings(con, tables[1]) if strings is None else strings
         con.close()  # DuckDB keeps memory while a connection is open
-        body.parts = xlsx_files.run(
-            _project_part,
-            [(plan, year, a, b, body.columns, body.first_row, strings) for a, b in spans],
-            k,
+        made = xlsx_files.run(
+            _project_parts, [(plan, year, run, body.columns, body.first_row) for run in runs], k
         )
-        return
-    if not con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = $t", {"t": tables[0]}
-    ).fetchone()[0]:
-        _number(con, plan, year)
-    body.parts = [deflate_part(project_list_xml(con, plan, body, a, b, tables)) for a, b in spans]
+    else:
+        if runs:
+            number_projects(con, plan, year)
+        made = [project_list_parts(con, plan, body, run, ord_table) for run in runs]
+    have = {**have, **{d.key: d for run in made for d in run}}
+    body.parts = [have[key] for *_, key in parts]
 
 
-_WORKER: dict[tuple, tuple[duckdb.DuckDBPyConnection, tuple[str, str] | None]] = {}
+def _runs(todo: list[tuple[int, int, str]]) -> list[list[tuple[int, int, str]]]:
+    """The parts to render in runs of consecutive ones of at most CHUNK_ROWS rows: a
+    query each (a query costs tens of milliseconds whatever its rows: a small plan's
+    sixteen agencies are one)."""
+    runs: list[list[tuple[int, int, str]]] = []
+    for a, b, key in todo:
+        run = runs[-1] if runs else None
+        if run and run[-1][1] == a and b - run[0][0] <= CHUNK_ROWS:
+            run.append((a, b, key))
+        else:
+            runs.append([(a, b, key)])
+    return runs
 
 
-def worker_connection(
-    plan: Plan, year: int | None = None, strings: list[str] | None = None, ordered: bool = True
-):
+_WORKER: dict[tuple, tuple[duckdb.DuckDBPyConnection, str | None]] = {}
+
+
+def worker_connection(plan: Plan, year: int | None = None):
     """A worker process's connection to the plan (one DuckDB thread: the other core
     runs the other worker), and the year's `number_projects` when `year` is given."""
-    key = (plan.path, year, ordered)
+    key = (plan.path, year)
     got = _WORKER.get(key)
     if got is None:
         con = next((c for (path, *_), (c, _) in _WORKER.items() if path == plan.path), None)
@@ -1080,48 +1083,56 @@ def worker_connection(
                 old.close()
             _WORKER.clear()
             con = read_snapshot(plan.path, threads=1)
-        got = _WORKER[key] = (
-            con,
-            number_projects(con, plan, year, strings, ordered) if year else None,
-        )
+        got = _WORKER[key] = (con, number_projects(con, plan, year) if year else None)
     return got
 
 
-def _project_part(task: tuple) -> Deflated:
-    """In a worker: projects `start`..`stop` of a year's list, rendered and compressed
-    as a part of its sheet (`xlsx_stream.join_deflated`)."""
-    plan, year, start, stop, columns, first_row, strings = task
-    con, tables = worker_connection(plan, year, strings)
-    body = Table(columns, None, first_row)
-    return deflate_part(project_list_xml(con, plan, body, start, stop, tables))
+def _project_parts(task: tuple) -> list[Deflated]:
+    """In a worker: a run of parts of a year's list (`_runs`), rendered and compressed
+    apart (`xlsx_stream.join_deflated` joins them), with their keys."""
+    plan, year, run, columns, first_row = task
+    con, ord_table = worker_connection(plan, year)
+    return project_list_parts(con, plan, Table(columns, None, first_row), run, ord_table)
 
 
 @functools.lru_cache(maxsize=1)
 def _numbering() -> list:
     """The styles of the project list as every plan book numbers them."""
-    return Book("").columns(table_keys(PROJECT_COLUMNS), PROJECT_SHARED)
+    return Book("").columns(table_keys(PROJECT_COLUMNS))
 
 
-def _body(con, plan: Plan, year: int) -> Table:
+def _body(plan: Plan, year: int, blocks: list[tuple[int, int, str]], render_sql: str) -> Table:
+    digest = hashlib.sha256(repr((render_sql, blocks)).encode()).hexdigest()
     return Table(
         _numbering(),
         None,
         HEADER_ROW + 1,
         inline=True,
         nrows=plan.year(year).projects,
-        known_digest=project_list_digest(con, plan, year),
+        known_digest=digest,
     )
+
+
+def _prepared(con, plan: Plan, year: int) -> tuple[Book, Table, str, list[tuple[int, int, str]]]:
+    """The book of `year` described, its list's body (not rendered yet), the numbered
+    table and the list's parts."""
+    ord_table = f"ord_{year}"  # made when the list is rendered here (`fill_project_list`)
+    blocks = list_blocks(con, plan, year)
+    # the labels the rows show come from the plan's agencies: with the SQL, in every key
+    render_sql = _project_list_query(plan, _numbering(), ord_table) + repr(
+        sorted(plan.agencies.items())
+    )
+    body = _body(plan, year, blocks, render_sql)
+    book = planbook(plan, year, body)
+    return book, body, ord_table, block_parts(blocks, body.columns, body.first_row, render_sql)
 
 
 def write_planbook(plan_data: Plan, year: int, path: Path) -> Path:
     """Write one plan book."""
     con = connect(plan_data.path)
     try:
-        body = _body(con, plan_data, year)
-        book = planbook(plan_data, year, body)
-        tables = number_projects(con, plan_data, year)
-        book.share(shared_strings(con, tables[1]))
-        fill_project_list(con, plan_data, year, body, tables)
+        book, body, ord_table, parts = _prepared(con, plan_data, year)
+        fill_project_list(con, plan_data, year, body, ord_table, parts)
         return book.save(path)
     finally:
         con.close()
@@ -1150,25 +1161,27 @@ def write_planbooks(
     """Write one plan book per fiscal year of `plan` into `out_dir`; return the paths
     (and the books' fingerprints). A book the folder of `previous` holds, unchanged,
     is linked from there (its fingerprint is known before its project list is
-    rendered)."""
+    rendered); of a changed one, the parts of its list that did not change (an
+    agency's rows) are copied from it, compressed, and only the others rendered."""
     data = cached_plan(Path(plan))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     manifest = previous or xlsx_files.Manifest()
-    written, prints = [], {}
+    written, prints, placed = [], {}, {}
     for year in data.years:
         name = planbook_name(year)
         con = connect(data.path)  # closed before the workers start: DuckDB keeps memory
         try:
-            body = _body(con, data, year)
-            book = planbook(data, year, body)
-            tables = number_projects(con, data, year, ordered=False)  # numbered if needed
-            book.share(strings := shared_strings(con, tables[1]))
+            book, body, ord_table, parts = _prepared(con, data, year)
             prints[name] = fingerprint = book.fingerprint()
-            if not manifest.reuse(name, fingerprint, out_dir / name):
-                fill_project_list(con, data, year, body, tables, strings)
+            if manifest.reuse(name, fingerprint, out_dir / name):
+                placed[name] = manifest.placed(name)
+            else:
+                have = manifest.parts(name, [key for *_, key in parts])
+                fill_project_list(con, data, year, body, ord_table, parts, have)
                 book.save(out_dir / name)
+                placed[name] = book.placed
         finally:
             con.close()
         written.append(out_dir / name)
-    return xlsx_files.Written(written, prints)
+    return xlsx_files.Written(written, prints, placed)

@@ -391,7 +391,10 @@ def rows_sql(
                 f"coalesce(length({v}) - length(replace({v}, chr(10), '')) + 1, 1) AS l{j}"
             )
             lines.append(f"l{j}")
-        escaped = f"replace(replace(replace({t}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;')"
+        escaped = (  # most text has nothing to escape: three scans, not three copies
+            f"CASE WHEN contains({t}, '&') OR contains({t}, '<') OR contains({t}, '>') THEN "
+            f"replace(replace(replace({t}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;') ELSE {t} END"
+        )
         escaped = (
             f"CASE WHEN contains({t}, '_x') THEN regexp_replace({escaped}, "
             f"'(_x[0-9A-Fa-f]{{4}}_)', '_x005F\\1', 'g') ELSE {escaped} END"
@@ -515,11 +518,14 @@ def wrapped_lines(texts: Sequence[str], column: TableColumn) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Deflated:
-    """A member's data compressed (raw deflate), with its CRC-32 and size."""
+    """A member's data compressed (raw deflate), with its CRC-32 and size. A part with
+    a `key` (what it was rendered from) is one a later workbook may take again as it
+    is: `ZipWriter.placed` says where it went in the file."""
 
     data: bytes
     crc: int
     size: int
+    key: str = ""
 
 
 def deflate(data: bytes, level: int = LEVEL) -> Deflated:
@@ -527,11 +533,11 @@ def deflate(data: bytes, level: int = LEVEL) -> Deflated:
     return Deflated(c.compress(data) + c.flush(), zlib.crc32(data), len(data))
 
 
-def deflate_part(data: bytes, level: int = LEVEL) -> Deflated:
+def deflate_part(data: bytes, level: int = LEVEL, key: str = "") -> Deflated:
     """A part of a member that more parts follow: it ends on a byte boundary without
     closing the stream, so parts compressed apart can be joined (`join_deflated`)."""
     c = zlib.compressobj(level, zlib.DEFLATED, -15)
-    return Deflated(c.compress(data) + c.flush(zlib.Z_SYNC_FLUSH), zlib.crc32(data), len(data))
+    return Deflated(c.compress(data) + c.flush(zlib.Z_SYNC_FLUSH), zlib.crc32(data), len(data), key)
 
 
 def join_deflated(parts: Sequence[Deflated]) -> Deflated:
@@ -592,6 +598,9 @@ class ZipWriter:
         self.fh = fh
         self.entries: list[tuple[bytes, int, int, int, int]] = []
         self.offset = 0
+        # key -> (offset of its data in the file, compressed length, CRC-32, size) of
+        # each keyed part written (`add_stream`)
+        self.placed: dict[str, tuple[int, int, int, int]] = {}
 
     def _write(self, data: bytes) -> None:
         self.fh.write(data)
@@ -641,7 +650,13 @@ class ZipWriter:
                 crc, size = zlib.crc32(piece, crc), size + len(piece)
         out.append(c.flush())
         parts.append(Deflated(b"".join(out), crc, size))
-        self.add(name, join_deflated(parts))
+        joined = join_deflated(parts)
+        self.add(name, joined)
+        at = self.offset - len(joined.data)
+        for p in parts:
+            if p.key:
+                self.placed[p.key] = (at, len(p.data), p.crc, p.size)
+            at += len(p.data)
 
     def close(self) -> None:
         start = self.offset

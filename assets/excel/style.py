@@ -103,7 +103,7 @@ __all__ = [
 
 # Part of every workbook's fingerprint: change it whenever the same plan would give
 # different bytes, so outputs written by an older stiplan are written again.
-WRITER_VERSION = "stiplan-xlsx 2"
+WRITER_VERSION = "stiplan-xlsx 3"
 BULK_ROWS = 100  # tables longer than this are rendered by xlsx_stream
 CHUNK_ROWS = 10_000  # rows rendered and compressed at a time (memory stays small)
 _CM = 37.8  # pixels per centimetre, for chart sizes
@@ -183,6 +183,9 @@ class Book:
         self.sheets: list[Sheet] = []
         self.xf: dict[StyleKey, int] = {}  # styles of tables rendered elsewhere
         self.strings: Sequence[str] = ()  # the first shared strings
+        # where `save` put each keyed part (`stream.ZipWriter.placed`): a later book
+        # may take them from the file as they are
+        self.placed: dict[str, tuple[int, int, int, int]] = {}
 
     def share(self, strings: Sequence[str]) -> None:
         """Make `strings` the workbook's first shared strings, numbered from 0 (tables
@@ -234,7 +237,10 @@ class Book:
 
     def save(self, path: Path) -> Path:
         """Write atomically (a reader never opens half a file), mode 0644."""
-        return write_atomically(path, _Writer(self).write)
+        writer = _Writer(self)
+        saved = write_atomically(path, writer.write)
+        self.placed = writer.placed
+        return saved
 
 
 # --------------------------------------------------------------------------- writing
@@ -337,6 +343,7 @@ class _Writer:
         self.wb.first_strings = book.strings
         self.formats: dict[StyleKey, Any] = {}
         self.bulk: dict[int, list[tuple[Table, list[TableColumn]]]] = {}
+        self.placed: dict[str, tuple[int, int, int, int]] = {}
 
     def fmt(self, key: StyleKey):
         f = self.formats.get(key)
@@ -491,6 +498,7 @@ class _Writer:
             else:
                 zw.add(name, _deflated(name, data, 6))
         zw.close()
+        self.placed = zw.placed
 
     def _bulk_member(
         self,

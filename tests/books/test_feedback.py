@@ -706,3 +706,24 @@ def test_the_changes_are_listed_in_thai_dictionary_order():
         if r[0] and str(r[0]).startswith("เพิ่ม")
     ]
     assert names == ["กล้วย", "เกษตร", "ขนม"]
+
+
+def test_unchanged_feedback_is_linked_not_written(built, tmp_path, monkeypatch):
+    """Given the folder before (its manifest), a feedback workbook whose submission,
+    neighbours and file did not change is the file before, linked."""
+    from stiplan.assets.books import feedback
+    from stiplan.assets.books.folders import Manifest
+
+    first = write_feedback(built["plan"], built["archive"], tmp_path / "first")
+    manifest = Manifest.of(tmp_path / "first", first)
+    written: list[str] = []
+    real = feedback._write_some
+    monkeypatch.setattr(feedback, "_write_some", lambda task: written.extend(task[3]) or real(task))
+    again = write_feedback(built["plan"], built["archive"], tmp_path / "again", manifest)
+    assert written == []
+    for a, b in zip(first, again, strict=True):
+        assert a.stat().st_ino == b.stat().st_ino
+    first[0].write_bytes(first[0].read_bytes())  # the same bytes, another file
+    third = write_feedback(built["plan"], built["archive"], tmp_path / "third", manifest)
+    assert len(written) == 1  # the one whose file is not the one described
+    assert [p.read_bytes() for p in third] == [p.read_bytes() for p in again]
