@@ -79,8 +79,7 @@ def test_the_review_after_one_agency_resubmits_searches_only_its_pairs(tmp_path,
     searched: list[tuple[int, int]] = []
     real = merge.find_candidates_between
 
-    def spy(changed, others, provinces=None):
-        changed, others = list(changed), list(others)
+    def spy(changed, others, provinces=None):  # Arrow tables of the shares' projects
         searched.append((len(changed), len(others)))
         return real(changed, others, provinces)
 
@@ -185,9 +184,9 @@ def test_a_part_of_the_review_holds_exactly_the_projects_in_its_provinces(tmp_pa
     merge.prepare_shares(keep, files, digests, None, lambda sids: {s: parsed[s] for s in sids})
     _, chains = merge.submission_statuses(files, digests)
     shares = list(merge.plan_shares(keep, chains, None).values())
-    every = merge._review_rows(shares)
+    every = merge._review_rows(shares).to_pylist()  # an Arrow table: one row a project
     for part in ({"TH-50"}, {"TH-10", "TH-51"}, {"TH-99"}, set()):
-        assert merge._review_rows(shares, frozenset(part)) == [
+        assert merge._review_rows(shares, frozenset(part)).to_pylist() == [
             r for r in every if set(r["province_codes"]) & part
         ]
 
