@@ -143,8 +143,7 @@ def _run(p: Paths, say, force: bool, outputs: bool) -> RunSummary:
         for f in (registered if force else unpublished)
         if f["agency_code"] is not None
     }
-    work = plan_work(new, routes, again)
-    summary = RunSummary(new_files=len(new), agencies=work.agencies)
+    summary = RunSummary(new_files=len(new))
     tags = {
         **CLI_TAGS,
         "stiplan/pid": str(os.getpid()),
@@ -170,6 +169,8 @@ def _run(p: Paths, say, force: bool, outputs: bool) -> RunSummary:
         else:
             summary.outputs_stale = stale
         return summary
+    work = plan_work(new, routes, again)  # imports Dagster (loaded meanwhile)
+    summary.agencies = work.agencies
     defs, instance = _definitions(), _instance()
     _forget_killed_runs(instance, p)
     touched = work.agencies
