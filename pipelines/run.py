@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from stiplan.assets.ingest.cache import kept_chains
 from stiplan.assets.ingest.inbox import route_files
 from stiplan.assets.ingest.registry import Registry
 from stiplan.assets.runtime.database import read_only
@@ -128,8 +129,10 @@ def _run(p: Paths, say, force: bool, outputs: bool) -> RunSummary:
     if new:  # Dagster loads while the children read the new files
         loading = threading.Thread(target=_load_dagster, daemon=True)
         loading.start()
-    # Every routed file is read whole below: route it from that one read.
-    routes = route_files(files, registry, cache_dir=p.parsed)
+    # Every routed file is read whole below: route it from that one read, and build its
+    # share of the plan there (the merge would load its parse again for that).
+    ahead = (p.merged, kept_chains(p, registry)) if new else None
+    routes = route_files(files, registry, cache_dir=p.parsed, ahead=ahead)
     checkpoint("route")
     published = _published(p)
     # Files registered but not in the published plan: a run killed after its intake

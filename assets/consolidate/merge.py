@@ -407,6 +407,26 @@ def _lean_arrow() -> None:
     pa.set_memory_pool(pa.system_memory_pool())
 
 
+def keep_share(
+    root: Path,
+    agency: str,
+    year: int,
+    chain: list[str],
+    parsed_dir: Path,
+    parsed: dict[str, ParsedSubmission],
+) -> None:
+    """Build and keep the share of this chain unless it is kept: from the parsed
+    submissions given, the others from the parse cache (none kept there: nothing done)."""
+    from stiplan.assets.ingest.cache import load
+
+    folder = _share_dir(root, agency, year, chain)
+    if folder.is_dir() and _intact(folder):
+        return
+    versions = {sid: parsed.get(sid) or load(parsed_dir, sid) for sid in chain}
+    if all(v is not None for v in versions.values()):
+        _store_share(folder, chain_tables(agency, year, chain, versions))
+
+
 def build_share(agency: str, year: int, chain: list[str], parsed_dir: Path, folder: Path) -> bool:
     """In a child process: build and keep one share from the parsed submissions kept in
     `parsed_dir`; False when one is not there (the run then builds it itself)."""

@@ -55,12 +55,17 @@ def identify(path: Path, name: str) -> tuple[str | None, int | None, str | None,
 
 
 def identify_and_store(
-    path: Path, name: str, cache_dir: Path, submission_id: str, run_pid: int
+    path: Path,
+    name: str,
+    cache_dir: Path,
+    submission_id: str,
+    run_pid: int,
+    ahead: tuple[Path, dict] | None = None,
 ) -> tuple[str | None, int | None, str | None, str]:
     """In a child: `cache.route_and_store`, as plain values."""
     from stiplan.assets.ingest.cache import route_and_store
 
-    return _plain(route_and_store(path, name, cache_dir, submission_id, run_pid))
+    return _plain(route_and_store(path, name, cache_dir, submission_id, run_pid, ahead))
 
 
 def route_files(
@@ -68,9 +73,11 @@ def route_files(
     registry: Registry,
     timeout: float = DEFAULT_TIMEOUT_S,
     cache_dir: Path | None = None,
+    ahead: tuple[Path, dict] | None = None,
 ) -> dict[str, Route]:
     """The route of each file; with `cache_dir` (the parse cache), new files are read
-    whole and their parses kept there."""
+    whole and their parses kept there, and with `ahead` their shares of the plan built
+    (`cache.route_and_store`)."""
     files = sorted(files, key=lambda f: (f.mtime_ns, f.name, f.raw))
     ids = list(dict.fromkeys(f.submission_id for f in files))
     routes = registry.known_routes(ids, PARSER_VERSION)
@@ -89,7 +96,7 @@ def route_files(
     else:
         found = run_isolated(
             identify_and_store,
-            [(f.path, f.name, cache_dir, sid, os.getpid()) for sid, f in todo.items()],
+            [(f.path, f.name, cache_dir, sid, os.getpid(), ahead) for sid, f in todo.items()],
             timeout=timeout,
         )
     fresh: dict[str, Route] = {}
