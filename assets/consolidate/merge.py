@@ -17,7 +17,6 @@ import os
 import shutil
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -665,19 +664,14 @@ def write_working_plan(p, digests: dict[str, Digest], run_pid: int | None = None
     by_id = {f["submission_id"]: f for f in files}
 
     def merge() -> dict:
-        # The review's search (numpy, holding the GIL) runs in a thread while DuckDB
-        # (which releases it) writes the shares' tables: after one agency's
-        # resubmission, the two take about as long, on both cores.
-        with ThreadPoolExecutor(1, thread_name_prefix="review") as review_thread:
-            tables = build_tables(
-                files,
-                registry.arrivals(),
-                digests,
-                keep=p.merged,
-                load_parsed=lambda sids: parse_registered(p, registry, [by_id[s] for s in sids]),
-                review_in=review_thread,
-            )
-            write_database(p.working_plan, tables, run_pid)
+        tables = build_tables(
+            files,
+            registry.arrivals(),
+            digests,
+            keep=p.merged,
+            load_parsed=lambda sids: parse_registered(p, registry, [by_id[s] for s in sids]),
+        )
+        write_database(p.working_plan, tables, run_pid)
         return tables
 
     try:
@@ -708,21 +702,15 @@ def build_tables(
     load_parsed: Callable[[list[str]], dict[str, ParsedSubmission]],
     keep: Path | None = None,
     parsed_dir: Path | None = None,
-    review_in: Executor | None = None,
 ) -> dict[str, pa.Table | list[dict]]:
-    """All contract tables: the plan's own as lists of records, the shares' as Arrow.
-    With `review_in` and `keep`, the duplicate review is a Future of its pairs, run by
-    that executor (`write_database` waits for it when it comes to that table)."""
+    """All contract tables: the plan's own as lists of records, the shares' as Arrow."""
     submissions, chains = submission_statuses(files, digests)
     tables: dict[str, pa.Table | KeptTable | list[dict]]
     if keep is not None:  # the shares stay in their files, read by DuckDB and the review
         plan_shares(keep, chains, load_parsed, parsed_dir, read=False)
         names = [_share_dir(keep, *key, chain).name for key, chain in sorted(chains.items())]
         tables = {t: KeptTable(keep / n / f"{t}.parquet" for n in names) for t in SHARE_TABLES}
-        kept = {n: _kept(keep, n) for n in names}
-        tables["duplicate_candidates"] = (
-            review_in.submit(review, keep, kept) if review_in else review(keep, kept)
-        )
+        tables["duplicate_candidates"] = review(keep, {n: _kept(keep, n) for n in names})
     else:
         shares = plan_shares(keep, chains, load_parsed, parsed_dir)
         tables = {
@@ -888,8 +876,6 @@ def write_database(
                 ddl = ", ".join(f'"{c}" {t}' for c, t in columns)
                 con.execute(f"CREATE TABLE {name} ({ddl})")
                 data = tables[name]
-                if isinstance(data, Future):  # the review, searched meanwhile
-                    data = data.result()
                 select = ", ".join(f'CAST("{c}" AS {t})' for c, t in columns)
                 if isinstance(data, KeptTable) and data:
                     con.execute(
