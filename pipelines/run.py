@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from stiplan.assets.consolidate.ahead import keep_share_ahead
 from stiplan.assets.ingest.cache import kept_chains
 from stiplan.assets.ingest.inbox import route_files
 from stiplan.assets.ingest.registry import Registry
@@ -131,7 +132,7 @@ def _run(p: Paths, say, force: bool, outputs: bool) -> RunSummary:
         loading.start()
     # Every routed file is read whole below: route it from that one read, and build its
     # share of the plan there (the merge would load its parse again for that).
-    ahead = (p.merged, kept_chains(p, registry)) if new else None
+    ahead = (p.merged, kept_chains(p, registry), keep_share_ahead) if new else None
     routes = route_files(files, registry, cache_dir=p.parsed, ahead=ahead)
     checkpoint("route")
     published = _published(p)

@@ -16,6 +16,7 @@ import json
 import os
 import pickle
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -176,15 +177,15 @@ def route_and_store(
     cache_dir: Path,
     submission_id: str,
     run_pid: int,
-    ahead: tuple[Path, dict] | None = None,
+    ahead: tuple[Path, dict, Callable] | None = None,
 ) -> Identity:
     """In the router's child, for a run that reads every routed file anyway: read the
     workbook once, route it from the top of its sheets (as `route_file` would), and
     keep the whole parse of a routed file for the intake. The parse is kept only if
     the file still has the bytes its id was hashed from (it may be mid-copy).
 
-    With `ahead` (the merge's folder of kept shares, `kept_chains`), also build and
-    keep the agency-year share the file will most likely make, its registered versions
+    With `ahead` (the merge's folder of kept shares, `kept_chains` and the function
+    that builds a share, `consolidate.ahead.keep_share_ahead`), also build and keep the agency-year share the file will most likely make, its registered versions
     then this one, while its parse is in memory: the merge then finds it kept (a guess
     that turns out wrong, e.g. two new versions at once, is a share nobody reads)."""
     from stiplan.assets.ingest.registry import sha256_file
@@ -208,11 +209,13 @@ def route_and_store(
 
 
 def _share_ahead(
-    ahead: tuple[Path, dict], cache_dir: Path, sid: str, digest: Digest, parsed: ParsedSubmission
+    ahead: tuple[Path, dict, Callable],
+    cache_dir: Path,
+    sid: str,
+    digest: Digest,
+    parsed: ParsedSubmission,
 ) -> None:
-    from stiplan.assets.consolidate.merge import keep_share
-
-    root, chains = ahead
+    root, chains, keep_share = ahead
     key = (digest.agency_code, digest.fiscal_year)
     try:
         keep_share(root, *key, [*chains.get(key, []), sid], cache_dir, {sid: parsed})

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from stiplan.assets.ingest.agencies import agency_from_filename
@@ -60,7 +60,7 @@ def identify_and_store(
     cache_dir: Path,
     submission_id: str,
     run_pid: int,
-    ahead: tuple[Path, dict] | None = None,
+    ahead: tuple[Path, dict, Callable] | None = None,
 ) -> tuple[str | None, int | None, str | None, str]:
     """In a child: `cache.route_and_store`, as plain values."""
     from stiplan.assets.ingest.cache import route_and_store
@@ -73,7 +73,7 @@ def route_files(
     registry: Registry,
     timeout: float = DEFAULT_TIMEOUT_S,
     cache_dir: Path | None = None,
-    ahead: tuple[Path, dict] | None = None,
+    ahead: tuple[Path, dict, Callable] | None = None,
 ) -> dict[str, Route]:
     """The route of each file; with `cache_dir` (the parse cache), new files are read
     whole and their parses kept there, and with `ahead` their shares of the plan built
