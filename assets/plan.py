@@ -4,6 +4,7 @@
 it; `published_plan` atomically replaces warehouse/plan.duckdb only when they pass.
 """
 
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -129,6 +130,40 @@ WARNINGS = {
 WARNING_ROWS_SHOWN = 50
 
 
+# What the audit saw pass: the working database's file identity and the blocking checks
+# it passed. The merge replaces that file by rename (a new inode) and a write in place
+# changes its mtime, so the same identity is the same bytes: the publish then needs no
+# second audit of them (0.8 s at 160,000 projects).
+RECEIPT_SUFFIX = ".audited"
+
+
+def _identity(path) -> list[int]:
+    st = os.stat(path)
+    return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+
+
+def _receipt_path(p: Paths):
+    return p.working_plan.with_name(p.working_plan.name + RECEIPT_SUFFIX)
+
+
+def _write_receipt(p: Paths, identity: list[int], passed: list[str]) -> None:
+    path = _receipt_path(p)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({"identity": identity, "passed": passed}), "utf-8")
+    os.replace(tmp, path)
+
+
+def _audited(p: Paths, identity: list[int]) -> bool:
+    """Whether the audit saw every blocking check pass on exactly this file."""
+    try:
+        receipt = json.loads(_receipt_path(p).read_text("utf-8"))
+        return receipt["identity"] == identity and set(receipt["passed"]) >= set(
+            audit.BLOCKING_CHECKS
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
 def _blocking(con, name: str) -> dg.AssetCheckResult:
     result = audit.BLOCKING_CHECKS[name](con)
     return dg.AssetCheckResult(
@@ -201,11 +236,20 @@ def plan_checks(
     context: dg.AssetCheckExecutionContext, stiplan: StiplanConfig
 ) -> Iterator[dg.AssetCheckResult]:
     checkpoint("audit")
+    p = stiplan.paths
     wanted = {key.name for key in context.selected_asset_check_keys}
-    with read_only(stiplan.paths.working_plan) as con:
+    _receipt_path(p).unlink(missing_ok=True)
+    before = _identity(p.working_plan)
+    passed = []
+    with read_only(p.working_plan) as con:
         for name in [*audit.BLOCKING_CHECKS, *WARNINGS]:
             if name in wanted:
-                yield (_blocking if name in audit.BLOCKING_CHECKS else _warning)(con, name)
+                result = (_blocking if name in audit.BLOCKING_CHECKS else _warning)(con, name)
+                if result.passed and name in audit.BLOCKING_CHECKS:
+                    passed.append(name)
+                yield result
+    if _identity(p.working_plan) == before:  # not replaced while it was audited
+        _write_receipt(p, before, passed)
 
 
 @dg.asset(
@@ -221,17 +265,21 @@ def published_plan(
 ) -> dg.MaterializeResult:
     p = stiplan.paths
     with _writing(context, p):
-        # Copy first, audit the copy, then swap it in: what is published is exactly
-        # what was audited. A kill before the swap leaves the previous plan whole (the
-        # next writer removes the copy); after it, the new plan whole.
+        # Copy first, then swap it in: what is published is exactly what was audited,
+        # by the checks' receipt for the file copied (unchanged while it was copied) or
+        # else by auditing the copy. A copy, not a link: the published plan must not be
+        # a name of a file anything may still write. A kill before the swap leaves the
+        # previous plan whole (the next writer removes the copy); after it, the new one.
         tmp = p.plan.with_name(f".{p.plan.name}.{os.getpid()}.publishing")
         try:
+            source = _identity(p.working_plan)
             shutil.copyfile(p.working_plan, tmp)
             fsync_file(tmp)
-            with read_only(tmp) as con:
-                failed = [n for n, fn in audit.BLOCKING_CHECKS.items() if not fn(con).passed]
-            if failed:
-                raise dg.Failure(f"not published: blocking checks failed: {', '.join(failed)}")
+            if not (_identity(p.working_plan) == source and _audited(p, source)):
+                with read_only(tmp) as con:
+                    failed = [n for n, fn in audit.BLOCKING_CHECKS.items() if not fn(con).passed]
+                if failed:
+                    raise dg.Failure(f"not published: blocking checks failed: {', '.join(failed)}")
             checkpoint("publish")
             os.replace(tmp, p.plan)  # readers holding the old file keep reading it whole
         except BaseException:

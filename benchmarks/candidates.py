@@ -252,8 +252,13 @@ def former_search(
             workers=-1,
         )
         for k in np.flatnonzero(scores >= candidates.SIMILARITY_CUTOFF):
+            a, b = int(a_idx[k]), int(b_idx[k])
             candidates._add_pair(
-                found, projects, narrow, members, int(a_idx[k]), int(b_idx[k]), float(scores[k])
+                found,
+                projects[members[a]],
+                projects[members[b]],
+                narrow[a] == narrow[b],
+                float(scores[k]),
             )
     return sorted(found.values(), key=lambda d: (d["project_id_a"], d["project_id_b"]))
 

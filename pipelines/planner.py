@@ -16,10 +16,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from stiplan.assets.ingest.registry import InboxFile, Route
-from stiplan.assets.partitions import route_place, submission_key, year_key
 from stiplan.schemas.reference import AGENCIES
 
 AGENCY_ORDER = [a.code for a in AGENCIES]
+
+
+def _partitions():
+    """assets/partitions.py, imported on first use: it imports Dagster, which `stiplan
+    run` imports in a thread while its children read the new files, not before."""
+    from stiplan.assets import partitions
+
+    return partitions
 
 
 @dataclass(frozen=True)
@@ -33,14 +40,15 @@ class IngestRun:
     @property
     def first(self) -> str:
         """The first partition of the run's range (`OPS|2555`)."""
-        return submission_key(self.agencies[0], self.fiscal_year)
+        return _partitions().submission_key(self.agencies[0], self.fiscal_year)
 
     @property
     def last(self) -> str:
-        return submission_key(self.agencies[-1], self.fiscal_year)
+        return _partitions().submission_key(self.agencies[-1], self.fiscal_year)
 
     @property
     def partitions(self) -> list[str]:
+        submission_key = _partitions().submission_key
         return [submission_key(a, self.fiscal_year) for a in self.agencies]
 
     @property
@@ -83,6 +91,7 @@ def plan_work(
     """The runs that take `new` files (routed by `routes`, keyed by submission id) and
     read the (agency, fiscal year) pairs of `again` once more (files registered but not
     yet published, or everything when a planner asks for it)."""
+    route_place, year_key = _partitions().route_place, _partitions().year_key
     by_place: dict[tuple[str, str], list[InboxFile]] = {}
     unrouted = []
     for f in new:

@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from stiplan.assets.consolidate.ahead import keep_share_ahead
+from stiplan.assets.ingest.cache import kept_chains
 from stiplan.assets.ingest.inbox import route_files
 from stiplan.assets.ingest.registry import Registry
 from stiplan.assets.runtime.database import read_only
@@ -128,8 +130,10 @@ def _run(p: Paths, say, force: bool, outputs: bool) -> RunSummary:
     if new:  # Dagster loads while the children read the new files
         loading = threading.Thread(target=_load_dagster, daemon=True)
         loading.start()
-    # Every routed file is read whole below: route it from that one read.
-    routes = route_files(files, registry, cache_dir=p.parsed)
+    # Every routed file is read whole below: route it from that one read, and build its
+    # share of the plan there (the merge would load its parse again for that).
+    ahead = (p.merged, kept_chains(p, registry), keep_share_ahead) if new else None
+    routes = route_files(files, registry, cache_dir=p.parsed, ahead=ahead)
     checkpoint("route")
     published = _published(p)
     # Files registered but not in the published plan: a run killed after its intake
@@ -143,8 +147,7 @@ def _run(p: Paths, say, force: bool, outputs: bool) -> RunSummary:
         for f in (registered if force else unpublished)
         if f["agency_code"] is not None
     }
-    work = plan_work(new, routes, again)
-    summary = RunSummary(new_files=len(new), agencies=work.agencies)
+    summary = RunSummary(new_files=len(new))
     tags = {
         **CLI_TAGS,
         "stiplan/pid": str(os.getpid()),
@@ -170,6 +173,8 @@ def _run(p: Paths, say, force: bool, outputs: bool) -> RunSummary:
         else:
             summary.outputs_stale = stale
         return summary
+    work = plan_work(new, routes, again)  # imports Dagster (loaded meanwhile)
+    summary.agencies = work.agencies
     defs, instance = _definitions(), _instance()
     _forget_killed_runs(instance, p)
     touched = work.agencies

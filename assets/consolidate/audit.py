@@ -24,6 +24,30 @@ def _one(con: duckdb.DuckDBPyConnection, sql: str):
     return con.execute(sql).fetchone()[0]
 
 
+def _one_to_one(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """The accepted rows of current submissions not among the projects' rows, and the
+    projects' rows not among them, counted as a multiset difference each way (what
+    EXCEPT ALL counts) by one aggregation: per row key, +1 for each accepted row and -1
+    for each project; a positive sum is accepted rows lost, a negative one projects
+    from nowhere. One pass instead of two EXCEPT ALLs (0.03 s instead of 0.7 s at
+    160,000 projects)."""
+    lost, extra = con.execute(
+        """
+        SELECT coalesce(sum(n) FILTER (n > 0), 0), coalesce(-sum(n) FILTER (n < 0), 0)
+        FROM (
+          SELECT submission_id, sheet, row_number, sum(w) AS n FROM (
+            SELECT r.submission_id, r.sheet, r.row_number, 1 AS w FROM source_rows r
+            WHERE r.outcome = 'accepted' AND r.submission_id IN
+              (SELECT submission_id FROM submissions WHERE status = 'current')
+            UNION ALL SELECT submission_id, sheet, row_number, -1 FROM projects)
+          GROUP BY ALL HAVING sum(w) <> 0)"""
+    ).fetchone()
+    return {
+        "accepted_rows_not_in_projects": int(lost),
+        "projects_not_from_accepted_rows": int(extra),
+    }
+
+
 def conservation(con: duckdb.DuckDBPyConnection) -> CheckResult:
     ev = {
         # each row read has exactly one outcome, from the five
@@ -53,24 +77,7 @@ def conservation(con: duckdb.DuckDBPyConnection) -> CheckResult:
             WHERE s.status = 'rejected'""",
         ),
         # accepted rows of current submissions = rows of projects, one to one
-        "accepted_rows_not_in_projects": _one(
-            con,
-            """
-            SELECT count(*) FROM (
-              SELECT r.submission_id, r.sheet, r.row_number FROM source_rows r
-              JOIN submissions s USING (submission_id)
-              WHERE s.status = 'current' AND r.outcome = 'accepted'
-              EXCEPT ALL SELECT submission_id, sheet, row_number FROM projects)""",
-        ),
-        "projects_not_from_accepted_rows": _one(
-            con,
-            """
-            SELECT count(*) FROM (
-              SELECT submission_id, sheet, row_number FROM projects
-              EXCEPT ALL SELECT r.submission_id, r.sheet, r.row_number FROM source_rows r
-              JOIN submissions s USING (submission_id)
-              WHERE s.status = 'current' AND r.outcome = 'accepted')""",
-        ),
+        **_one_to_one(con),
         "rows_read": _one(con, "SELECT count(*) FROM source_rows"),
         "projects": _one(con, "SELECT count(*) FROM projects"),
     }

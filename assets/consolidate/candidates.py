@@ -22,7 +22,11 @@ comparing every pair) and lists only a small share of a block's pairs:
 - Listed pairs are checked on lengths, agencies and counts (coarse, then every
   bin) with numpy; only what passes is scored by rapidfuzz.
 - After one agency's resubmission only pairs touching its projects are searched
-  (`find_candidates_between`; the merge keeps the rest from the last review).
+  (`find_candidates_between`; the merge keeps the rest from the last review). The
+  few changed names then also probe with each bin raised by one, so the many others
+  only key (b lowered by one bin meets a exactly when a raised by it meets b).
+- The merge gives the projects as Arrow tables, read a column at a time
+  (`ReviewRows`): no dict per project.
 """
 
 from __future__ import annotations
@@ -30,10 +34,12 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from array import array
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
 from stiplan.assets.ingest.text import (
@@ -64,17 +70,144 @@ def find_candidates(projects: list[dict], provinces: Collection[str] | None = No
 
 
 def find_candidates_between(
-    changed: Iterable[dict], others: Iterable[dict], provinces: Collection[str] | None = None
+    changed: Iterable[dict] | pa.Table,
+    others: Iterable[dict] | pa.Table,
+    provinces: Collection[str] | None = None,
 ) -> list[dict]:
     """The candidate pairs of find_candidates(changed + others) that involve at least
     one project of `changed` (pairs within `changed` included, pairs among `others`
     left out): what to redo when one agency's submission changed and the rest of the
     plan did not. A project of `others` whose project_id is also in `changed` is
-    ignored (the changed version replaces it)."""
+    ignored (the changed version replaces it). Both may be Arrow tables of the
+    `REVIEW_COLUMNS` (the merge's shares), read a column at a time."""
+    if isinstance(changed, pa.Table) and isinstance(others, pa.Table):
+        ids = changed.column("project_id")
+        rest = others.filter(pc.invert(pc.is_in(others.column("project_id"), value_set=ids)))
+        both = pa.concat_tables([changed, rest.cast(changed.schema)])
+        return _search(ReviewRows.of_table(both), changed.num_rows, provinces=provinces)
     changed = list(changed)
     ids = {p["project_id"] for p in changed}
     rest = [p for p in others if p["project_id"] not in ids]
     return _search(changed + rest, len(changed), provinces=provinces)
+
+
+# The columns of an Arrow table of projects the review reads (`ReviewRows.of_table`).
+REVIEW_COLUMNS = (
+    "project_id",
+    "agency_code",
+    "fiscal_year",
+    "project_name",
+    "nationwide",
+    "province_codes",
+    "review_key",
+    "name_numbers",
+)
+
+
+def _ids(values: Sequence) -> tuple[np.ndarray, list]:
+    """A small integer per distinct value (in order of first appearance), and the values."""
+    seen: dict = {}
+    ids = np.fromiter((seen.setdefault(v, len(seen)) for v in values), np.int64, len(values))
+    return ids, list(seen)
+
+
+def _encoded(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, list]:
+    """`_ids` of an Arrow column, by Arrow (a null is a value of its own)."""
+    enc = pc.dictionary_encode(column, null_encoding="encode")
+    if isinstance(enc, pa.ChunkedArray):
+        enc = enc.unify_dictionaries().combine_chunks() if enc.num_chunks else enc.combine_chunks()
+    return enc.indices.to_numpy(zero_copy_only=False).astype(np.int64), enc.dictionary.to_pylist()
+
+
+@dataclass
+class ReviewRows:
+    """The projects of a search, column by column: what the search reads of each (the
+    merge's shares give them so, without a dict per project). Each non-nationwide
+    project's distinct provinces are listed as (parent, code) pairs."""
+
+    ids: list  # project_id of every project
+    names: Sequence  # project_name (a list, or an Arrow column read only for the pairs)
+    agency: np.ndarray  # agency_code, as a small integer per code (`agencies`)
+    agencies: list
+    year: np.ndarray  # fiscal_year, as a small integer per year (`years`)
+    years: list
+    numbers: np.ndarray  # the numbers in the name, as a small integer per tuple
+    keys: list[str]  # the name's compact key in the one-byte alphabet
+    parent: np.ndarray  # (parent, code): a project and one of its provinces
+    code: np.ndarray
+    codes: list[str]  # code -> province code
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def record(self, i: int) -> dict:
+        name = self.names[i]
+        return {
+            "project_id": self.ids[i],
+            "fiscal_year": self.years[self.year[i]],
+            "agency_code": self.agencies[self.agency[i]],
+            "project_name": name.as_py() if isinstance(name, pa.Scalar) else name,
+        }
+
+    @classmethod
+    def of_dicts(cls, projects: list[dict]) -> ReviewRows:
+        keyed: dict = {}
+        pairs = [_keys(p, keyed) for p in projects]
+        agency, agencies = _ids([p["agency_code"] for p in projects])
+        year, years = _ids([p["fiscal_year"] for p in projects])
+        numbers, _ = _ids([nums for _, nums in pairs])
+        parent, code = [], []
+        code_ids: dict = {}
+        for i, p in enumerate(projects):
+            if not p["nationwide"]:
+                for c in dict.fromkeys(p["province_codes"] or ()):
+                    parent.append(i)
+                    code.append(code_ids.setdefault(c, len(code_ids)))
+        return cls(
+            ids=[p["project_id"] for p in projects],
+            names=[p["project_name"] for p in projects],
+            agency=agency,
+            agencies=agencies,
+            year=year,
+            years=years,
+            numbers=numbers,
+            keys=[key for key, _ in pairs],
+            parent=np.array(parent, dtype=np.int64),
+            code=np.array(code, dtype=np.int64),
+            codes=list(code_ids),
+        )
+
+    @classmethod
+    def of_table(cls, table: pa.Table) -> ReviewRows:
+        """From an Arrow table of the `REVIEW_COLUMNS`, by Arrow and numpy."""
+        agency, agencies = _encoded(table.column("agency_code"))
+        year, years = _encoded(table.column("fiscal_year"))
+        # a tuple of numbers as one text: numbers are runs of digits, never empty
+        numbers, _ = _encoded(pc.binary_join(table.column("name_numbers"), "\x1f"))
+        lists = table.column("province_codes").combine_chunks()
+        nationwide = table.column("nationwide").to_numpy(zero_copy_only=False)
+        parent = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False).astype(np.int64)
+        code, codes = _encoded(pc.list_flatten(lists))
+        local = ~nationwide[parent].astype(bool)
+        parent, code = parent[local], code[local]
+        if len(parent):  # each province of a project once, in its order
+            pair = parent * (len(codes) + 1) + code
+            _, first = np.unique(pair, return_index=True)
+            first.sort()
+            parent, code = parent[first], code[first]
+        return cls(
+            ids=table.column("project_id").to_pylist(),
+            names=table.column("project_name").combine_chunks(),
+            agency=agency,
+            agencies=agencies,
+            year=year,
+            years=years,
+            numbers=numbers,
+            keys=table.column("review_key").to_pylist(),
+            parent=parent,
+            code=code,
+            codes=codes,
+        )
 
 
 # Character bins: one per code point of the one-byte alphabet (`_NARROW`), 64 more for
@@ -315,7 +448,7 @@ def _keys(p: dict, keyed: dict) -> tuple[str, tuple[str, ...]]:
 
 
 def _search(
-    projects: list[dict],
+    projects: list[dict] | ReviewRows,
     n_changed: int,
     stats: dict | None = None,
     provinces: Collection[str] | None = None,
@@ -324,45 +457,36 @@ def _search(
     the pairs the bin-group index lists within each (year, numbers, province) block,
     through the count bounds, then scored. `stats` (benchmarks) receives the number of
     pairs the index listed, the number checked on counts and the number scored."""
-    keyed: dict = {}
-    wanted = {
-        (p["fiscal_year"], code)
-        for p in projects[:n_changed]
-        if not p["nationwide"]
-        for code in p["province_codes"]
-        if provinces is None or code in provinces
-    }
-    members: list[int] = []
-    narrow: list[str] = []
-    blocks: dict[tuple, int] = {}
-    in_member = array("q")  # (member, block) of every block a member is in
-    in_block = array("q")
-    for i, p in enumerate(projects):
-        if p["nationwide"] or not p["province_codes"]:
-            continue
-        year = p["fiscal_year"]
-        codes = [c for c in set(p["province_codes"]) if (year, c) in wanted]
-        if not codes:
-            continue  # shares no block with a changed project
-        key, nums = _keys(p, keyed)
-        if not key:
-            continue
-        j = len(members)
-        members.append(i)
-        narrow.append(key)
-        for code in codes:
-            in_member.append(j)
-            in_block.append(blocks.setdefault((year, nums, code), len(blocks)))
+    rows = projects if isinstance(projects, ReviewRows) else ReviewRows.of_dicts(projects)
+    # the (year, province) places of the changed projects (within `provinces`)
+    parent, code = rows.parent, rows.code
+    place = rows.year[parent] * (len(rows.codes) + 1) + code
+    asking = parent < n_changed
+    if provinces is not None:
+        inside = np.array([c in provinces for c in rows.codes], dtype=bool)
+        asking &= inside[code]
+    wanted = np.unique(place[asking])
+    # every project with a name in one of them: a member, in one block per such province
+    named = np.fromiter(map(len, rows.keys), np.int64, len(rows)) > 0
+    keep = np.isin(place, wanted) & named[parent]
+    parent, code = parent[keep], code[keep]
+    members_at = np.unique(parent)
+    member = np.searchsorted(members_at, parent)
+    _, block = np.unique(
+        (place[keep] * (int(rows.numbers.max(initial=0)) + 1) + rows.numbers[parent]),
+        return_inverse=True,
+    )
+    block = block.reshape(-1).astype(np.int64)
+    members = members_at.tolist()
+    narrow = [rows.keys[i] for i in members]
     counts = {"listed": 0, "filtered": 0, "scored": 0}
     if stats is not None:
         stats.update(counts)
     if not members:
         return []
-    index = _Index(projects, members, narrow, n_changed)
-    member = np.frombuffer(in_member, dtype=np.int64)
-    block = np.frombuffer(in_block, dtype=np.int64)
+    index = _Index(rows.agency[members_at], members_at, narrow, n_changed)
     # only blocks holding a changed project are searched
-    asked = np.zeros(len(blocks), dtype=bool)
+    asked = np.zeros(int(block.max()) + 1, dtype=bool)
     asked[block[index.queried[member]]] = True
     keep = asked[block]
     order = np.argsort(block[keep], kind="stable")
@@ -400,9 +524,14 @@ def _search(
             dtype=np.float64,
             workers=-1,
         )
-        for k in np.flatnonzero(scores >= SIMILARITY_CUTOFF):
+        for k in np.flatnonzero(scores >= SIMILARITY_CUTOFF).tolist():
+            a, b = int(a_idx[k]), int(b_idx[k])
             _add_pair(
-                found, projects, narrow, members, int(a_idx[k]), int(b_idx[k]), float(scores[k])
+                found,
+                rows.record(members[a]),
+                rows.record(members[b]),
+                narrow[a] == narrow[b],
+                float(scores[k]),
             )
     return sorted(found.values(), key=lambda d: (d["project_id_a"], d["project_id_b"]))
 
@@ -420,15 +549,11 @@ class _Index:
     of its class also keys and probes in the next class, where its longer partners are."""
 
     def __init__(
-        self, projects: list[dict], members: list[int], narrow: list[str], n_changed: int
+        self, agency: np.ndarray, members: np.ndarray, narrow: list[str], n_changed: int
     ) -> None:
         self.narrow = narrow
-        self.queried = np.array(members, dtype=np.int64) < n_changed
-        agency_ids: dict = {}
-        self.agency = np.array(
-            [agency_ids.setdefault(projects[i]["agency_code"], len(agency_ids)) for i in members],
-            dtype=np.int64,
-        )
+        self.queried = members < n_changed
+        self.agency = agency  # of each member, as a small integer
         self.length = np.fromiter(map(len, narrow), dtype=np.int64, count=len(narrow))
         self.ends = _length_classes(int(self.length.max()))
         self.cls = np.searchsorted(self.ends, self.length, "left")
@@ -482,37 +607,58 @@ class _Index:
         asked = self.queried[names]
         coarse = hist.reshape(len(hist), -1, _COARSE).sum(1, dtype=hist.dtype)
         length, agency = self.length[names], self.agency[names]
-        hashed: dict[int, np.ndarray] = {}
         left: list[np.ndarray] = []
         right: list[np.ndarray] = []
         for c in np.unique(e_cls).tolist():  # keys of one class never meet another's
             sel = np.flatnonzero(e_cls == c)
             g, radius = _groups(int(self.ends[c]))
             grouping = self.grouping(g)
-            if g not in hashed:  # per name and group, its counts there hashed
-                sums = np.bincount(
-                    present_row * g + grouping[present_bin],
-                    weights=weight,
-                    minlength=len(names) * g,
-                )
-                hashed[g] = sums.astype(np.int64).view(np.uint64).reshape(len(names), g)
             row = e_at[sel]
-            key = hashed[g][row] + _salt(e_block[sel], c, g)
+            # per name of the class and group, its counts there hashed (only this class's
+            # names: a plan's name lengths make several classes, each with its own g)
+            in_class, at_row = np.unique(row, return_inverse=True)
+            m = first[in_class + 1] - first[in_class]
+            entry = np.repeat(first[in_class] - np.cumsum(m) + m, m) + np.arange(int(m.sum()))
+            sums = np.bincount(
+                np.repeat(np.arange(len(in_class)), m) * g + grouping[present_bin[entry]],
+                weights=weight[entry],
+                minlength=len(in_class) * g,
+            )
+            del entry
+            hashed = sums.astype(np.int64).view(np.uint64).reshape(len(in_class), g)
+            key = hashed[at_row.reshape(-1)] + _salt(e_block[sel], c, g)
             keyed = np.repeat(row, g)
-            own = ~e_up[sel]
-            probes = [key[own].ravel()]
-            probing = [keyed.reshape(-1, g)[own].ravel()]
+            changed = asked[row]
+            n = first[row + 1] - first[row]  # the bins each name holds
+            # A few changed names among many others (one agency's resubmission): instead
+            # of every other name probing with each bin it holds lowered by one (to meet
+            # a changed name's key), the changed names probe with every bin raised by one
+            # (to meet theirs): b - e_x = a exactly when a + e_x = b. The others then
+            # only key, and every probe is a changed name's.
+            raised = bool(radius) and 0 < int(changed.sum()) * len(grouping) < int(
+                n[~changed].sum()
+            )
+            plain = changed if raised else ~e_up[sel]
+            lowering = np.flatnonzero(changed) if raised else np.arange(len(sel))
+            probes = [key[plain].ravel()]
+            probing = [keyed.reshape(-1, g)[plain].ravel()]
             if radius:  # each bin present lowered by one, in its group's key
-                n = first[row + 1] - first[row]
-                which = np.repeat(np.arange(len(sel)), n)
+                m = n[lowering]
+                which = np.repeat(lowering, m)
                 at_bin = (
-                    np.arange(int(n.sum()))
-                    - np.repeat(np.cumsum(n) - n, n)
-                    + np.repeat(first[row], n)
+                    np.arange(int(m.sum()))
+                    - np.repeat(np.cumsum(m) - m, m)
+                    + np.repeat(first[row[lowering]], m)
                 )
                 b = present_bin[at_bin]
                 del at_bin
                 probes.append(key[which, grouping[b]] - self.weight[b].astype(np.uint64))
+                probing.append(row[which])
+                del which, b
+            if raised:  # each bin, present or not, raised by one
+                which = np.repeat(lowering, len(grouping))
+                b = np.tile(np.arange(len(grouping)), len(lowering))
+                probes.append(key[which, grouping[b]] + self.weight[b].astype(np.uint64))
                 probing.append(row[which])
                 del which, b
             key = key.ravel()
@@ -593,14 +739,14 @@ def _join(probe: np.ndarray, prober: np.ndarray, key: np.ndarray, keyed: np.ndar
         start = stop
 
 
-def _add_pair(found, projects, keys, members, a, b, score) -> None:
-    pa, pb = projects[members[a]], projects[members[b]]
+def _add_pair(found: dict, pa: dict, pb: dict, same: bool, score: float) -> None:
+    """Record the pair of projects pa and pb (project_id, fiscal_year, agency_code and
+    project_name of each) once; `same`: their compact names are equal."""
     if pa["project_id"] > pb["project_id"]:
         pa, pb = pb, pa
     pair = (pa["project_id"], pb["project_id"])
     if pair in found:
         return
-    same = keys[a] == keys[b]
     found[pair] = {
         "project_id_a": pair[0],
         "project_id_b": pair[1],

@@ -27,7 +27,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from stiplan.assets.consolidate.candidates import find_candidates_between, review_keys_of
+from stiplan.assets.consolidate.candidates import (
+    REVIEW_COLUMNS,
+    find_candidates_between,
+    review_keys_of,
+)
 from stiplan.assets.consolidate.project_ids import assign_ids, province_key, split_budgets
 from stiplan.assets.ingest.cache import Digest
 from stiplan.assets.ingest.inbox import UNOPENABLE
@@ -402,6 +406,26 @@ def _lean_arrow() -> None:
     pa.set_memory_pool(pa.system_memory_pool())
 
 
+def keep_share(
+    root: Path,
+    agency: str,
+    year: int,
+    chain: list[str],
+    parsed_dir: Path,
+    parsed: dict[str, ParsedSubmission],
+) -> None:
+    """Build and keep the share of this chain unless it is kept: from the parsed
+    submissions given, the others from the parse cache (none kept there: nothing done)."""
+    from stiplan.assets.ingest.cache import load
+
+    folder = _share_dir(root, agency, year, chain)
+    if folder.is_dir() and _intact(folder):
+        return
+    versions = {sid: parsed.get(sid) or load(parsed_dir, sid) for sid in chain}
+    if all(v is not None for v in versions.values()):
+        _store_share(folder, chain_tables(agency, year, chain, versions))
+
+
 def build_share(agency: str, year: int, chain: list[str], parsed_dir: Path, folder: Path) -> bool:
     """In a child process: build and keep one share from the parsed submissions kept in
     `parsed_dir`; False when one is not there (the run then builds it itself)."""
@@ -550,14 +574,7 @@ def _review_pairs(
 SPLIT_REVIEW_PROJECTS = 20_000
 REVIEW_PARTS = 2
 REVIEW_PART_PROJECTS = 125_000
-_REVIEW_COLUMNS = (
-    "project_id",
-    "agency_code",
-    "fiscal_year",
-    "project_name",
-    "nationwide",
-    *(f for f, _ in _REVIEW_FIELDS),
-)
+_REVIEW_COLUMNS = REVIEW_COLUMNS
 
 
 def prepare_review(root: Path, files: list[dict], digests: dict[str, Digest]) -> None:
@@ -737,12 +754,12 @@ def build_tables(
     return tables
 
 
-def _review_rows(shares: list[Share], provinces: frozenset[str] | None = None) -> list[dict]:
-    """The projects the review compares; with `provinces`, only those in one of them
-    (no other can pair there), so a part of the review holds only its part's rows."""
-    rows: list[dict] = []
-    same = _one_copy()
-    for s in shares:  # column by column: a table's to_pylist builds its dicts slowly
+def _review_rows(shares: list[Share], provinces: frozenset[str] | None = None) -> pa.Table:
+    """The projects the review compares, as one Arrow table (the search reads it a
+    column at a time); with `provinces`, only those in one of them (no other can pair
+    there), so a part of the review holds only its part's rows."""
+    tables = []
+    for s in shares:
         t = projects_of(s, _REVIEW_COLUMNS)
         if provinces is not None:
             codes = t.column("province_codes")
@@ -750,27 +767,9 @@ def _review_rows(shares: list[Share], provinces: frozenset[str] | None = None) -
                 pc.list_flatten(codes), value_set=pa.array(sorted(provinces), pa.string())
             )
             t = t.take(pc.unique(pc.filter(pc.list_parent_indices(codes), inside)))
-        cols = [t.column(c).to_pylist() for c in _REVIEW_COLUMNS]
-        rows += [
-            {
-                "project_id": pid,
-                "agency_code": same(agency),
-                "fiscal_year": same(year),
-                "project_name": name,
-                "nationwide": nationwide,
-                "province_codes": same(tuple(codes)),
-                "review_keys": (key, same(tuple(numbers))),
-            }
-            for pid, agency, year, name, nationwide, codes, key, numbers in zip(*cols, strict=True)
-        ]
-    return rows
-
-
-def _one_copy() -> Callable[[object], object]:
-    """A function giving one object for equal values: a million rows repeat a few
-    agencies, years and lists of provinces, each held once instead of per row."""
-    seen: dict = {}
-    return lambda value: seen.setdefault(value, value)
+        tables.append(t)
+    schema = pa.schema([_schema("projects").field(c) for c in _REVIEW_COLUMNS])
+    return pa.concat_tables([t.cast(schema) for t in tables]) if tables else schema.empty_table()
 
 
 def submission_statuses(files: list[dict], digests: dict[str, Digest]):

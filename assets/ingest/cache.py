@@ -16,6 +16,7 @@ import json
 import os
 import pickle
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -152,13 +153,41 @@ def read_and_store(
     return store(cache_dir, submission_id, read_submission(path, file_name), run_pid)
 
 
+def chains_of(files: list[dict], digests: dict[str, Digest]) -> dict[tuple[str, int], list[str]]:
+    """Per (agency, fiscal year), the versions the plan takes, oldest first: the routed
+    files (in the registry's order) whose parse did not reject them whole."""
+    chains: dict[tuple[str, int], list[str]] = {}
+    for f in files:
+        d = digests.get(f["submission_id"])
+        if f["agency_code"] is not None and d is not None and not d.rejected:
+            chains.setdefault((d.agency_code, d.fiscal_year), []).append(f["submission_id"])
+    return chains
+
+
+def kept_chains(p, registry) -> dict[tuple[str, int], list[str]]:
+    """`chains_of` the registered files, from the digests kept (no workbook is read)."""
+    files = registry.files()
+    digests = {f["submission_id"]: load_digest(p.parsed, f["submission_id"]) for f in files}
+    return chains_of(files, {k: v for k, v in digests.items() if v is not None})
+
+
 def route_and_store(
-    path: Path, file_name: str, cache_dir: Path, submission_id: str, run_pid: int
+    path: Path,
+    file_name: str,
+    cache_dir: Path,
+    submission_id: str,
+    run_pid: int,
+    ahead: tuple[Path, dict, Callable] | None = None,
 ) -> Identity:
     """In the router's child, for a run that reads every routed file anyway: read the
     workbook once, route it from the top of its sheets (as `route_file` would), and
     keep the whole parse of a routed file for the intake. The parse is kept only if
-    the file still has the bytes its id was hashed from (it may be mid-copy)."""
+    the file still has the bytes its id was hashed from (it may be mid-copy).
+
+    With `ahead` (the merge's folder of kept shares, `kept_chains` and the function
+    that builds a share, `consolidate.ahead.keep_share_ahead`), also build and keep the agency-year share the file will most likely make, its registered versions
+    then this one, while its parse is in memory: the merge then finds it kept (a guess
+    that turns out wrong, e.g. two new versions at once, is a share nobody reads)."""
     from stiplan.assets.ingest.registry import sha256_file
     from stiplan.assets.ingest.route import Identity
     from stiplan.assets.ingest.submission import parse_sheets, route_sheets
@@ -173,8 +202,25 @@ def route_and_store(
         route = route_sheets(file_name, sheets)
         parsed = parse_sheets(file_name, sheets) if route.agency_code else None
     if parsed is not None and sha256_file(path) == submission_id:
-        store(cache_dir, submission_id, parsed, run_pid)
+        digest = store(cache_dir, submission_id, parsed, run_pid)
+        if ahead is not None and not digest.rejected:
+            _share_ahead(ahead, cache_dir, submission_id, digest, parsed)
     return route
+
+
+def _share_ahead(
+    ahead: tuple[Path, dict, Callable],
+    cache_dir: Path,
+    sid: str,
+    digest: Digest,
+    parsed: ParsedSubmission,
+) -> None:
+    root, chains, keep_share = ahead
+    key = (digest.agency_code, digest.fiscal_year)
+    try:
+        keep_share(root, *key, [*chains.get(key, []), sid], cache_dir, {sid: parsed})
+    except Exception:  # noqa: BLE001, S110 - only a head start: the merge builds it anyway
+        pass
 
 
 def _parse(cache_dir: Path, todo: list[tuple[str, Path, str]]) -> dict[str, Digest]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from stiplan.assets.ingest.agencies import agency_from_filename
@@ -42,14 +42,42 @@ def by_name(name: str, route: Route) -> Route:
     return Route(agency, route.route_code, route.route_detail, year)
 
 
+def _plain(ident) -> tuple[str | None, int | None, str | None, str]:
+    """What routing needs of an `Identity`, as plain values: the child's answer then
+    unpickles in the run without importing the readers and validators (pandas, Pandera:
+    0.4 s, on the path of every run that reads a new file)."""
+    return ident.agency_code, ident.fiscal_year, ident.reason_code, ident.detail or ""
+
+
+def identify(path: Path, name: str) -> tuple[str | None, int | None, str | None, str]:
+    """In a child: `route_file`, as plain values."""
+    return _plain(route_file(path, name))
+
+
+def identify_and_store(
+    path: Path,
+    name: str,
+    cache_dir: Path,
+    submission_id: str,
+    run_pid: int,
+    ahead: tuple[Path, dict, Callable] | None = None,
+) -> tuple[str | None, int | None, str | None, str]:
+    """In a child: `cache.route_and_store`, as plain values."""
+    from stiplan.assets.ingest.cache import route_and_store
+
+    return _plain(route_and_store(path, name, cache_dir, submission_id, run_pid, ahead))
+
+
 def route_files(
     files: Iterable[InboxFile],
     registry: Registry,
     timeout: float = DEFAULT_TIMEOUT_S,
     cache_dir: Path | None = None,
+    ahead: tuple[Path, dict, Callable] | None = None,
 ) -> dict[str, Route]:
     """The route of each file; with `cache_dir` (the parse cache), new files are read
-    whole and their parses kept there."""
+    whole and their parses kept there, and with `ahead` their shares of the plan built
+    (`cache.route_and_store`)."""
     files = sorted(files, key=lambda f: (f.mtime_ns, f.name, f.raw))
     ids = list(dict.fromkeys(f.submission_id for f in files))
     routes = registry.known_routes(ids, PARSER_VERSION)
@@ -64,13 +92,11 @@ def route_files(
             todo[f.submission_id] = f
     # A name that is not UTF-8 is opened from its bytes by the reader (workbook._openable).
     if cache_dir is None:
-        found = run_isolated(route_file, [(f.path, f.name) for f in todo.values()], timeout=timeout)
+        found = run_isolated(identify, [(f.path, f.name) for f in todo.values()], timeout=timeout)
     else:
-        from stiplan.assets.ingest.cache import route_and_store
-
         found = run_isolated(
-            route_and_store,
-            [(f.path, f.name, cache_dir, sid, os.getpid()) for sid, f in todo.items()],
+            identify_and_store,
+            [(f.path, f.name, cache_dir, sid, os.getpid(), ahead) for sid, f in todo.items()],
             timeout=timeout,
         )
     fresh: dict[str, Route] = {}
@@ -78,11 +104,13 @@ def route_files(
         if isinstance(ident, Crashed):
             # Not remembered: a crash may be the machine's, so identify again next time.
             routes[sid] = by_name(f.name, Route(None, "reader_crashed", show(ident.detail)))
-        elif ident.agency_code:
-            fresh[sid] = Route(ident.agency_code, fiscal_year=ident.fiscal_year)
+            continue
+        agency, year, reason, detail = ident
+        if agency:
+            fresh[sid] = Route(agency, fiscal_year=year)
         else:
-            route = Route(None, ident.reason_code, show(ident.detail or ""))
-            fresh[sid] = by_name(f.name, route) if ident.reason_code in UNOPENABLE else route
+            route = Route(None, reason, show(detail))
+            fresh[sid] = by_name(f.name, route) if reason in UNOPENABLE else route
     registry.remember_routes(fresh, PARSER_VERSION)
     routes.update(fresh)
     return routes

@@ -51,6 +51,7 @@ def _context():
         [
             "stiplan.assets.ingest.submission",
             "stiplan.assets.ingest.cache",
+            "stiplan.assets.ingest.inbox",
             "stiplan.assets.consolidate.merge",
             "stiplan.assets.ingest.warmup",
         ]

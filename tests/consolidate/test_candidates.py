@@ -379,3 +379,46 @@ def test_between_equals_brute_force_touching_the_changed_projects():
     assert find_candidates_between(few, projects[40:]) == expected
     assert find_candidates_between([], projects) == []
     assert find_candidates_between(projects, []) == find_candidates(projects)
+
+
+def test_a_few_changed_projects_as_arrow_tables_give_the_brute_force_pairs():
+    """The merge passes the shares' projects as Arrow tables; a few changed projects
+    among many others probe with raised keys instead of the others probing with
+    lowered ones. Same pairs as the brute force, either way."""
+    import pyarrow as pa
+
+    from stiplan.assets.consolidate.candidates import REVIEW_COLUMNS, review_keys_of
+
+    rng = random.Random(12)
+    projects = []
+    for n in range(900):
+        if projects and rng.random() < 0.4:
+            name = mutate(rng.choice(projects)["project_name"], rng)
+        else:
+            name = " ".join(rng.sample(WORDS, rng.randint(3, 8)))
+        projects.append(
+            project(n, name, rng.choice(AGENCIES), rng.sample(PROVINCES, rng.randint(1, 2)))
+        )
+
+    def table(rows):
+        keys = review_keys_of([p["project_name"] for p in rows])
+        return pa.table(
+            {
+                **{c: [p[c] for p in rows] for c in REVIEW_COLUMNS[:5]},
+                "province_codes": [list(p["province_codes"]) for p in rows],
+                "review_key": [k for k, _ in keys],
+                "name_numbers": [list(nums) for _, nums in keys],
+            }
+        )
+
+    for changed in (projects[:12], [p for p in projects if p["agency_code"] == "OPS"]):
+        ids = {p["project_id"] for p in changed}
+        others = [p for p in projects if p["project_id"] not in ids]
+        expected = [
+            r
+            for r in brute_force_rows(projects)
+            if r["project_id_a"] in ids or r["project_id_b"] in ids
+        ]
+        assert expected
+        assert find_candidates_between(changed, others) == expected
+        assert find_candidates_between(table(changed), table(others)) == expected

@@ -79,8 +79,7 @@ def test_the_review_after_one_agency_resubmits_searches_only_its_pairs(tmp_path,
     searched: list[tuple[int, int]] = []
     real = merge.find_candidates_between
 
-    def spy(changed, others, provinces=None):
-        changed, others = list(changed), list(others)
+    def spy(changed, others, provinces=None):  # Arrow tables of the shares' projects
         searched.append((len(changed), len(others)))
         return real(changed, others, provinces)
 
@@ -185,9 +184,9 @@ def test_a_part_of_the_review_holds_exactly_the_projects_in_its_provinces(tmp_pa
     merge.prepare_shares(keep, files, digests, None, lambda sids: {s: parsed[s] for s in sids})
     _, chains = merge.submission_statuses(files, digests)
     shares = list(merge.plan_shares(keep, chains, None).values())
-    every = merge._review_rows(shares)
+    every = merge._review_rows(shares).to_pylist()  # an Arrow table: one row a project
     for part in ({"TH-50"}, {"TH-10", "TH-51"}, {"TH-99"}, set()):
-        assert merge._review_rows(shares, frozenset(part)) == [
+        assert merge._review_rows(shares, frozenset(part)).to_pylist() == [
             r for r in every if set(r["province_codes"]) & part
         ]
 
@@ -296,3 +295,53 @@ def test_a_project_rejected_in_the_new_version_is_rejected_not_removed():
         ("โครงการถอน", "removed"),
         ("โครงการมีปัญหา", "rejected"),
     ]
+
+
+def test_a_new_files_share_is_built_as_it_is_routed_and_the_merge_loads_no_parse(
+    tmp_path, monkeypatch
+):
+    """`stiplan run` builds a new file's agency-year share in the child that reads it
+    (its registered versions, then it): the merge finds every share kept and loads no
+    parsed submission, and the plan is the one a fresh warehouse gives."""
+    from workbooks import write_xlsx
+
+    import stiplan.assets.ingest.cache as cache
+    import stiplan.assets.plan as plan
+    from stiplan.run import run_inbox
+
+    monkeypatch.setenv("STIPLAN_IN_PROCESS", "1")  # the children's work in this process
+    year, head = ["ประจำปีงบประมาณ พ.ศ. 2555"], ["ลำดับ", "ชื่อโครงการ", "จังหวัด", "งบประมาณ (บาท)"]
+
+    def submit(inbox, name, budget):
+        rows = [[i, f"โครงการที่ {i}", "ตาก", budget + i] for i in range(1, 30)]
+        write_xlsx(inbox / name, {"s": ([year, head], rows)})
+
+    def run(warehouse):
+        monkeypatch.setenv("STIPLAN_INBOX", str(tmp_path / "inbox"))
+        monkeypatch.setenv("STIPLAN_WAREHOUSE", str(warehouse))
+        assert run_inbox(outputs=False).published
+
+    loaded: list[str] = []
+    real = cache.parse_registered
+
+    def spy(p, registry, files):
+        loaded.extend(f["submission_id"] for f in files)
+        return real(p, registry, files)
+
+    monkeypatch.setattr(cache, "parse_registered", spy)
+    monkeypatch.setattr(plan, "parse_registered", spy)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    submit(inbox, "NSTDA_2555.xlsx", 100)
+    submit(inbox, "DSS_2555.xlsx", 200)
+    run(tmp_path / "warehouse")
+    submit(inbox, "NSTDA_2555_revised.xlsx", 300)  # a chain of two versions
+    run(tmp_path / "warehouse")
+    assert loaded == []
+    shares = sorted(d.name.split("-")[0] for d in (tmp_path / "warehouse/.work/merged").iterdir())
+    assert shares == ["DSS", "NSTDA", "candidates.json"]
+    run(tmp_path / "fresh")  # every file at once
+    kept, fresh = (dump(tmp_path / w / "plan.duckdb") for w in ("warehouse", "fresh"))
+    for table in [*SHARE_TABLES, "duplicate_candidates"]:  # not the times files arrived
+        assert kept[table] == fresh[table], table
+    assert len(kept["submission_changes"]) == 29

@@ -80,3 +80,38 @@ def test_stiplan_run_with_an_empty_dagster_home(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "1 projects" in proc.stdout.replace("[bold]", "")
     assert list(home.rglob("runs.db")), "the runs are kept in DAGSTER_HOME"
+
+
+def test_the_publish_trusts_the_audit_only_for_the_very_file_it_audited(tmp_path, monkeypatch):
+    import dagster as dg
+
+    from stiplan.assets.plan import _audited, _identity, published_plan
+    from stiplan.assets.resources import StiplanConfig
+    from stiplan.definitions import defs
+    from stiplan.schemas.warehouse import Paths
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    monkeypatch.setenv("STIPLAN_INBOX", str(inbox))
+    monkeypatch.setenv("STIPLAN_WAREHOUSE", str(tmp_path / "warehouse"))
+    write_xlsx(inbox / "NSTDA_2555.xlsx", {"s": ([[YEAR], H], [[1, "ก", "ตาก", 100]])})
+    assert run_inbox(outputs=False).published
+    p = Paths.from_environment()
+    assert _audited(p, _identity(p.working_plan))  # the run's checks left their receipt
+    published = p.plan.stat()
+    # Break the working database after its audit, in place, as a faulty writer would:
+    con = duckdb.connect(str(p.working_plan))
+    con.execute("INSERT INTO projects SELECT * FROM projects")
+    con.close()
+    assert not _audited(p, _identity(p.working_plan))
+    # ...then publish alone, without the checks: the publish audits the copy itself.
+    result = dg.materialize(
+        [*defs.assets, *defs.asset_checks],
+        instance=dg.DagsterInstance.ephemeral(),
+        selection=dg.AssetSelection.assets(published_plan),
+        raise_on_error=False,
+        resources={"stiplan": StiplanConfig.from_environment()},
+    )
+    assert not result.success
+    assert p.plan.stat().st_mtime_ns == published.st_mtime_ns
+    assert not list(p.plan.parent.glob(".plan.duckdb.*.publishing"))
