@@ -87,10 +87,17 @@ def plan_work(
     new: Iterable[InboxFile],
     routes: Mapping[str, Route],
     again: Iterable[tuple[str, object]] = (),
+    bridges: Iterable[tuple[str, object]] = (),
 ) -> Work:
     """The runs that take `new` files (routed by `routes`, keyed by submission id) and
     read the (agency, fiscal year) pairs of `again` once more (files registered but not
-    yet published, or everything when a planner asks for it)."""
+    yet published, or everything when a planner asks for it).
+
+    `bridges` are agency-years that already hold files: read again, they cost little and
+    change nothing, so a block may run through them to join the agencies on either side
+    (a folder copied in again, minus the few files already sent, is one run, not one per
+    gap). A block never runs through an agency-year that holds nothing: its partition
+    would turn green for a plan never sent."""
     route_place, year_key = _partitions().route_place, _partitions().year_key
     by_place: dict[tuple[str, str], list[InboxFile]] = {}
     unrouted = []
@@ -101,16 +108,22 @@ def plan_work(
         else:
             by_place.setdefault(route_place(route), []).append(f)
     touched = set(by_place) | {(agency, year_key(year)) for agency, year in again}
+    held = {(agency, year_key(year)) for agency, year in bridges}
     runs = []
     for year in sorted({y for _, y in touched}):
         blocks: list[list[str]] = []
-        for index, code in enumerate(AGENCY_ORDER):
-            if (code, year) not in touched:
-                continue
-            if blocks and AGENCY_ORDER.index(blocks[-1][-1]) == index - 1:
-                blocks[-1].append(code)
+        gap: list[str] | None = None  # held agency-years right after the last block
+        for code in AGENCY_ORDER:
+            if (code, year) in touched:
+                if gap is not None:
+                    blocks[-1].extend([*gap, code])
+                else:
+                    blocks.append([code])
+                gap = []
+            elif (code, year) in held and gap is not None:
+                gap.append(code)
             else:
-                blocks.append([code])
+                gap = None  # nothing here: the next touched agency starts a block
         for block in blocks:
             files = tuple(f for code in block for f in by_place.get((code, year), []))
             runs.append(IngestRun(agencies=tuple(block), fiscal_year=year, files=files))

@@ -181,7 +181,9 @@ def inbox_sensor(context: dg.SensorEvaluationContext, stiplan: StiplanConfig) ->
     if ready:
         files = [f for f in registry.scan_paths([Path(x) for x in ready]) if registry.is_new(f)]
         routes = route_files(files, registry, timeout=ROUTING_TIMEOUT_S)
-        work = plan_work(files, routes)
+        # agency-years already holding files may join neighbouring blocks into one run
+        held = {(f["agency_code"], f["fiscal_year"]) for f in registry.files() if f["agency_code"]}
+        work = plan_work(files, routes, bridges=held)
         requests = run_requests(work)
         years = unknown_years(context.instance, work.fiscal_years)
         requested.update({str(f.path): [f.size, f.mtime_ns] for f in files})

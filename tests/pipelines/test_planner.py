@@ -74,6 +74,32 @@ def test_agencies_to_read_again_join_the_blocks():
     assert not plan_work([], {})
 
 
+def test_a_block_runs_through_agency_years_that_hold_files_never_through_empty_ones():
+    """A folder copied in again minus the files already sent is one run: the block runs
+    through OPS (holding a file for 2555) but not through an agency-year holding nothing,
+    and never through the same agency of another year."""
+    order = AGENCY_ORDER
+    files, routes = _routes({"a.xlsx": order[0], "b.xlsx": order[2], "c.xlsx": order[5]})
+    held = {(order[1], 2555), (order[3], 2555), (order[4], 2556)}
+    work = plan_work(files, routes, bridges=held)
+    # order[1] bridges 0 and 2; order[4] holds nothing for 2555: 5 starts a block
+    assert [run.agencies for run in work.ingest] == [
+        (order[0], order[1], order[2]),
+        (order[5],),
+    ]
+    assert [[f.name for f in run.files] for run in work.ingest] == [
+        ["a.xlsx", "b.xlsx"],
+        ["c.xlsx"],
+    ]
+    # held agency-years at the ends of a block are not read for nothing
+    files, routes = _routes({"a.xlsx": order[2]})
+    assert [r.agencies for r in plan_work(files, routes, bridges=held).ingest] == [(order[2],)]
+    # everything held: one run over the whole list
+    files, routes = _routes({"a.xlsx": order[0], "z.xlsx": order[-1]})
+    every = {(code, 2555) for code in order}
+    assert [r.agencies for r in plan_work(files, routes, bridges=every).ingest] == [tuple(order)]
+
+
 def test_the_same_files_give_the_same_run_key_whatever_their_order():
     files, routes = _routes({"a.xlsx": "NIA", "b.xlsx": "NIA"})
     one = plan_work(files, routes).ingest[0]

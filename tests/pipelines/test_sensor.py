@@ -125,6 +125,28 @@ def test_sensor_forgets_files_once_taken_and_sees_copies_with_old_times(
         assert "copy of NSTDA.xlsx" in result.run_requests[0].tags["stiplan/files"]
 
 
+def test_a_batch_runs_through_agencies_that_already_sent_their_file(inbox, resources, run_config):
+    """OPS sent its file earlier; OMIN's and DSS's arrive together. OMIN, OPS and DSS sit
+    side by side in the agency list: one run, which merges and publishes itself."""
+    from stiplan.definitions import defs
+
+    set_old_mtime(write_xlsx(inbox / "OPS_2555.xlsx", {"s": ([[YEAR], H], [[1, "ก", "ตาก", 1]])}))
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions("fiscal_years", ["2555"])
+        job = defs.resolve_job_def("ingest_agencies")
+        assert job.execute_in_process(
+            instance=instance, run_config=run_config, partition_key="OPS|2555"
+        ).success
+        for name, project in (("OMIN_2555.xlsx", "ข"), ("DSS_2555.xlsx", "ค")):
+            set_old_mtime(write_xlsx(inbox / name, {"s": ([[YEAR], H], [[1, project, "ตาก", 1]])}))
+        (run,) = _tick(instance, resources, _settled_cursor(inbox)).run_requests
+        assert run.tags["dagster/asset_partition_range_start"] == "OMIN|2555"
+        assert run.tags["dagster/asset_partition_range_end"] == "DSS|2555"
+        assert run.tags["stiplan/agency"] == "OMIN,OPS,DSS"
+        assert dg.AssetKey("published_plan") in run.asset_selection
+        assert "stiplan/batch" not in run.tags
+
+
 def test_automation_merges_and_publishes_after_a_partition_changes(inbox, run_config):
     from stiplan.definitions import defs
 
