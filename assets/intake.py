@@ -21,6 +21,7 @@ from stiplan.assets.partitions import (
     year_key,
 )
 from stiplan.assets.resources import StiplanConfig
+from stiplan.assets.runtime.database import file_identity
 from stiplan.schemas.problems import describe
 
 # A single run for a backfill of many agencies is what the intake needs; Dagster marks
@@ -154,10 +155,9 @@ def _by_partition(keys: list[str], stiplan: StiplanConfig) -> list[tuple[str, di
 
 def _identity(path) -> tuple | None:
     try:
-        st = path.stat()
+        return tuple(file_identity(path))
     except OSError:
         return None
-    return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 def _figures(keys: list[str], p) -> list[tuple[str, dict]]:

@@ -20,7 +20,7 @@ from stiplan.assets.ingest.names import md_cell
 from stiplan.assets.ingest.registry import Registry
 from stiplan.assets.intake import agency_submissions, unrouted_files
 from stiplan.assets.resources import StiplanConfig
-from stiplan.assets.runtime.database import fsync_dir, fsync_file, read_only
+from stiplan.assets.runtime.database import file_identity, fsync_dir, fsync_file, read_only
 from stiplan.assets.runtime.faults import checkpoint
 from stiplan.assets.runtime.isolation import Crashed, run_isolated
 from stiplan.assets.runtime.lock import Busy, lock_wait, writer_lock
@@ -137,11 +137,6 @@ WARNING_ROWS_SHOWN = 50
 RECEIPT_SUFFIX = ".audited"
 
 
-def _identity(path) -> list[int]:
-    st = os.stat(path)
-    return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
-
-
 def _receipt_path(p: Paths):
     return p.working_plan.with_name(p.working_plan.name + RECEIPT_SUFFIX)
 
@@ -239,7 +234,7 @@ def plan_checks(
     p = stiplan.paths
     wanted = {key.name for key in context.selected_asset_check_keys}
     _receipt_path(p).unlink(missing_ok=True)
-    before = _identity(p.working_plan)
+    before = file_identity(p.working_plan)
     passed = []
     with read_only(p.working_plan) as con:
         for name in [*audit.BLOCKING_CHECKS, *WARNINGS]:
@@ -248,7 +243,7 @@ def plan_checks(
                 if result.passed and name in audit.BLOCKING_CHECKS:
                     passed.append(name)
                 yield result
-    if _identity(p.working_plan) == before:  # not replaced while it was audited
+    if file_identity(p.working_plan) == before:  # not replaced while it was audited
         _write_receipt(p, before, passed)
 
 
@@ -272,10 +267,10 @@ def published_plan(
         # previous plan whole (the next writer removes the copy); after it, the new one.
         tmp = p.plan.with_name(f".{p.plan.name}.{os.getpid()}.publishing")
         try:
-            source = _identity(p.working_plan)
+            source = file_identity(p.working_plan)
             shutil.copyfile(p.working_plan, tmp)
             fsync_file(tmp)
-            if not (_identity(p.working_plan) == source and _audited(p, source)):
+            if not (file_identity(p.working_plan) == source and _audited(p, source)):
                 with read_only(tmp) as con:
                     failed = [n for n, fn in audit.BLOCKING_CHECKS.items() if not fn(con).passed]
                 if failed:

@@ -37,6 +37,13 @@ def read_only(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         con.close()
 
 
+def file_identity(path: Path) -> list[int]:
+    """The very file at `path` (device, inode, size, modification and change times):
+    equal identities mean it was neither replaced nor written since. Raises OSError."""
+    st = os.stat(path)
+    return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+
+
 def fsync_file(path: Path) -> None:
     """Flush a file's bytes to the disk (before it replaces another by rename)."""
     fd = os.open(path, os.O_RDONLY)

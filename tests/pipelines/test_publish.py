@@ -11,13 +11,19 @@ YEAR = "ประจำปีงบประมาณ พ.ศ. 2555"
 H = ["ลำดับ", "ชื่อโครงการ", "จังหวัด", "งบประมาณ (บาท)"]
 
 
-def test_open_reader_keeps_old_plan_while_a_run_publishes(tmp_path, monkeypatch):
+def _published_once(tmp_path, monkeypatch):
+    """One NSTDA project published by `stiplan run`'s own code; the inbox."""
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     monkeypatch.setenv("STIPLAN_INBOX", str(inbox))
     monkeypatch.setenv("STIPLAN_WAREHOUSE", str(tmp_path / "warehouse"))
     write_xlsx(inbox / "NSTDA_2555.xlsx", {"s": ([[YEAR], H], [[1, "ก", "ตาก", 100]])})
     assert run_inbox(outputs=False).published
+    return inbox
+
+
+def test_open_reader_keeps_old_plan_while_a_run_publishes(tmp_path, monkeypatch):
+    inbox = _published_once(tmp_path, monkeypatch)
     plan = tmp_path / "warehouse" / "plan.duckdb"
     reader = duckdb.connect(str(plan), read_only=True)
     try:
@@ -85,25 +91,21 @@ def test_stiplan_run_with_an_empty_dagster_home(tmp_path):
 def test_the_publish_trusts_the_audit_only_for_the_very_file_it_audited(tmp_path, monkeypatch):
     import dagster as dg
 
-    from stiplan.assets.plan import _audited, _identity, published_plan
+    from stiplan.assets.plan import _audited, published_plan
     from stiplan.assets.resources import StiplanConfig
+    from stiplan.assets.runtime.database import file_identity
     from stiplan.definitions import defs
     from stiplan.schemas.warehouse import Paths
 
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    monkeypatch.setenv("STIPLAN_INBOX", str(inbox))
-    monkeypatch.setenv("STIPLAN_WAREHOUSE", str(tmp_path / "warehouse"))
-    write_xlsx(inbox / "NSTDA_2555.xlsx", {"s": ([[YEAR], H], [[1, "ก", "ตาก", 100]])})
-    assert run_inbox(outputs=False).published
+    _published_once(tmp_path, monkeypatch)
     p = Paths.from_environment()
-    assert _audited(p, _identity(p.working_plan))  # the run's checks left their receipt
+    assert _audited(p, file_identity(p.working_plan))  # the run's checks left their receipt
     published = p.plan.stat()
     # Break the working database after its audit, in place, as a faulty writer would:
     con = duckdb.connect(str(p.working_plan))
     con.execute("INSERT INTO projects SELECT * FROM projects")
     con.close()
-    assert not _audited(p, _identity(p.working_plan))
+    assert not _audited(p, file_identity(p.working_plan))
     # ...then publish alone, without the checks: the publish audits the copy itself.
     result = dg.materialize(
         [*defs.assets, *defs.asset_checks],
