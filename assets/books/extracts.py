@@ -32,7 +32,6 @@ agencies whose rows did not change (nor move) from the extract before.
 from __future__ import annotations
 
 import hashlib
-import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -66,8 +65,9 @@ from stiplan.assets.excel.stream import (
     Table,
     TableColumn,
     deflate_part,
-    finish,
+    finish_table,
     rows_sql,
+    runs,
 )
 from stiplan.assets.excel.style import (
     COUNT,
@@ -244,31 +244,35 @@ def render_parts(
     if not blocks:
         return
     codes, acodes, starts = (list(c) for c in zip(*blocks, strict=True))
-    result = con.execute(
+    reader = con.sql(
         _render_sql(plan, columns),
-        {"year": year, "codes": codes, "acodes": acodes, "starts": starts, "head": HEADER_ROW},
-    )
-
-    def rows():
-        while chunk := result.fetchmany(STREAM_ROWS):
-            yield from chunk
-
-    for code, group in itertools.groupby(rows(), key=lambda r: r[0]):
-        parts = {}
-        for agency, block in itertools.groupby(group, key=lambda r: r[1]):
-            key = want[code][agency][0]
-            parts[key] = deflate_part(finish([r[3:] for r in block], columns), key=key)
+        params={
+            "year": year,
+            "codes": codes,
+            "acodes": acodes,
+            "starts": starts,
+            "head": HEADER_ROW,
+        },
+    ).to_arrow_reader(STREAM_ROWS)
+    code, parts = None, {}
+    for (at, agency), block in runs(reader, ["code", "acode_"]):
+        if at != code and parts:
+            yield code, parts
+            parts = {}
+        code, key = at, want[at][agency][0]
+        parts[key] = deflate_part(finish_table(block, columns), key=key)
+    if parts:
         yield code, parts
 
 
 def nationwide_list(con, plan: Plan, year: int, columns: list[TableColumn]) -> Rendered:
     ctes = _ordered_sql(plan, _NATIONWIDE, numbered=False)
-    rows = con.execute(
+    rows = con.sql(
         f"SELECT * EXCLUDE (k) FROM ({rows_sql(f'{ctes} {_NATIONWIDE_LIST_SQL}', columns, keep=['k'])}) "
         "ORDER BY k",
-        {"year": year, "head": HEADER_ROW},
-    ).fetchall()
-    return Rendered(finish(rows, columns), len(rows))
+        params={"year": year, "head": HEADER_ROW},
+    ).to_arrow_table()
+    return Rendered(finish_table(rows, columns), rows.num_rows)
 
 
 # --------------------------------------------------------------------------- writing

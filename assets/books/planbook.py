@@ -49,7 +49,7 @@ from stiplan.assets.excel.stream import (
     Deflated,
     Table,
     deflate_part,
-    finish,
+    finish_table,
     rows_sql,
 )
 from stiplan.assets.excel.style import (
@@ -428,15 +428,16 @@ def project_list_parts(
     """The parts `run` (consecutive (start, stop, key)) of the year's list, each its
     `<row>` elements rendered by DuckDB (`xlsx_stream.rows_sql`) in one query and
     compressed apart; `ord_table` from `number_projects`."""
-    rows = con.execute(
+    rows = con.sql(
         _project_list_query(plan, body.columns, ord_table),
-        {"start": run[0][0], "stop": run[-1][1], "first_row": body.first_row},
-    ).fetchall()
+        params={"start": run[0][0], "stop": run[-1][1], "first_row": body.first_row},
+    ).to_arrow_table()
     parts, at = [], 0
     for a, b, key in run:
-        parts.append(deflate_part(finish(rows[at : at + b - a], body.columns), key=key))
+        part = finish_table(rows.slice(at, b - a), body.columns)
+        parts.append(deflate_part(part, key=key))
         at += b - a
-    if at != len(rows):
+    if at != rows.num_rows:
         raise ValueError("the rendered rows are not the parts' rows")
     return parts
 

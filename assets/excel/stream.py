@@ -26,16 +26,19 @@ splices these rows into its sheets.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
 import re
 import struct
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, BinaryIO
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from isal import isal_zlib
 from xlsxwriter.utility import xl_col_to_name
 
@@ -350,14 +353,13 @@ def _height(lines: int, size: float) -> str:
 # The same rows rendered by DuckDB, for tables read from the plan: the XML of each row
 # is made in C++ on all cores, and nothing of the table becomes a Python object but
 # the text of its long wrapped columns. Regular expressions cost DuckDB microseconds
-# per value, so the rest is done on the result: dropping the characters XML refuses
-# (`bytes.translate`) and measuring wrapped text for row heights (numpy), whose
-# heights are put in the rows' `<@/>` marks. `rows_sql` + `finish_rows` write exactly
-# what `render` writes for the same values (a test holds them to it).
+# per value, so the rest is done on the result read as Arrow: dropping the characters
+# XML refuses (`bytes.translate`) and measuring wrapped text for row heights (numpy),
+# put between each row's head and the rest by Arrow. `rows_sql` + `finish_table`
+# write exactly what `render` writes for the same values (a test holds them to it).
 MAX_LINES = 400  # heights for up to this many lines (Excel stops at 409 pt anyway)
 _SPACES = "".join(chr(c) for c in range(0x10000) if not 0xD800 <= c <= 0xDFFF and chr(c).isspace())
 _ILLEGAL_BYTES = bytes(c for c in range(32) if c not in (9, 10, 13))
-_HEIGHT_MARK = b"<@/>"  # never in escaped text: "<" always is "&lt;" there
 
 
 def _q(text: str) -> str:
@@ -368,12 +370,13 @@ def _q(text: str) -> str:
 def rows_sql(
     relation: str, columns: Sequence[TableColumn], keep: Sequence[str] = (), first_col: int = 1
 ) -> str:
-    """SQL selecting the columns `keep`, `xml` (each row of `relation` as a `<row>`
-    element, its height to come), `lines` (the most lines of its cells but the wrapped
+    """SQL selecting the columns `keep`, `head` and `xml` (each row of `relation` as a
+    `<row>` element, cut where its height is to go), `lines` (the most lines of its cells but the wrapped
     ones) and `w0`, `w1`, … (the text of its wrapped columns). `relation` selects `r`,
     the row's number in the sheet, `keep`, and the values `v0`, `v1`, … of the
     columns: VARCHAR for text, numbers for the others. Give these rows, in order, to
-    `finish`. (One `concat` per row: DuckDB's `||` makes a string per step.)"""
+    `finish_table` (as Arrow) or `finish`. (One `concat` per row: DuckDB's `||` makes
+    a string per step; `t[-1]` is a code point, `right(t, 1)` costs four times more.)"""
     inner, pieces, lines, wraps = [*keep, "CAST(r AS VARCHAR) AS rs"], [], [], []
     for j, c in enumerate(columns):
         v, t = f"v{j}", f"t{j}"
@@ -403,8 +406,8 @@ def rows_sql(
             f"'(_x[0-9A-Fa-f]{{4}}_)', '_x005F\\1', 'g') ELSE {escaped} END"
         )
         spaced = (
-            f"{t} <> '' AND (strpos({_q(_SPACES)}, left({t}, 1)) > 0 "
-            f"OR strpos({_q(_SPACES)}, right({t}, 1)) > 0)"
+            f"{t} <> '' AND (strpos({_q(_SPACES)}, {t}[1]) > 0 "
+            f"OR strpos({_q(_SPACES)}, {t}[-1]) > 0)"
         )
         quote = (
             f"CASE WHEN left({t}, 1) IN ('=', '+', '-', '@') THEN '{c.quote_style}' "
@@ -419,14 +422,11 @@ def rows_sql(
             inline = f"""CASE WHEN s{j} IS NULL THEN {inline} ELSE concat('" s="', {quote},
                       '" t="s"><v>', CAST(s{j} AS VARCHAR), '</v></c>') END"""
         pieces.append(f"CASE WHEN {t} IS NULL OR {t} = '' THEN {empty} ELSE {inline} END")
-    row = (
-        f"""encode(concat('<row r="', rs, '"{_HEIGHT_MARK.decode()} customHeight="1">', """
-        + ", ".join(pieces)
-        + ", '</row>'))"
-    )
+    head = """encode(concat('<row r="', rs, '"'))"""
+    row = """encode(concat(' customHeight="1">', """ + ", ".join(pieces) + ", '</row>'))"
     most = f"greatest({', '.join(lines)})" if lines else "1"
     return (
-        f"SELECT {', '.join([*keep, row + ' AS xml', most + ' AS lines', *wraps])} "
+        f"SELECT {', '.join([*keep, head + ' AS head', row + ' AS xml', most + ' AS lines', *wraps])} "
         f"FROM (SELECT {', '.join(inner)} FROM ({relation}))"
     )
 
@@ -449,43 +449,111 @@ def shared_strings_sql(texts: str) -> str:
 
 
 def finish(rows: Sequence[tuple], columns: Sequence[TableColumn]) -> bytes:
-    """Rows of `rows_sql` (xml as UTF-8 bytes, lines, wrapped texts), in order, as
+    """Rows of `rows_sql` as tuples (head, xml, lines, wrapped texts), in order, as
     `render` writes them."""
     if not rows:
         return b""
-    xml, lines, *wraps = zip(*rows, strict=True)
-    return finish_rows(b"".join(xml), lines, wraps, columns)
+    names = ["head", "xml", "lines", *(f"w{j}" for j in _wrapped(columns))]
+    return finish_table(pa.table(list(map(list, zip(*rows, strict=True))), names=names), columns)
 
 
-def finish_rows(
-    xml: bytes, lines: Sequence[int], wraps: Sequence[Sequence[str]], columns: Sequence[TableColumn]
-) -> bytes:
-    """The rows of `rows_sql`: their XML joined, their lines and wrapped texts column by
-    column; with their heights, and without the characters XML refuses."""
-    if not lines:
+def _wrapped(columns: Sequence[TableColumn]) -> list[int]:
+    return [j for j, c in enumerate(columns) if c.text and c.wrap_width]
+
+
+def finish_table(table: pa.Table | pa.RecordBatch, columns: Sequence[TableColumn]) -> bytes:
+    """Rows of `rows_sql` read as Arrow (`head`, `xml`, `lines`, `w<j>`), in order, as
+    `render` writes them: heights measured a column at a time, put between each row's
+    head and the rest by Arrow, the XML taken from Arrow's buffers whole. Nothing of a
+    row becomes a Python object."""
+    if not table.num_rows:
         return b""
-    most = np.asarray(lines, dtype=np.int64)
-    texts = iter(wraps)
-    for c in columns:
-        if c.text and c.wrap_width:
-            column = next(texts)
-            if c.shared:  # few distinct values: each measured once
-                n = list(map(_shared_lines(c).__getitem__, column))
-            else:
-                n = wrapped_lines(column, c)
-            most = np.maximum(most, n)
+    most = _numpy(table.column("lines")).astype(np.int64)
+    for j in _wrapped(columns):
+        c = columns[j]
+        texts = table.column(f"w{j}")
+        if c.shared:  # few distinct values: each measured once
+            coded = pc.dictionary_encode(_combined(texts))
+            lines = _shared_lines(c)
+            per = np.array([lines[t] for t in coded.dictionary.to_pylist()] or [1], np.int64)
+            n = per[_numpy(coded.indices)]
+        else:
+            n = utf8_wrapped_lines(_combined(texts), c)
+        most = np.maximum(most, n)
     size = max((c.size for c in columns), default=BASE_SIZE)
-    most = np.minimum(most, MAX_LINES)
-    height = {n: f' ht="{_height(n, size)}"'.encode() for n in np.unique(most).tolist()}
-    parts = xml.split(_HEIGHT_MARK)
-    if len(parts) != len(lines) + 1:
-        raise ValueError("rendered rows and their heights do not match")
-    out = [parts[0]]
-    for h, part in zip(map(height.__getitem__, most.tolist()), parts[1:], strict=True):
-        out += (h, part)
-    out = b"".join(out).translate(None, _ILLEGAL_BYTES)  # C0 controls are ASCII bytes
-    for nonchar in (b"\xef\xbf\xbe", b"\xef\xbf\xbf"):  # U+FFFE, U+FFFF
-        if nonchar in out:
+    heights, which = np.unique(np.minimum(most, MAX_LINES), return_inverse=True)
+    ht = pa.array([f' ht="{_height(int(h), size)}"'.encode() for h in heights], pa.binary())
+    out = pc.binary_join_element_wise(
+        _combined(table.column("head")),
+        ht.take(pa.array(which)),
+        _combined(table.column("xml")),
+        b"",
+    )
+    return _without_illegal(_data(out))
+
+
+def runs(batches: Iterable[pa.RecordBatch], by: Sequence[str]) -> Iterator[tuple[tuple, pa.Table]]:
+    """Consecutive rows of `batches` with equal values in the columns `by` (nulls equal
+    to nulls), each run as one table with its values: a run may span batches, and
+    only the run still open is held."""
+    held: list[pa.RecordBatch] = []
+    key: tuple | None = None
+    for batch in batches:
+        bounds = [0, *_run_starts(batch, by), batch.num_rows] if batch.num_rows else []
+        for a, b in itertools.pairwise(bounds):
+            at = tuple(batch.column(c)[a].as_py() for c in by)
+            if held and at != key:
+                yield key, pa.Table.from_batches(held)
+                held = []
+            key = at
+            held.append(batch.slice(a, b - a))
+    if held:
+        yield key, pa.Table.from_batches(held)
+
+
+def _run_starts(batch: pa.RecordBatch, by: Sequence[str]) -> list[int]:
+    changed = np.zeros(max(batch.num_rows - 1, 0), bool)
+    for c in by:
+        x, y = batch.column(c).slice(1), batch.column(c).slice(0, batch.num_rows - 1)
+        if pa.types.is_null(x.type):
+            continue  # nulls only: one run
+        same = pc.or_(pc.fill_null(pc.equal(x, y), False), pc.and_(pc.is_null(x), pc.is_null(y)))
+        changed |= ~same.to_numpy(zero_copy_only=False)
+    return (np.flatnonzero(changed) + 1).tolist()
+
+
+def _combined(column) -> pa.Array:
+    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+
+
+def _numpy(column) -> np.ndarray:
+    return _combined(column).to_numpy(zero_copy_only=False)
+
+
+def _data(values: pa.Array) -> bytes:
+    """The values of a binary or string array joined: a slice of its data buffer."""
+    if not len(values):
+        return b""
+    kind = np.int64 if pa.types.is_large_binary(values.type) else np.int32
+    offsets = np.frombuffer(values.buffers()[1], kind)[
+        values.offset : values.offset + len(values) + 1
+    ]
+    return memoryview(values.buffers()[2])[int(offsets[0]) : int(offsets[-1])].tobytes()
+
+
+_ILLEGAL_LOW = np.array(sorted(_ILLEGAL_BYTES), np.uint8)
+
+
+def _without_illegal(out: bytes) -> bytes:
+    """`out` without the characters XML refuses: C0 controls (ASCII bytes) and U+FFFE,
+    U+FFFF (EF BF BE, EF BF BF). Two scans of a byte array say whether any can be
+    there (they rarely are): its control bytes all tab, newline or return, no EF."""
+    raw = np.frombuffer(out, np.uint8)
+    controls = np.count_nonzero(raw < 0x20)
+    if controls and controls != sum(np.count_nonzero(raw == b) for b in (9, 10, 13)):
+        out = out.translate(None, _ILLEGAL_BYTES)
+    if (raw == 0xEF).any():
+        for nonchar in (b"\xef\xbf\xbe", b"\xef\xbf\xbf"):
             out = out.replace(nonchar, b"")
     return out
 
@@ -496,24 +564,44 @@ def _shared_lines(column: TableColumn) -> _Lines:
 
 
 def wrapped_lines(texts: Sequence[str], column: TableColumn) -> np.ndarray:
-    """`line_count` of each text in a wrapped column, a whole column at a time: code
-    points in an array, marks looked up in a table, widths summed between separators
-    (each line of a text is measured apart, as `line_count` does)."""
-    joined = "\x00".join(texts)
-    cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    value_end = cps == 0
-    if int(value_end.sum()) != len(texts) - 1:  # a text holds NUL itself
-        return np.array([line_count(t, column.wrap_width, column.size) for t in texts])
-    stops = np.flatnonzero(value_end | (cps == 10))  # the end of each line of each text
+    """`line_count` of each text in a wrapped column, a whole column at a time."""
+    lengths = np.fromiter(map(len, texts), np.int64, len(texts))
+    cps = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    return _lines(cps, np.concatenate(([0], np.cumsum(lengths))), column)
+
+
+def utf8_wrapped_lines(texts: pa.Array, column: TableColumn) -> np.ndarray:
+    """`wrapped_lines` of an Arrow string array (no nulls), read from its buffers: code
+    points from the UTF-8 decoded once, each value's bounds from its length."""
+    if not len(texts):
+        return np.zeros(0, np.int64)
+    kind = np.int64 if pa.types.is_large_string(texts.type) else np.int32
+    at = np.frombuffer(texts.buffers()[1], kind)[texts.offset : texts.offset + len(texts) + 1]
+    raw = memoryview(texts.buffers()[2])[int(at[0]) : int(at[-1])]
+    cps = np.frombuffer(bytes(raw).decode("utf-8").encode("utf-32-le"), dtype=np.uint32)
+    lengths = _numpy(pc.utf8_length(texts)).astype(np.int64)
+    return _lines(cps, np.concatenate(([0], np.cumsum(lengths))), column)
+
+
+def _lines(cps: np.ndarray, bounds: np.ndarray, column: TableColumn) -> np.ndarray:
+    """`line_count` of each text `cps[bounds[i]:bounds[i + 1]]`: marks looked up in a
+    table, widths summed between line ends (each line of a text is measured apart,
+    as `line_count` does)."""
+    n_texts = len(bounds) - 1
+    breaks = np.flatnonzero(cps == 10)
+    # each line ends at a newline or at its text's end; at one place a text's end
+    # comes before the newline that starts the next text
+    ends = np.concatenate((bounds[1:], breaks))
+    order = np.argsort(np.concatenate((2 * bounds[1:], 2 * breaks + 1)), kind="stable")
+    ends = ends[order]
+    newline = order >= n_texts
+    text_of = np.where(newline, np.searchsorted(bounds, ends, side="right") - 1, order)
+    starts = np.concatenate(([0], ends[:-1] + newline[:-1]))
     counted = ~_mark_table()[np.minimum(cps, 0xFFFF)] | (cps > 0xFFFF)
-    counted[stops] = False
-    total = np.concatenate(([0], np.cumsum(counted, dtype=np.int64)))
-    starts = np.concatenate(([0], stops + 1))
-    ends = np.concatenate((stops, [len(cps)]))
-    n = per_line(column.wrap_width, column.size)
-    lines = np.maximum(1, np.ceil((total[ends] - total[starts]) / n)).astype(np.int64)
-    first = np.concatenate(([0], np.flatnonzero(value_end[stops]) + 1))  # each text's 1st
-    return np.add.reduceat(lines, first)
+    total = np.concatenate(([0], np.cumsum(counted & (cps != 10), dtype=np.int64)))
+    per = per_line(column.wrap_width, column.size)
+    lines = np.maximum(1, np.ceil((total[ends] - total[starts]) / per)).astype(np.int64)
+    return np.bincount(text_of, weights=lines, minlength=n_texts).astype(np.int64)
 
 
 # --------------------------------------------------------------------------- zip

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 import os
 import stat
 import zipfile
@@ -14,7 +15,10 @@ from decimal import Decimal
 
 import duckdb
 import openpyxl
+import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from stiplan.assets.books.folders import Manifest, Written
 from stiplan.assets.excel.heights import text_width
@@ -28,6 +32,7 @@ from stiplan.assets.excel.stream import (
     finish,
     render,
     rows_sql,
+    runs,
 )
 from stiplan.assets.excel.style import (
     BULK_ROWS,
@@ -254,3 +259,26 @@ def test_shared_string_columns_render_alike_in_duckdb_and_python():
     python = render(Table(columns, values, 5), shared)
     assert finish(rows, columns).decode() == python
     assert f'<c r="A5" s="1" t="s"><v>{shared["ก"]}</v></c>' in python
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    keys=st.lists(
+        st.tuples(st.sampled_from(["10", "11", None]), st.sampled_from(["A", None])), max_size=30
+    ),
+    batch=st.integers(1, 7),
+)
+def test_runs_are_groupby_over_batches(keys, batch):
+    """Runs of equal keys (nulls equal to nulls) come whole and in order, however the
+    rows are cut into batches."""
+    table = pa.table(
+        {"code": [k[0] for k in keys], "ag": [k[1] for k in keys], "i": range(len(keys))}
+    )
+    got = [
+        (key, t.column("i").to_pylist()) for key, t in runs(table.to_batches(batch), ["code", "ag"])
+    ]
+    expected = [
+        (key, [i for i, _ in group])
+        for key, group in itertools.groupby(enumerate(keys), key=lambda x: x[1])
+    ]
+    assert got == expected

@@ -4,6 +4,9 @@ above and below a consonant take no room on a line, whichever path measures it."
 from __future__ import annotations
 
 import numpy as np
+import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from stiplan.assets.excel.heights import (
     BASE_SIZE,
@@ -13,7 +16,7 @@ from stiplan.assets.excel.heights import (
     row_height,
     text_width,
 )
-from stiplan.assets.excel.stream import TableColumn, wrapped_lines
+from stiplan.assets.excel.stream import TableColumn, utf8_wrapped_lines, wrapped_lines
 
 MARKED = "กิ่งไม้ใบน้ำที่นี่"  # 18 code points, 10 of them marks above or below
 BARE = "กงมใบนำทนน"  # the same letters without the marks
@@ -43,3 +46,25 @@ def test_the_streaming_writer_measures_as_the_rule_does():
     fast = wrapped_lines(texts, column)
     assert isinstance(fast, np.ndarray)
     assert fast.tolist() == [line_count(t, 12) for t in texts]
+
+
+_TEXTS = st.lists(
+    st.text(
+        alphabet=st.sampled_from(list("ก้ิ่ำ \n\nab\u0301\u0e4d") + ["\U0001f600", "é"]),
+        max_size=40,
+    ),
+    max_size=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts=_TEXTS, width=st.sampled_from([3.0, 8.0, 12.0, 50.0]))
+def test_every_vectorised_measure_is_the_rule(texts, width):
+    """Python lists and Arrow buffers (sliced too) give `line_count` of each text:
+    empty texts, texts that start or end with a newline, blank lines, marks, astral
+    characters."""
+    column = TableColumn(style=1, quote_style=2, wrap_width=width, size=BASE_SIZE, text=True)
+    expected = [line_count(t, width) for t in texts]
+    assert wrapped_lines(texts, column).tolist() == expected
+    arrow = pa.array(["pad", *texts], pa.string()).slice(1)
+    assert utf8_wrapped_lines(arrow, column).tolist() == expected
