@@ -185,7 +185,7 @@ def province_lists(con, plan: Plan, year: int, columns: list[TableColumn]) -> di
     An extract whose fingerprint is unchanged is linked without its list being
     rendered; of a changed one, only the agencies whose part changed are rendered."""
     # the SQL holds the reference's provinces; the labels come from the plan's agencies
-    what = _render_sql(plan, columns) + repr(sorted(plan.agencies.items()))
+    what = "".join(_render_sql(plan, columns)) + repr(sorted(plan.agencies.items()))
     sql = hashlib.sha256(what.encode()).hexdigest()
     got = {c: Rendered() for c in plan.provinces}
     blocks: dict[str, list] = {c: [] for c in plan.provinces}
@@ -218,11 +218,15 @@ def province_lists(con, plan: Plan, year: int, columns: list[TableColumn]) -> di
     return got
 
 
-def _render_sql(plan: Plan, columns: list[TableColumn]) -> str:
+def _render_sql(plan: Plan, columns: list[TableColumn]) -> tuple[str, str]:
+    """The two statements that render a batch's lists: their rows' values in order
+    into a temporary table, then their XML in that order (a table's scan keeps it).
+    Sorting the values rather than their XML takes a quarter less."""
     ctes = _ordered_sql(plan, _IN_BLOCKS, numbered=False, first=_BLOCKS_CTE)
     return (
-        f"SELECT * FROM ({rows_sql(f'{ctes} {_province_list_sql()}', columns, keep=['code', 'acode_', 'k'])}) "
-        "ORDER BY code, k"
+        f"CREATE OR REPLACE TEMP TABLE lists_run AS {ctes} "
+        f"SELECT * FROM ({_province_list_sql()}) ORDER BY code, k",
+        f"SELECT * FROM ({rows_sql('SELECT * FROM lists_run', columns, keep=['code', 'acode_', 'k'])})",
     )
 
 
@@ -244,16 +248,12 @@ def render_parts(
     if not blocks:
         return
     codes, acodes, starts = (list(c) for c in zip(*blocks, strict=True))
-    reader = con.sql(
-        _render_sql(plan, columns),
-        params={
-            "year": year,
-            "codes": codes,
-            "acodes": acodes,
-            "starts": starts,
-            "head": HEADER_ROW,
-        },
-    ).to_arrow_reader(STREAM_ROWS)
+    ordered, render = _render_sql(plan, columns)
+    con.execute(
+        ordered,
+        {"year": year, "codes": codes, "acodes": acodes, "starts": starts, "head": HEADER_ROW},
+    )
+    reader = con.sql(render).to_arrow_reader(STREAM_ROWS)
     code, parts = None, {}
     for (at, agency), block in runs(reader, ["code", "acode_"]):
         if at != code and parts:

@@ -414,12 +414,18 @@ def number_projects(con, plan: Plan, year: int) -> str:
     return f"ord_{year}"
 
 
-def _project_list_query(plan: Plan, columns, ord_table: str) -> str:
+def _project_list_query(plan: Plan, columns, ord_table: str) -> tuple[str, str]:
+    """The two statements that render a run of the year's list: its rows' values in
+    order into a temporary table, then their XML in that order (a table's scan keeps
+    it). Sorting the values rather than their XML takes a quarter less."""
     relation = (
         f"{_ordered_sql(plan, 'idx >= $start AND idx < $stop', ord_table=ord_table)} "
         f"{_project_list_sql()}"
     )
-    return f"SELECT * EXCLUDE (idx) FROM ({rows_sql(relation, columns, keep=['idx'])}) ORDER BY idx"
+    return (
+        f"CREATE OR REPLACE TEMP TABLE list_run AS SELECT * FROM ({relation}) ORDER BY idx",
+        f"SELECT * EXCLUDE (idx) FROM ({rows_sql('SELECT * FROM list_run', columns, keep=['idx'])})",
+    )
 
 
 def project_list_parts(
@@ -428,10 +434,9 @@ def project_list_parts(
     """The parts `run` (consecutive (start, stop, key)) of the year's list, each its
     `<row>` elements rendered by DuckDB (`xlsx_stream.rows_sql`) in one query and
     compressed apart; `ord_table` from `number_projects`."""
-    rows = con.sql(
-        _project_list_query(plan, body.columns, ord_table),
-        params={"start": run[0][0], "stop": run[-1][1], "first_row": body.first_row},
-    ).to_arrow_table()
+    ordered, render = _project_list_query(plan, body.columns, ord_table)
+    con.execute(ordered, {"start": run[0][0], "stop": run[-1][1], "first_row": body.first_row})
+    rows = con.sql(render).to_arrow_table()
     parts, at = [], 0
     for a, b, key in run:
         part = finish_table(rows.slice(at, b - a), body.columns)
@@ -1120,7 +1125,7 @@ def _prepared(con, plan: Plan, year: int) -> tuple[Book, Table, str, list[tuple[
     ord_table = f"ord_{year}"  # made when the list is rendered here (`fill_project_list`)
     blocks = list_blocks(con, plan, year)
     # the labels the rows show come from the plan's agencies: with the SQL, in every key
-    render_sql = _project_list_query(plan, _numbering(), ord_table) + repr(
+    render_sql = "".join(_project_list_query(plan, _numbering(), ord_table)) + repr(
         sorted(plan.agencies.items())
     )
     body = _body(plan, year, blocks, render_sql)
