@@ -454,32 +454,30 @@ def finish(rows: Sequence[tuple], columns: Sequence[TableColumn]) -> bytes:
     if not rows:
         return b""
     names = ["head", "xml", "lines", *(f"w{j}" for j in _wrapped(columns))]
-    return finish_table(pa.table(list(map(list, zip(*rows, strict=True))), names=names), columns)
+    return bytes(
+        finish_table(pa.table(list(map(list, zip(*rows, strict=True))), names=names), columns)
+    )
 
 
 def _wrapped(columns: Sequence[TableColumn]) -> list[int]:
     return [j for j, c in enumerate(columns) if c.text and c.wrap_width]
 
 
-def finish_table(table: pa.Table | pa.RecordBatch, columns: Sequence[TableColumn]) -> bytes:
+def finish_table(
+    table: pa.Table | pa.RecordBatch, columns: Sequence[TableColumn]
+) -> bytes | memoryview:
     """Rows of `rows_sql` read as Arrow (`head`, `xml`, `lines`, `w<j>`), in order, as
     `render` writes them: heights measured a column at a time, put between each row's
-    head and the rest by Arrow, the XML taken from Arrow's buffers whole. Nothing of a
-    row becomes a Python object."""
+    head and the rest by Arrow, the XML a view of Arrow's buffer (not copied). Nothing
+    of a row becomes a Python object."""
     if not table.num_rows:
         return b""
     most = _numpy(table.column("lines")).astype(np.int64)
     for j in _wrapped(columns):
-        c = columns[j]
-        texts = table.column(f"w{j}")
-        if c.shared:  # few distinct values: each measured once
-            coded = pc.dictionary_encode(_combined(texts))
-            lines = _shared_lines(c)
-            per = np.array([lines[t] for t in coded.dictionary.to_pylist()] or [1], np.int64)
-            n = per[_numpy(coded.indices)]
-        else:
-            n = utf8_wrapped_lines(_combined(texts), c)
-        most = np.maximum(most, n)
+        # each distinct text measured once: strategies, provinces, targets repeat
+        coded = pc.dictionary_encode(_combined(table.column(f"w{j}")))
+        per = utf8_wrapped_lines(coded.dictionary, columns[j])
+        most = np.maximum(most, per[_numpy(coded.indices)])
     size = max((c.size for c in columns), default=BASE_SIZE)
     heights, which = np.unique(np.minimum(most, MAX_LINES), return_inverse=True)
     ht = pa.array([f' ht="{_height(int(h), size)}"'.encode() for h in heights], pa.binary())
@@ -530,37 +528,33 @@ def _numpy(column) -> np.ndarray:
     return _combined(column).to_numpy(zero_copy_only=False)
 
 
-def _data(values: pa.Array) -> bytes:
-    """The values of a binary or string array joined: a slice of its data buffer."""
+def _data(values: pa.Array) -> memoryview:
+    """The values of a binary or string array joined: a view of its data buffer."""
     if not len(values):
-        return b""
+        return memoryview(b"")
     kind = np.int64 if pa.types.is_large_binary(values.type) else np.int32
     offsets = np.frombuffer(values.buffers()[1], kind)[
         values.offset : values.offset + len(values) + 1
     ]
-    return memoryview(values.buffers()[2])[int(offsets[0]) : int(offsets[-1])].tobytes()
+    return memoryview(values.buffers()[2])[int(offsets[0]) : int(offsets[-1])]
 
 
 _ILLEGAL_LOW = np.array(sorted(_ILLEGAL_BYTES), np.uint8)
 
 
-def _without_illegal(out: bytes) -> bytes:
+def _without_illegal(out: memoryview) -> bytes | memoryview:
     """`out` without the characters XML refuses: C0 controls (ASCII bytes) and U+FFFE,
     U+FFFF (EF BF BE, EF BF BF). Two scans of a byte array say whether any can be
     there (they rarely are): its control bytes all tab, newline or return, no EF."""
     raw = np.frombuffer(out, np.uint8)
     controls = np.count_nonzero(raw < 0x20)
     if controls and controls != sum(np.count_nonzero(raw == b) for b in (9, 10, 13)):
-        out = out.translate(None, _ILLEGAL_BYTES)
+        out = bytes(out).translate(None, _ILLEGAL_BYTES)
     if (raw == 0xEF).any():
+        out = bytes(out)
         for nonchar in (b"\xef\xbf\xbe", b"\xef\xbf\xbf"):
             out = out.replace(nonchar, b"")
     return out
-
-
-@lru_cache(maxsize=64)
-def _shared_lines(column: TableColumn) -> _Lines:
-    return _Lines(column)
 
 
 def wrapped_lines(texts: Sequence[str], column: TableColumn) -> np.ndarray:
