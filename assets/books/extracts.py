@@ -65,6 +65,8 @@ from stiplan.assets.excel.stream import (
     Deflated,
     Table,
     TableColumn,
+    arrow_batches,
+    arrow_table,
     deflate_part,
     finish_table,
     rows_sql,
@@ -257,7 +259,7 @@ def render_parts(
         ordered,
         {"year": year, "codes": codes, "acodes": acodes, "starts": starts, "head": HEADER_ROW},
     )
-    reader = con.sql(render).to_arrow_reader(STREAM_ROWS)
+    reader = arrow_batches(con, render, rows=STREAM_ROWS)
     code, parts = None, {}
     for (at, agency), block in runs(reader, ["code", "acode_"]):
         if at != code and parts:
@@ -271,11 +273,12 @@ def render_parts(
 
 def nationwide_list(con, plan: Plan, year: int, columns: list[TableColumn]) -> Rendered:
     ctes = _ordered_sql(plan, _NATIONWIDE, numbered=False)
-    rows = con.sql(
+    rows = arrow_table(
+        con,
         f"SELECT * EXCLUDE (k) FROM ({rows_sql(f'{ctes} {_NATIONWIDE_LIST_SQL}', columns, keep=['k'])}) "
         "ORDER BY k",
-        params={"year": year, "head": HEADER_ROW},
-    ).to_arrow_table()
+        {"year": year, "head": HEADER_ROW},
+    )
     return Rendered(finish_table(rows, columns), rows.num_rows)
 
 

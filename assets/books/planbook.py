@@ -48,6 +48,7 @@ from stiplan.assets.books import folders as xlsx_files
 from stiplan.assets.excel.stream import (
     Deflated,
     Table,
+    arrow_table,
     deflate_part,
     finish_table,
     rows_sql,
@@ -436,7 +437,7 @@ def project_list_parts(
     compressed apart; `ord_table` from `number_projects`."""
     ordered, render = _project_list_query(plan, body.columns, ord_table)
     con.execute(ordered, {"start": run[0][0], "stop": run[-1][1], "first_row": body.first_row})
-    rows = con.sql(render).to_arrow_table()
+    rows = arrow_table(con, render)
     parts, at = [], 0
     for a, b, key in run:
         part = finish_table(rows.slice(at, b - a), body.columns)
