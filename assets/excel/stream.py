@@ -352,8 +352,7 @@ def _height(lines: int, size: float) -> str:
 # --------------------------------------------------------------------------- in SQL
 
 # The same rows rendered by DuckDB, for tables read from the plan: the XML of each row
-# is made in C++ on all cores, and nothing of the table becomes a Python object but
-# the text of its long wrapped columns. Regular expressions cost DuckDB microseconds
+# is made in C++, and nothing of the table becomes a Python object. Regular expressions cost DuckDB microseconds
 # per value, so the rest is done on the result read as Arrow: dropping the characters
 # XML refuses (`bytes.translate`) and measuring wrapped text for row heights (numpy),
 # put between each row's head and the rest by Arrow. `rows_sql` + `finish_table`
@@ -550,14 +549,12 @@ def _data(values: pa.Array) -> memoryview:
     """The values of a binary or string array joined: a view of its data buffer."""
     if not len(values):
         return memoryview(b"")
-    kind = np.int64 if pa.types.is_large_binary(values.type) else np.int32
+    large = pa.types.is_large_binary(values.type) or pa.types.is_large_string(values.type)
+    kind = np.int64 if large else np.int32
     offsets = np.frombuffer(values.buffers()[1], kind)[
         values.offset : values.offset + len(values) + 1
     ]
     return memoryview(values.buffers()[2])[int(offsets[0]) : int(offsets[-1])]
-
-
-_ILLEGAL_LOW = np.array(sorted(_ILLEGAL_BYTES), np.uint8)
 
 
 def _without_illegal(out: memoryview) -> bytes | memoryview:
@@ -587,10 +584,7 @@ def utf8_wrapped_lines(texts: pa.Array, column: TableColumn) -> np.ndarray:
     points from the UTF-8 decoded once, each value's bounds from its length."""
     if not len(texts):
         return np.zeros(0, np.int64)
-    kind = np.int64 if pa.types.is_large_string(texts.type) else np.int32
-    at = np.frombuffer(texts.buffers()[1], kind)[texts.offset : texts.offset + len(texts) + 1]
-    raw = memoryview(texts.buffers()[2])[int(at[0]) : int(at[-1])]
-    cps = np.frombuffer(bytes(raw).decode("utf-8").encode("utf-32-le"), dtype=np.uint32)
+    cps = np.frombuffer(bytes(_data(texts)).decode("utf-8").encode("utf-32-le"), np.uint32)
     lengths = _numpy(pc.utf8_length(texts)).astype(np.int64)
     return _lines(cps, np.concatenate(([0], np.cumsum(lengths))), column)
 
