@@ -19,7 +19,6 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import duckdb
 import numpy as np
@@ -41,9 +40,6 @@ from stiplan.assets.runtime.faults import checkpoint
 from stiplan.schemas.problems import describe
 from stiplan.schemas.reference import AGENCIES, PROVINCES
 from stiplan.schemas.warehouse import SUMMARIES, TABLES
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 MERGE_VERSION = "5"  # bump when a share's contents change, so kept shares are rebuilt
 SATANG = Decimal("0.01")
@@ -831,14 +827,17 @@ def submission_statuses(files: list[dict], digests: dict[str, Digest]):
     return subs, chains
 
 
-def _frame(records: list[dict], table: str) -> pd.DataFrame:
+def _frame(records: list[dict], table: str) -> pa.Table:
     """Text for every value: DuckDB casts it to the contract's type exactly (no
-    float ever touches a budget)."""
-    import pandas as pd  # only the merge's child needs it: the run's process never does
-
+    float ever touches a budget). Arrow, not pandas: importing pandas costs the
+    merge's child half a second."""
     cols = [name for name, _ in TABLES[table]]
-    data = {c: [None if r[c] is None else _text(r[c]) for r in records] for c in cols}
-    return pd.DataFrame({c: pd.Series(v, dtype="object") for c, v in data.items()})
+    return pa.table(
+        {
+            c: pa.array([None if r[c] is None else _text(r[c]) for r in records], pa.string())
+            for c in cols
+        }
+    )
 
 
 def _text(value) -> str:
