@@ -14,15 +14,33 @@ _NATIONWIDE = """
     FROM projects WHERE nationwide GROUP BY fiscal_year"""
 
 
-def _by_area(key_cols: str, group_cols: str, nationwide_keys: str) -> str:
+# Every province share with its project's year and its province's names, joined once
+# for the three summaries by area (each joined them itself: 0.6 s of the merge at
+# 160,000 projects). `project` stands for the project_id, unique in a plan that passes
+# the audit (unique_project_id), and is counted faster.
+AREA_SHARES_SQL = """
+    CREATE OR REPLACE TEMP TABLE area_shares AS
+    SELECT p.fiscal_year, p.rowid AS project, pp.budget_share_baht, pp.province_code,
+           pr.name_th, pr.name_en, pr.cluster_th, pr.cluster_en, pr.region, pr.region_th
+    FROM project_provinces pp
+    JOIN projects p USING (project_id)
+    JOIN provinces pr ON pr.code = pp.province_code"""
+
+
+def _by_area(keys: list[tuple[str, str]], nationwide_keys: str) -> str:
+    """Per year and area (`keys`: (expression over `area_shares`, name)), the projects
+    with a share there and the shares' sum. Read `area_shares` (AREA_SHARES_SQL), made
+    first. The projects are counted by grouping per project first: what
+    count(DISTINCT ...) counts, about three times faster in DuckDB."""
+    inner = ", ".join(f"{expr} AS {name}" for expr, name in keys)
+    names = ", ".join(name for _, name in keys)
     return f"""
     SELECT * FROM (
-        SELECT p.fiscal_year, {key_cols}, count(DISTINCT p.project_id) AS projects,
-               CAST(sum(pp.budget_share_baht) AS DECIMAL(38,2)) AS budget_baht
-        FROM project_provinces pp
-        JOIN projects p USING (project_id)
-        JOIN provinces pr ON pr.code = pp.province_code
-        GROUP BY p.fiscal_year, {group_cols}
+        SELECT fiscal_year, {names}, count(*) AS projects,
+               CAST(sum(budget) AS DECIMAL(38,2)) AS budget_baht
+        FROM (SELECT a.fiscal_year, {inner}, a.project, sum(a.budget_share_baht) AS budget
+              FROM area_shares a GROUP BY ALL)
+        GROUP BY ALL
         UNION ALL {_NATIONWIDE.format(keys=nationwide_keys)}
     ) ORDER BY fiscal_year, 2 NULLS LAST"""
 
@@ -40,20 +58,23 @@ _SQL: dict[str, str] = {
         FROM projects GROUP BY fiscal_year, coalesce(strategy, '{NO_STRATEGY_TH}')
         ORDER BY fiscal_year, strategy""",
     "summary_by_province": _by_area(
-        "pp.province_code, pr.name_th AS province_name_th, pr.name_en AS province_name_en",
-        "pp.province_code, pr.name_th, pr.name_en",
+        [
+            ("a.province_code", "province_code"),
+            ("a.name_th", "province_name_th"),
+            ("a.name_en", "province_name_en"),
+        ],
         f"NULL AS province_code, '{NATIONWIDE_TH}' AS province_name_th, "
         "'Nationwide' AS province_name_en",
     ),
     "summary_by_cluster": _by_area(
-        f"coalesce(pr.cluster_th, '{NO_CLUSTER_TH}') AS cluster_th, "
-        "coalesce(pr.cluster_en, 'No cluster') AS cluster_en",
-        f"coalesce(pr.cluster_th, '{NO_CLUSTER_TH}'), coalesce(pr.cluster_en, 'No cluster')",
+        [
+            (f"coalesce(a.cluster_th, '{NO_CLUSTER_TH}')", "cluster_th"),
+            ("coalesce(a.cluster_en, 'No cluster')", "cluster_en"),
+        ],
         f"'{NATIONWIDE_TH}' AS cluster_th, 'Nationwide' AS cluster_en",
     ),
     "summary_by_region": _by_area(
-        "pr.region AS region, pr.region_th AS region_th",
-        "pr.region, pr.region_th",
+        [("a.region", "region"), ("a.region_th", "region_th")],
         f"'Nationwide' AS region, '{NATIONWIDE_TH}' AS region_th",
     ),
 }

@@ -345,3 +345,107 @@ def test_a_new_files_share_is_built_as_it_is_routed_and_the_merge_loads_no_parse
     for table in [*SHARE_TABLES, "duplicate_candidates"]:  # not the times files arrived
         assert kept[table] == fresh[table], table
     assert len(kept["submission_changes"]) == 29
+
+
+def _kept_plan(tmp_path, files, parsed, path, aside=False):
+    """The working plan written as the run writes it: from kept shares, told which."""
+    from stiplan.assets.consolidate.merge import share_chains, write_database
+
+    keep = tmp_path / "merged"
+    digests = {sid: digest_of(p) for sid, p in parsed.items()}
+    tables = build_tables(
+        files, [], digests, lambda sids: {s: parsed[s] for s in sids}, keep=keep, aside=aside
+    )
+    write_database(path, tables, shares=share_chains(keep, files, digests))
+    return tables
+
+
+def _patches(path) -> int:
+    import json
+
+    return json.loads(path.with_name(path.name + ".shares").read_text("utf-8"))["patches"]
+
+
+def _stored(path, table: str) -> list[tuple]:
+    """A table's rows in the order they are stored."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute(f"SELECT * FROM {table}").fetchall()
+    finally:
+        con.close()
+
+
+def test_a_resubmission_patches_the_working_plan_to_the_same_tables_as_a_whole_write(
+    tmp_path,
+):
+    from plans import file, row, sid_of, submission
+
+    path = tmp_path / "plan.duckdb"
+    _kept_plan(tmp_path, *corpus(), path)
+    assert _patches(path) == 0
+    files, parsed = corpus(version=2)  # DSS resubmits; a rejected file and a new agency
+    parsed[sid_of("anon")] = submission("TISTR", [], reason="no_header")
+    files.append(file(sid_of("anon"), "unknown.xlsx", None, 10))
+    parsed[sid_of("nia1")] = submission("NIA", [row(5, "โครงการ NIA", provinces=("TH-50",))])
+    files.append(file(sid_of("nia1"), "NIA_2555.xlsx", "NIA", 11))
+    _kept_plan(tmp_path, files, parsed, path)
+    assert _patches(path) == 1
+    whole = tmp_path / "whole.duckdb"
+    written(build(files, parsed), whole)
+    assert dump(path) == dump(whole)
+    # one submission's rows keep their order (the feedback lists its problems so)
+    for table in ("row_problems", "source_rows", "submission_changes"):
+        for sid in {r[0] for r in _stored(whole, table)}:
+            assert [r for r in _stored(path, table) if r[0] == sid] == [
+                r for r in _stored(whole, table) if r[0] == sid
+            ]
+
+
+def test_a_working_plan_changed_since_it_was_written_or_patched_often_is_written_whole(
+    tmp_path,
+):
+    import os
+
+    import stiplan.assets.consolidate.merge as merge
+
+    path = tmp_path / "plan.duckdb"
+    _kept_plan(tmp_path, *corpus(), path)
+    files2, parsed2 = corpus(version=2)
+    for n in range(1, merge.MOST_PATCHES + 2):  # back and forth between the versions
+        _kept_plan(tmp_path, *(corpus() if n % 2 == 0 else (files2, parsed2)), path)
+        assert _patches(path) == n % (merge.MOST_PATCHES + 1)
+    st = os.stat(path)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1))  # written by something else
+    _kept_plan(tmp_path, files2, parsed2, path)
+    assert _patches(path) == 0
+    assert dump(path) == written(build(files2, parsed2), tmp_path / "whole.duckdb")
+
+
+def test_the_review_searched_aside_in_a_child_gives_the_same_pairs(tmp_path, monkeypatch):
+    import os
+
+    import stiplan.assets.consolidate.merge as merge
+
+    files, parsed = corpus()
+    path = tmp_path / "plan.duckdb"
+    tables = _kept_plan(tmp_path, files, parsed, path, aside=True)
+    assert isinstance(tables["duplicate_candidates"], merge.ReviewAside)
+    expected = build(files, parsed)["duplicate_candidates"]
+    assert expected and tables["duplicate_candidates"].result() == expected
+    assert (
+        dump(path)["duplicate_candidates"]
+        == written(build(files, parsed), tmp_path / "whole.duckdb")["duplicate_candidates"]
+    )
+    # a child that fails leaves the search to this process
+    (tmp_path / "merged" / "candidates.json").unlink()
+    parent, real = os.getpid(), merge.review
+
+    def failing_in_child(*args):
+        if os.getpid() != parent:
+            raise RuntimeError("the child fails")
+        return real(*args)
+
+    monkeypatch.setattr(merge, "review", failing_in_child)
+    files2, parsed2 = corpus(version=2)
+    tables = _kept_plan(tmp_path, files2, parsed2, path, aside=True)
+    assert tables["duplicate_candidates"].result() == build(files2, parsed2)["duplicate_candidates"]
