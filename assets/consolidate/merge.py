@@ -569,61 +569,93 @@ def _review_pairs(
 
 
 class ReviewAside:
-    """`review(root, shares)` searched in a forked child while this process writes the
-    shares' tables (the same CPU, on both cores: 2.3 CPU-s of review beside 2 of DuckDB
-    writing after one agency's resubmission). The child keeps the review as the last
-    one (`_store_review`); `result` reads it back, or searches here if the child failed.
-    A thread would not do: the review's many small numpy steps and DuckDB's scans of
-    Arrow contend for the GIL, and the two together took longer than one after the
-    other."""
+    """`review(root, shares)` searched in forked children while this process writes the
+    shares' tables: REVIEW_PARTS children, each searching every n-th province
+    (`_review_part`), so the review and the write share both cores (after one agency's
+    resubmission, 2.3 CPU-s of review beside 0.5 of patching the plan). Each child
+    sends its pairs back through a pipe; `result` puts them together and keeps them as
+    the last review, or searches here if a child failed. A thread would not do: the
+    review's many small numpy steps and DuckDB's scans of Arrow contend for the GIL,
+    and the two together took longer than one after the other."""
 
-    def __init__(self, root: Path, shares: dict[object, Share]):
+    def __init__(self, root: Path, shares: dict[object, Share], parts: int = 0):
         self.root, self.shares = root, shares
-        self.names = {s.name for s in shares.values()}
-        self.pid = _fork(review, root, shares)
+        self.names = sorted(s.name for s in shares.values())
+        last = _load_review(root)
+        parts = parts or REVIEW_PARTS
+        self.children = [
+            _fork(_review_part_of, last, list(shares.values()), k, parts) for k in range(parts)
+        ]
         self.pairs: list[dict] | None = None
 
     def result(self) -> list[dict]:
         if self.pairs is None:
-            ok = self.pid is not None and self._wait() == 0
-            last = _load_review(self.root) if ok else None
-            if last is not None and last[0] == self.names:
-                self.pairs = last[1]
+            parts = [_collect(child) for child in self.children]
+            self.children = []
+            if all(part is not None for part in parts):
+                found = {(p["project_id_a"], p["project_id_b"]): p for part in parts for p in part}
+                self.pairs = [found[k] for k in sorted(found)]
+                _store_review(self.root, self.names, self.pairs)
             else:
                 self.pairs = review(self.root, self.shares)
         return self.pairs
 
-    def _wait(self) -> int:
-        _, status = os.waitpid(self.pid, 0)
-        self.pid = None
-        return status
-
     def stop(self) -> None:
-        """End the child if it is still searching (the write failed)."""
-        if self.pid is not None:
+        """End the children still searching (the write failed)."""
+        for pid, fd in filter(None, self.children):
             with contextlib.suppress(OSError):
-                os.kill(self.pid, signal.SIGKILL)
-            self._wait()
+                os.kill(pid, signal.SIGKILL)
+            os.close(fd)
+            os.waitpid(pid, 0)
+        self.children = []
 
 
-def _fork(fn: Callable, *args) -> int | None:
-    """fn(*args) in a forked child, its pid (None where there are no children: then
-    the caller does the work itself). Fork, not the fork server: the child shares this
-    process's imports and needs nothing sent. It dies with this process (a kill of the
-    merge), and never returns into the caller's code."""
+def _review_part_of(
+    last: tuple[set[str], list[dict]] | None, shares: list[Share], part: int, parts: int
+) -> list[dict]:
+    """The review's pairs among every `parts`-th province (the kept pairs with the first
+    part)."""
+    provinces = frozenset(p.code for i, p in enumerate(PROVINCES) if i % parts == part)
+    return _review_pairs(last, shares, provinces, kept=part == 0)
+
+
+def _fork(fn: Callable, *args) -> tuple[int, int] | None:
+    """fn(*args) in a forked child: its pid and the pipe its result (JSON) comes back
+    through; None where there are no children (then the caller does the work itself).
+    Fork, not the fork server: the child shares this process's imports and what it has
+    read, and needs nothing sent. It dies with this process (a kill of the merge) and
+    never returns into the caller's code."""
     if os.environ.get("STIPLAN_IN_PROCESS") == "1" or not hasattr(os, "fork"):
         return None
     parent = os.getpid()
+    read, write = os.pipe()
     pid = os.fork()
     if pid:
-        return pid
+        os.close(write)
+        return pid, read
     code = 1
     try:
+        os.close(read)
         _die_with(parent)
-        fn(*args)
+        with os.fdopen(write, "wb") as out:
+            out.write(json.dumps(fn(*args), ensure_ascii=False).encode())
         code = 0
     finally:
         os._exit(code)
+
+
+def _collect(child: tuple[int, int] | None):
+    """What a `_fork` child sent, once it ended well; None if it failed."""
+    if child is None:
+        return None
+    pid, fd = child
+    with os.fdopen(fd, "rb") as got:  # read all before waiting: a full pipe blocks it
+        data = got.read()
+    _, status = os.waitpid(pid, 0)
+    try:
+        return json.loads(data) if status == 0 else None
+    except ValueError:
+        return None
 
 
 def _die_with(parent: int) -> None:
@@ -635,23 +667,23 @@ def _die_with(parent: int) -> None:
         os._exit(1)
 
 
-# A review that searches at least this many projects of new or changed shares is
-# searched ahead of the merge in children, two at a time, each taking every n-th
-# province: a part holds only its provinces' projects, so more parts than cores keep
-# each child small. n is REVIEW_PARTS (one per core), or one part per
-# REVIEW_PART_PROJECTS projects searched when that is more (a million projects: 8
-# parts, about 300 MB a child); each part reads every share's names, so no more.
-SPLIT_REVIEW_PROJECTS = 20_000
+# The review is searched in REVIEW_PARTS parts (one per core), each taking every n-th
+# province: a part holds only its provinces' projects. One part per
+# REVIEW_PART_PROJECTS projects searched keeps each child small; when that makes more
+# parts than cores (a million projects: 8 parts, about 300 MB a child), they are
+# searched ahead of the merge, two at a time (`prepare_review`); else by the merge
+# itself, beside its write (`ReviewAside`). Each part reads every share's names, so
+# no more parts than that.
 REVIEW_PARTS = 2
 REVIEW_PART_PROJECTS = 125_000
 _REVIEW_COLUMNS = REVIEW_COLUMNS
 
 
 def prepare_review(root: Path, files: list[dict], digests: dict[str, Digest]) -> None:
-    """Search the duplicate review ahead of the merge when it is large, on both
-    cores, and keep it as the last review: the merge then finds every pair kept. The
-    shares must be kept already (`prepare_shares`). A failed part leaves the review
-    to the merge."""
+    """Search the duplicate review ahead of the merge when it needs more parts than
+    cores, two at a time, and keep it as the last review: the merge then finds every
+    pair kept. The shares must be kept already (`prepare_shares`). A failed part
+    leaves the review to the merge."""
     from stiplan.assets.runtime.isolation import Crashed, run_isolated
 
     _, chains = submission_statuses(files, digests)
@@ -662,9 +694,9 @@ def prepare_review(root: Path, files: list[dict], digests: dict[str, Digest]) ->
         size = sum(pq.read_metadata(root / n / "projects.parquet").num_rows for n in changed)
     except OSError:
         return
-    if size < SPLIT_REVIEW_PROJECTS:
-        return
     n = min(len(PROVINCES), max(REVIEW_PARTS, -(-size // REVIEW_PART_PROJECTS)))
+    if n <= REVIEW_PARTS:
+        return  # the merge searches it beside its write
     parts = run_isolated(_review_part, [(root, names, k, n) for k in range(n)])
     if any(isinstance(part, Crashed) for part in parts):
         return
@@ -677,8 +709,7 @@ def _review_part(root: Path, names: list[str], part: int, parts: int) -> list[di
     with the first part)."""
     _lean_arrow()
     shares = [_kept(root, name) for name in names]  # each read as it is searched
-    provinces = frozenset(p.code for i, p in enumerate(PROVINCES) if i % parts == part)
-    return _review_pairs(_load_review(root), shares, provinces, kept=part == 0)
+    return _review_part_of(_load_review(root), shares, part, parts)
 
 
 def _load_review(root: Path) -> tuple[set[str], list[dict]] | None:
