@@ -667,23 +667,26 @@ def _die_with(parent: int) -> None:
         os._exit(1)
 
 
-# The review is searched in REVIEW_PARTS parts (one per core), each taking every n-th
-# province: a part holds only its provinces' projects. One part per
-# REVIEW_PART_PROJECTS projects searched keeps each child small; when that makes more
-# parts than cores (a million projects: 8 parts, about 300 MB a child), they are
-# searched ahead of the merge, two at a time (`prepare_review`); else by the merge
-# itself, beside its write (`ReviewAside`). Each part reads every share's names, so
-# no more parts than that.
+# A review that searches at least this many projects of new or changed shares is
+# searched ahead of the merge in children, two at a time, each taking every n-th
+# province: a part holds only its provinces' projects, so more parts than cores keep
+# each child small. n is REVIEW_PARTS (one per core), or one part per
+# REVIEW_PART_PROJECTS projects searched when that is more (a million projects: 8
+# parts, about 300 MB a child); each part reads every share's names, so no more.
+# A smaller review is searched by the merge in REVIEW_PARTS parts beside its write
+# (`ReviewAside`): a large one there would hold its memory beside DuckDB's (a fresh
+# 16 x 10,000 plan peaked at 1,074 MiB instead of 720).
+SPLIT_REVIEW_PROJECTS = 20_000
 REVIEW_PARTS = 2
 REVIEW_PART_PROJECTS = 125_000
 _REVIEW_COLUMNS = REVIEW_COLUMNS
 
 
 def prepare_review(root: Path, files: list[dict], digests: dict[str, Digest]) -> None:
-    """Search the duplicate review ahead of the merge when it needs more parts than
-    cores, two at a time, and keep it as the last review: the merge then finds every
-    pair kept. The shares must be kept already (`prepare_shares`). A failed part
-    leaves the review to the merge."""
+    """Search the duplicate review ahead of the merge when it is large, on both
+    cores, and keep it as the last review: the merge then finds every pair kept. The
+    shares must be kept already (`prepare_shares`). A failed part leaves the review
+    to the merge."""
     from stiplan.assets.runtime.isolation import Crashed, run_isolated
 
     _, chains = submission_statuses(files, digests)
@@ -694,9 +697,9 @@ def prepare_review(root: Path, files: list[dict], digests: dict[str, Digest]) ->
         size = sum(pq.read_metadata(root / n / "projects.parquet").num_rows for n in changed)
     except OSError:
         return
+    if size < SPLIT_REVIEW_PROJECTS:
+        return
     n = min(len(PROVINCES), max(REVIEW_PARTS, -(-size // REVIEW_PART_PROJECTS)))
-    if n <= REVIEW_PARTS:
-        return  # the merge searches it beside its write
     parts = run_isolated(_review_part, [(root, names, k, n) for k in range(n)])
     if any(isinstance(part, Crashed) for part in parts):
         return

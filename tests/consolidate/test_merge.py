@@ -139,8 +139,8 @@ def test_small_shares_share_a_child_and_big_ones_have_their_own(tmp_path, monkey
     assert merge._share_batches(tasks[:1], tmp_path) == [tasks[:1]]
 
 
-@pytest.mark.parametrize("per_part", [4, 2])  # parts of 4 and 2 projects: more than cores
-def test_a_large_review_searched_ahead_in_children_gives_the_same_pairs(
+@pytest.mark.parametrize("per_part", [125_000, 2])  # one part a core; one per 2 projects
+def test_a_large_review_searched_ahead_in_two_children_gives_the_same_pairs(
     tmp_path, monkeypatch, per_part
 ):
     import stiplan.assets.consolidate.merge as merge
@@ -150,6 +150,7 @@ def test_a_large_review_searched_ahead_in_children_gives_the_same_pairs(
     keep = tmp_path / "merged"
     digests = {sid: digest_of(p) for sid, p in parsed.items()}
     merge.prepare_shares(keep, files, digests, None, lambda sids: {s: parsed[s] for s in sids})
+    monkeypatch.setattr(merge, "SPLIT_REVIEW_PROJECTS", 0)
     monkeypatch.setattr(merge, "REVIEW_PART_PROJECTS", per_part)
     jobs: list[int] = []
     run = isolation.run_isolated
@@ -160,7 +161,7 @@ def test_a_large_review_searched_ahead_in_children_gives_the_same_pairs(
     )
     merge.prepare_review(keep, files, digests)
     size = sum(pq.read_metadata(f).num_rows for f in keep.glob("*/projects.parquet"))
-    assert jobs == [-(-size // per_part)]
+    assert jobs == [merge.REVIEW_PARTS if per_part > size else -(-size // per_part)]
     assert size > 8
     assert (keep / "candidates.json").is_file()
 
@@ -172,20 +173,6 @@ def test_a_large_review_searched_ahead_in_children_gives_the_same_pairs(
     monkeypatch.undo()
     assert ahead == build(files, parsed)["duplicate_candidates"]
     assert ahead  # the joint project of NSTDA and TISTR
-
-
-def test_a_review_of_no_more_parts_than_cores_is_left_to_the_merge(tmp_path, monkeypatch):
-    """The merge searches it in children beside its write (`ReviewAside`)."""
-    import stiplan.assets.consolidate.merge as merge
-    import stiplan.assets.runtime.isolation as isolation
-
-    files, parsed = corpus(version=2)
-    keep = tmp_path / "merged"
-    digests = {sid: digest_of(p) for sid, p in parsed.items()}
-    merge.prepare_shares(keep, files, digests, None, lambda sids: {s: parsed[s] for s in sids})
-    monkeypatch.setattr(isolation, "run_isolated", lambda *a, **kw: pytest.fail("searched"))
-    merge.prepare_review(keep, files, digests)
-    assert not (keep / "candidates.json").exists()
 
 
 def test_a_part_of_the_review_holds_exactly_the_projects_in_its_provinces(tmp_path):
