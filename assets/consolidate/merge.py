@@ -513,10 +513,14 @@ def plan_shares(
 
 
 def _forget_other_shares(root: Path, used: set[str]) -> None:
-    """Remove the kept shares of chains no longer in the plan."""
+    """Remove the kept shares of chains no longer in the plan, but those the last
+    review read: the review compares a changed share's projects with them
+    (`_review_pairs`), and forgets them once it is kept (`_store_review`)."""
     if root.is_dir():
+        last = _load_review(root)
+        keep = used | {_CANDIDATES} | (last[0] if last else set())
         for old in root.iterdir():
-            if not old.name.startswith(".") and old.name not in used | {_CANDIDATES}:
+            if not old.name.startswith(".") and old.name not in keep:
                 shutil.rmtree(old, ignore_errors=True)
 
 
@@ -541,31 +545,92 @@ def _review_pairs(
     provinces: frozenset[str] | None = None,
     kept: bool = True,
 ) -> list[dict]:
-    """The pairs of `shares`: those of the `last` review between shares it read (with
-    `kept`), and those searched now touching the others; with `provinces`, searched
-    among those provinces only."""
+    """The pairs of `shares`: those of the `last` review between projects it read as
+    they are now (with `kept`), and those searched now touching the others; with
+    `provinces`, searched among those provinces only.
+
+    A pair depends only on its two projects' review columns, so a project of a new or
+    changed share that the last review read exactly so (the same id, name, provinces,
+    keys: an agency's resubmission changes few of its names) keeps its pairs with
+    every such project; only the others are searched, and in the blocks of their own
+    provinces alone (one agency's revised file: a few projects instead of 10,000)."""
     kept_names, kept_pairs = last if last is not None else (set(), [])
     same = [s for s in shares if s.name in kept_names]
     changed = [s for s in shares if s.name not in kept_names]
+    read_before, fresh = _split_changed(changed, kept_names)
     pairs = []
-    if kept and same and kept_pairs:
+    if kept and kept_pairs and (same or read_before):
         named = pa.array(
             sorted({p[k] for p in kept_pairs for k in ("project_id_a", "project_id_b")}),
             pa.string(),
         )
         present: set[str] = set()
-        for s in same:  # which of the pairs' projects are still there
-            ids = projects_of(s, ["project_id"]).column("project_id")
+        for ids in [
+            *(projects_of(s, ["project_id"]).column("project_id") for s in same),
+            *(t.column("project_id") for t in read_before),
+        ]:  # which of the pairs' projects are still there, as the last review read them
             present.update(pc.filter(ids, pc.is_in(ids, value_set=named)).to_pylist())
         pairs = [
             p for p in kept_pairs if p["project_id_a"] in present and p["project_id_b"] in present
         ]
-    if changed:
+    if fresh:
+        others = [_review_rows(same, provinces), _within(read_before, provinces)]
         pairs += find_candidates_between(
-            _review_rows(changed, provinces), _review_rows(same, provinces), provinces
+            _within(fresh, provinces), pa.concat_tables(others), provinces
         )
     pairs.sort(key=lambda d: (d["project_id_a"], d["project_id_b"]))
     return pairs
+
+
+def _split_changed(
+    changed: list[Share], kept_names: set[str]
+) -> tuple[list[pa.Table], list[pa.Table]]:
+    """The review columns of the changed shares' projects: those the last review read
+    exactly so (in the share of the same agency and year it read), and the others."""
+    before = {_agency_year(n): n for n in kept_names}
+    read_before: list[pa.Table] = []
+    fresh: list[pa.Table] = []
+    for share in changed:
+        t = projects_of(share, _REVIEW_COLUMNS)
+        previous = before.get(_agency_year(share.name))
+        old = None
+        if previous is not None and share.folder is not None:
+            try:
+                old = projects_of(_kept(share.folder.parent, previous), _REVIEW_COLUMNS)
+            except (OSError, pa.ArrowException):
+                old = None  # gone or damaged: every project is searched
+        if old is None or not old.num_rows:
+            fresh.append(t)
+            continue
+        seen = set(_review_tuples(old.cast(t.schema)))
+        known = pa.array([row in seen for row in _review_tuples(t)], pa.bool_())
+        read_before.append(t.filter(known))
+        fresh.append(t.filter(pc.invert(known)))
+    return read_before, fresh
+
+
+def _agency_year(name: str) -> str:
+    """The agency and fiscal year of a kept share's name (`_share_dir`)."""
+    return name.rsplit("-", 1)[0]
+
+
+def _review_tuples(t: pa.Table) -> list[tuple]:
+    """Each project's review columns as one hashable value."""
+    columns = [
+        [tuple(v) if isinstance(v, list) else v for v in t.column(c).to_pylist()]
+        for c in _REVIEW_COLUMNS
+    ]
+    return list(zip(*columns, strict=True))
+
+
+def _within(tables: list[pa.Table], provinces: frozenset[str] | None) -> pa.Table:
+    """These tables of review columns as one, with `provinces` only the projects in one
+    of them (`_review_rows`)."""
+    return _review_rows([_in_memory(t) for t in tables], provinces)
+
+
+def _in_memory(projects: pa.Table) -> Share:
+    return Share(projects=projects)
 
 
 class ReviewAside:
@@ -724,6 +789,8 @@ def _load_review(root: Path) -> tuple[set[str], list[dict]] | None:
 
 
 def _store_review(root: Path, names: list[str], pairs: list[dict]) -> None:
+    """Keep the review of the shares `names`, then forget the shares it no longer
+    needs (those an earlier review read, kept to compare with: `_review_pairs`)."""
     root.mkdir(parents=True, exist_ok=True)
     path = root / _CANDIDATES
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # see lock.sweep
@@ -738,6 +805,7 @@ def _store_review(root: Path, names: list[str], pairs: list[dict]) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    _forget_other_shares(root, set(names))
 
 
 # ----------------------------------------------------------------- the whole plan
@@ -1021,6 +1089,9 @@ def write_database(
             else:
                 _patch(con, tables, before["shares"], shares, run_pid)
             _summaries(con)
+            for name, data in tables.items():  # last: the review is searched meanwhile
+                if isinstance(data, ReviewAside):
+                    _insert(con, name, data.result())
             con.execute("CHECKPOINT")
         finally:
             con.close()
@@ -1043,9 +1114,10 @@ def _select(name: str) -> str:
 
 
 def _insert(con: duckdb.DuckDBPyConnection, name: str, data) -> None:
-    """Insert a table's rows: kept Parquet files, an Arrow table or records."""
-    if isinstance(data, ReviewAside):  # searched meanwhile
-        data = data.result()
+    """Insert a table's rows: kept Parquet files, an Arrow table or records (those of
+    a review searched aside are inserted last, by `write_database`)."""
+    if isinstance(data, ReviewAside):
+        return
     if isinstance(data, KeptTable):
         if data:
             con.execute(

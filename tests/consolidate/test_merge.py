@@ -89,7 +89,9 @@ def test_the_review_after_one_agency_resubmits_searches_only_its_pairs(tmp_path,
     parsed2["dss2".ljust(64, "0")].rows[6].project_name = "โครงการศูนย์ข้อมูลน้ำบาดาล"
     parsed2["dss2".ljust(64, "0")].rows[6].name_key = "โครงการศูนย์ข้อมูลน้ำบาดาล"
     incremental = build(files2, parsed2, keep=keep)["duplicate_candidates"]
-    assert searched == [(8, 16)]  # DSS's projects against the two unchanged agencies'
+    # DSS's one renamed project against every other: the two unchanged agencies' 16 and
+    # DSS's 7 whose review columns are as the last review read them (new budgets only)
+    assert searched == [(1, 23)]
     monkeypatch.undo()
     fresh = build(files2, parsed2)["duplicate_candidates"]
     assert incremental == fresh
@@ -449,3 +451,27 @@ def test_the_review_searched_aside_in_a_child_gives_the_same_pairs(tmp_path, mon
     files2, parsed2 = corpus(version=2)
     tables = _kept_plan(tmp_path, files2, parsed2, path, aside=True)
     assert tables["duplicate_candidates"].result() == build(files2, parsed2)["duplicate_candidates"]
+
+
+def test_a_resubmission_that_renames_a_project_into_a_pair_finds_it_and_keeps_the_rest(
+    tmp_path,
+):
+    """Only the renamed project is searched; the pairs of DSS's unchanged projects
+    stand as the last review found them."""
+    files, parsed = corpus()
+    keep = tmp_path / "merged"
+    build(files, parsed, keep=keep)
+    files2, parsed2 = corpus(version=2)
+    renamed = parsed2["dss2".ljust(64, "0")].rows[0]
+    renamed.project_name = renamed.name_key = "โครงการ NSTDA 0"  # NSTDA's, same province
+    incremental = build(files2, parsed2, keep=keep)["duplicate_candidates"]
+    assert incremental == build(files2, parsed2)["duplicate_candidates"]
+    assert {(c["agency_code_a"], c["agency_code_b"], c["reason"]) for c in incremental} >= {
+        ("DSS", "NSTDA", "same name"),
+        ("DSS", "TISTR", "same name"),
+    }
+    assert sorted(d.name.split("-")[0] for d in keep.iterdir() if d.is_dir()) == [
+        "DSS",
+        "NSTDA",
+        "TISTR",
+    ]  # the share the last review read forgotten once this one is kept
