@@ -574,10 +574,12 @@ def _review_pairs(
             p for p in kept_pairs if p["project_id_a"] in present and p["project_id_b"] in present
         ]
     if fresh:
-        others = [_review_rows(same, provinces), _within(read_before, provinces)]
-        pairs += find_candidates_between(
-            _within(fresh, provinces), pa.concat_tables(others), provinces
-        )
+        searched = _within(fresh, provinces)
+        # the others in the provinces of the projects searched: no other can pair
+        local = searched.filter(pc.invert(searched.column("nationwide")))
+        where = frozenset(pc.unique(pc.list_flatten(local.column("province_codes"))).to_pylist())
+        others = [_review_rows(same, where), _within(read_before, where)]
+        pairs += find_candidates_between(searched, pa.concat_tables(others), provinces)
     pairs.sort(key=lambda d: (d["project_id_a"], d["project_id_b"]))
     return pairs
 
@@ -634,20 +636,20 @@ def _in_memory(projects: pa.Table) -> Share:
 
 
 class ReviewAside:
-    """`review(root, shares)` searched in forked children while this process writes the
-    shares' tables: REVIEW_PARTS children, each searching every n-th province
-    (`_review_part`), so the review and the write share both cores (after one agency's
-    resubmission, 2.3 CPU-s of review beside 0.5 of patching the plan). Each child
-    sends its pairs back through a pipe; `result` puts them together and keeps them as
-    the last review, or searches here if a child failed. A thread would not do: the
+    """`review(root, shares)` searched in a forked child while this process writes the
+    shares' tables, so the two share both cores; in `parts` children, each searching
+    every n-th province (`_review_part_of`), if asked. One is enough for what is left
+    to the merge (`prepare_review` searches a large review ahead): after one agency's
+    resubmission, 0.5 CPU-s of review beside 1 of patching the plan. Each child sends
+    its pairs back through a pipe; `result` puts them together and keeps them as the
+    last review, or searches here if a child failed. A thread would not do: the
     review's many small numpy steps and DuckDB's scans of Arrow contend for the GIL,
     and the two together took longer than one after the other."""
 
-    def __init__(self, root: Path, shares: dict[object, Share], parts: int = 0):
+    def __init__(self, root: Path, shares: dict[object, Share], parts: int = 1):
         self.root, self.shares = root, shares
         self.names = sorted(s.name for s in shares.values())
         last = _load_review(root)
-        parts = parts or REVIEW_PARTS
         self.children = [
             _fork(_review_part_of, last, list(shares.values()), k, parts) for k in range(parts)
         ]

@@ -89,9 +89,9 @@ def test_the_review_after_one_agency_resubmits_searches_only_its_pairs(tmp_path,
     parsed2["dss2".ljust(64, "0")].rows[6].project_name = "โครงการศูนย์ข้อมูลน้ำบาดาล"
     parsed2["dss2".ljust(64, "0")].rows[6].name_key = "โครงการศูนย์ข้อมูลน้ำบาดาล"
     incremental = build(files2, parsed2, keep=keep)["duplicate_candidates"]
-    # DSS's one renamed project against every other: the two unchanged agencies' 16 and
-    # DSS's 7 whose review columns are as the last review read them (new budgets only)
-    assert searched == [(1, 23)]
+    # DSS's one renamed project against the others: the two unchanged agencies' 16 and
+    # DSS's 7 whose review columns are as the last review read them (new budgets only),
+    assert searched == [(1, 14)]  # of them, the 14 in its provinces (TH-50, TH-51)
     monkeypatch.undo()
     fresh = build(files2, parsed2)["duplicate_candidates"]
     assert incremental == fresh
