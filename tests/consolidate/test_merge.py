@@ -475,3 +475,62 @@ def test_a_resubmission_that_renames_a_project_into_a_pair_finds_it_and_keeps_th
         "NSTDA",
         "TISTR",
     ]  # the share the last review read forgotten once this one is kept
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_reviews_after_random_resubmissions_equal_a_fresh_review(tmp_path, seed):
+    """Agencies resubmit in turn, renaming, moving, adding and dropping projects among
+    names that pair; after each, the review the merge keeps up to date is the review
+    of the plan searched afresh."""
+    import random
+
+    from plans import file, row, sid_of, submission
+
+    rng = random.Random(seed)
+    stems = ["ศูนย์ข้อมูลน้ำ", "พัฒนาเกษตรอัจฉริยะ", "ถนนชนบท", "โรงเรียนดิจิทัล"]
+    names = [f"โครงการ{s}{tail}" for s in stems for tail in ("", " ", "ฯ", " ระยะที่ 2")]
+    codes = ["TH-10", "TH-50", "TH-51", "TH-57"]
+
+    def rows_of(n: int) -> list:
+        return [
+            row(
+                5 + i,
+                rng.choice(names) + (f" {i}" if rng.random() < 0.3 else ""),
+                provinces=rng.sample(codes, rng.randint(1, 2)),
+                budget=f"{rng.randint(1, 9)}000.50",
+                nationwide=rng.random() < 0.05,
+            )
+            for i in range(n)
+        ]
+
+    files, parsed = [], {}
+    for k, agency in enumerate(["NSTDA", "DSS", "TISTR"]):
+        sid = sid_of(f"{agency.lower()}0")
+        parsed[sid] = submission(agency, rows_of(12))
+        files.append(file(sid, f"{agency}_2555.xlsx", agency, k))
+    keep = tmp_path / "merged"
+    build(files, parsed, keep=keep)
+    found = 0
+    for turn in range(1, 5):
+        agency = rng.choice(["NSTDA", "DSS", "TISTR"])
+        latest = [f for f in files if f["agency_code"] == agency][-1]["submission_id"]
+        rows = list(parsed[latest].rows)
+        for i, r in enumerate(rows):  # as the agency edits its list
+            change = rng.random()
+            if change < 0.15:
+                rows[i] = row(r.row_number, rng.choice(names), r.province_codes, str(r.budget))
+            elif change < 0.25:
+                rows[i] = row(r.row_number, r.project_name, [rng.choice(codes)], str(r.budget))
+            elif change < 0.5:
+                rows[i] = row(r.row_number, r.project_name, r.province_codes, "1.25")
+        rows = [r for r in rows if rng.random() > 0.1] + rows_of(2)
+        rows = [
+            row(5 + i, r.project_name, r.province_codes, str(r.budget)) for i, r in enumerate(rows)
+        ]
+        sid = sid_of(f"{agency.lower()}{turn}")
+        parsed[sid] = submission(agency, rows)
+        files.append(file(sid, f"{agency}_2555_{turn}.xlsx", agency, 10 + turn))
+        incremental = build(files, parsed, keep=keep)["duplicate_candidates"]
+        assert incremental == build(files, parsed)["duplicate_candidates"]
+        found += len(incremental)
+    assert found  # pairs came and went
