@@ -4,9 +4,12 @@ The plan is built from one share per agency and fiscal year: the chain of that
 agency's versions for the year (`chain_tables`). A share depends only on the
 chain's files, so it is kept (`warehouse/.work/merged/`, Parquet) and a merge
 after one agency resubmits rebuilds that agency's share alone; the others are
-read back as they were. The working database is then written whole from the
-shares, so the same files still give the same tables, bit for bit, whatever was
-kept: that is what idempotence needs.
+read back as they were. The working database is then written from the shares:
+whole, or, after a few shares changed, as a patch of the last one (their rows
+replaced, the plan's own tables and the summaries written again). Either way the
+same files give the same tables, row for row, whatever was kept: that is what
+idempotence needs. The duplicate review is kept too (`candidates.json`) and redone
+only for the projects a change touched, in a child beside the write.
 """
 
 from __future__ import annotations
@@ -740,7 +743,7 @@ def _die_with(parent: int) -> None:
 # each child small. n is REVIEW_PARTS (one per core), or one part per
 # REVIEW_PART_PROJECTS projects searched when that is more (a million projects: 8
 # parts, about 300 MB a child); each part reads every share's names, so no more.
-# A smaller review is searched by the merge in REVIEW_PARTS parts beside its write
+# A smaller review is searched by the merge, in a child beside its write
 # (`ReviewAside`): a large one there would hold its memory beside DuckDB's (a fresh
 # 16 x 10,000 plan peaked at 1,074 MiB instead of 720).
 SPLIT_REVIEW_PROJECTS = 20_000
@@ -1024,8 +1027,7 @@ def submission_statuses(files: list[dict], digests: dict[str, Digest]):
 
 def _frame(records: list[dict], table: str) -> pa.Table:
     """Text for every value: DuckDB casts it to the contract's type exactly (no
-    float ever touches a budget). Arrow, not pandas: importing pandas costs the
-    merge's child half a second."""
+    float ever touches a budget). Arrow, as the shares are: the merge needs no pandas."""
     cols = [name for name, _ in TABLES[table]]
     return pa.table(
         {
