@@ -560,7 +560,7 @@ def _review_pairs(
     kept_names, kept_pairs = last if last is not None else (set(), [])
     same = [s for s in shares if s.name in kept_names]
     changed = [s for s in shares if s.name not in kept_names]
-    read_before, fresh = _split_changed(changed, kept_names)
+    read_before, fresh = _split_changed(changed, kept_names, provinces)
     pairs = []
     if kept and kept_pairs and (same or read_before):
         named = pa.array(
@@ -577,10 +577,10 @@ def _review_pairs(
             p for p in kept_pairs if p["project_id_a"] in present and p["project_id_b"] in present
         ]
     if fresh:
-        searched = _within(fresh, provinces)
+        searched = _within(fresh)
         # the others in the provinces of the projects searched: no other can pair
-        local = searched.filter(pc.invert(searched.column("nationwide")))
-        where = frozenset(pc.unique(pc.list_flatten(local.column("province_codes"))).to_pylist())
+        codes = pc.filter(searched.column("province_codes"), pc.invert(searched["nationwide"]))
+        where = frozenset(pc.unique(pc.list_flatten(codes)).to_pylist())
         others = [_review_rows(same, where), _within(read_before, where)]
         pairs += find_candidates_between(searched, pa.concat_tables(others), provinces)
     pairs.sort(key=lambda d: (d["project_id_a"], d["project_id_b"]))
@@ -588,15 +588,17 @@ def _review_pairs(
 
 
 def _split_changed(
-    changed: list[Share], kept_names: set[str]
+    changed: list[Share], kept_names: set[str], provinces: frozenset[str] | None
 ) -> tuple[list[pa.Table], list[pa.Table]]:
-    """The review columns of the changed shares' projects: those the last review read
-    exactly so (in the share of the same agency and year it read), and the others."""
+    """The review columns of the changed shares' projects (with `provinces`, those in
+    one of them: a part of the review holds no others), in two: those the last review
+    read exactly so (in the share of the same agency and year it read), and the
+    others."""
     before = {_agency_year(n): n for n in kept_names}
     read_before: list[pa.Table] = []
     fresh: list[pa.Table] = []
     for share in changed:
-        t = projects_of(share, _REVIEW_COLUMNS)
+        t = _review_rows([share], provinces)
         previous = before.get(_agency_year(share.name))
         old = None
         if previous is not None and share.folder is not None:
@@ -628,7 +630,7 @@ def _review_tuples(t: pa.Table) -> list[tuple]:
     return list(zip(*columns, strict=True))
 
 
-def _within(tables: list[pa.Table], provinces: frozenset[str] | None) -> pa.Table:
+def _within(tables: list[pa.Table], provinces: frozenset[str] | None = None) -> pa.Table:
     """These tables of review columns as one, with `provinces` only the projects in one
     of them (`_review_rows`)."""
     return _review_rows([_in_memory(t) for t in tables], provinces)
