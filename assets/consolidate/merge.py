@@ -4,22 +4,27 @@ The plan is built from one share per agency and fiscal year: the chain of that
 agency's versions for the year (`chain_tables`). A share depends only on the
 chain's files, so it is kept (`warehouse/.work/merged/`, Parquet) and a merge
 after one agency resubmits rebuilds that agency's share alone; the others are
-read back as they were. The working database is then written whole from the
-shares, so the same files still give the same tables, bit for bit, whatever was
-kept: that is what idempotence needs.
+read back as they were. The working database is then written from the shares:
+whole, or, after a few shares changed, as a patch of the last one (their rows
+replaced, the plan's own tables and the summaries written again). Either way the
+same files give the same tables, row for row, whatever was kept: that is what
+idempotence needs. The duplicate review is kept too (`candidates.json`) and redone
+only for the projects a change touched, in a child beside the write.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import hashlib
 import json
 import os
 import shutil
+import signal
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import duckdb
 import numpy as np
@@ -36,14 +41,15 @@ from stiplan.assets.consolidate.project_ids import assign_ids, province_key, spl
 from stiplan.assets.ingest.cache import Digest
 from stiplan.assets.ingest.inbox import UNOPENABLE
 from stiplan.assets.ingest.submission import PARSER_VERSION, ParsedSubmission
-from stiplan.assets.runtime.database import STORAGE_VERSION, fsync_dir, fsync_file
+from stiplan.assets.runtime.database import (
+    STORAGE_VERSION,
+    fsync_dir,
+    fsync_file,
+)
 from stiplan.assets.runtime.faults import checkpoint
 from stiplan.schemas.problems import describe
 from stiplan.schemas.reference import AGENCIES, PROVINCES
 from stiplan.schemas.warehouse import SUMMARIES, TABLES
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 MERGE_VERSION = "5"  # bump when a share's contents change, so kept shares are rebuilt
 SATANG = Decimal("0.01")
@@ -510,10 +516,14 @@ def plan_shares(
 
 
 def _forget_other_shares(root: Path, used: set[str]) -> None:
-    """Remove the kept shares of chains no longer in the plan."""
+    """Remove the kept shares of chains no longer in the plan, but those the last
+    review read: the review compares a changed share's projects with them
+    (`_review_pairs`), and forgets them once it is kept (`_store_review`)."""
     if root.is_dir():
+        last = _load_review(root)
+        keep = used | {_CANDIDATES} | (last[0] if last else set())
         for old in root.iterdir():
-            if not old.name.startswith(".") and old.name not in used | {_CANDIDATES}:
+            if not old.name.startswith(".") and old.name not in keep:
                 shutil.rmtree(old, ignore_errors=True)
 
 
@@ -538,31 +548,195 @@ def _review_pairs(
     provinces: frozenset[str] | None = None,
     kept: bool = True,
 ) -> list[dict]:
-    """The pairs of `shares`: those of the `last` review between shares it read (with
-    `kept`), and those searched now touching the others; with `provinces`, searched
-    among those provinces only."""
+    """The pairs of `shares`: those of the `last` review between projects it read as
+    they are now (with `kept`), and those searched now touching the others; with
+    `provinces`, searched among those provinces only.
+
+    A pair depends only on its two projects' review columns, so a project of a new or
+    changed share that the last review read exactly so (the same id, name, provinces,
+    keys: an agency's resubmission changes few of its names) keeps its pairs with
+    every such project; only the others are searched, and in the blocks of their own
+    provinces alone (one agency's revised file: a few projects instead of 10,000)."""
     kept_names, kept_pairs = last if last is not None else (set(), [])
     same = [s for s in shares if s.name in kept_names]
     changed = [s for s in shares if s.name not in kept_names]
+    read_before, fresh = _split_changed(changed, kept_names, provinces)
     pairs = []
-    if kept and same and kept_pairs:
+    if kept and kept_pairs and (same or read_before):
         named = pa.array(
             sorted({p[k] for p in kept_pairs for k in ("project_id_a", "project_id_b")}),
             pa.string(),
         )
         present: set[str] = set()
-        for s in same:  # which of the pairs' projects are still there
-            ids = projects_of(s, ["project_id"]).column("project_id")
+        for ids in [
+            *(projects_of(s, ["project_id"]).column("project_id") for s in same),
+            *(t.column("project_id") for t in read_before),
+        ]:  # which of the pairs' projects are still there, as the last review read them
             present.update(pc.filter(ids, pc.is_in(ids, value_set=named)).to_pylist())
         pairs = [
             p for p in kept_pairs if p["project_id_a"] in present and p["project_id_b"] in present
         ]
-    if changed:
-        pairs += find_candidates_between(
-            _review_rows(changed, provinces), _review_rows(same, provinces), provinces
-        )
+    if fresh:
+        searched = _within(fresh)
+        # the others in the provinces of the projects searched: no other can pair
+        codes = pc.filter(searched.column("province_codes"), pc.invert(searched["nationwide"]))
+        where = frozenset(pc.unique(pc.list_flatten(codes)).to_pylist())
+        others = [_review_rows(same, where), _within(read_before, where)]
+        pairs += find_candidates_between(searched, pa.concat_tables(others), provinces)
     pairs.sort(key=lambda d: (d["project_id_a"], d["project_id_b"]))
     return pairs
+
+
+def _split_changed(
+    changed: list[Share], kept_names: set[str], provinces: frozenset[str] | None
+) -> tuple[list[pa.Table], list[pa.Table]]:
+    """The review columns of the changed shares' projects (with `provinces`, those in
+    one of them: a part of the review holds no others), in two: those the last review
+    read exactly so (in the share of the same agency and year it read), and the
+    others."""
+    before = {_agency_year(n): n for n in kept_names}
+    read_before: list[pa.Table] = []
+    fresh: list[pa.Table] = []
+    for share in changed:
+        t = _review_rows([share], provinces)
+        previous = before.get(_agency_year(share.name))
+        old = None
+        if previous is not None and share.folder is not None:
+            try:
+                old = projects_of(_kept(share.folder.parent, previous), _REVIEW_COLUMNS)
+            except (OSError, pa.ArrowException):
+                old = None  # gone or damaged: every project is searched
+        if old is None or not old.num_rows:
+            fresh.append(t)
+            continue
+        seen = set(_review_tuples(old.cast(t.schema)))
+        known = pa.array([row in seen for row in _review_tuples(t)], pa.bool_())
+        read_before.append(t.filter(known))
+        fresh.append(t.filter(pc.invert(known)))
+    return read_before, fresh
+
+
+def _agency_year(name: str) -> str:
+    """The agency and fiscal year of a kept share's name (`_share_dir`)."""
+    return name.rsplit("-", 1)[0]
+
+
+def _review_tuples(t: pa.Table) -> list[tuple]:
+    """Each project's review columns as one hashable value."""
+    columns = [
+        [tuple(v) if isinstance(v, list) else v for v in t.column(c).to_pylist()]
+        for c in _REVIEW_COLUMNS
+    ]
+    return list(zip(*columns, strict=True))
+
+
+def _within(tables: list[pa.Table], provinces: frozenset[str] | None = None) -> pa.Table:
+    """These tables of review columns as one, with `provinces` only the projects in one
+    of them (`_review_rows`)."""
+    return _review_rows([_in_memory(t) for t in tables], provinces)
+
+
+def _in_memory(projects: pa.Table) -> Share:
+    return Share(projects=projects)
+
+
+class ReviewAside:
+    """`review(root, shares)` searched in a forked child while this process writes the
+    shares' tables, so the two share both cores; in `parts` children, each searching
+    every n-th province (`_review_part_of`), if asked. One is enough for what is left
+    to the merge (`prepare_review` searches a large review ahead): after one agency's
+    resubmission, 0.5 CPU-s of review beside 1 of patching the plan. Each child sends
+    its pairs back through a pipe; `result` puts them together and keeps them as the
+    last review, or searches here if a child failed. A thread would not do: the
+    review's many small numpy steps and DuckDB's scans of Arrow contend for the GIL,
+    and the two together took longer than one after the other."""
+
+    def __init__(self, root: Path, shares: dict[object, Share], parts: int = 1):
+        self.root, self.shares = root, shares
+        self.names = sorted(s.name for s in shares.values())
+        last = _load_review(root)
+        self.children = [
+            _fork(_review_part_of, last, list(shares.values()), k, parts) for k in range(parts)
+        ]
+        self.pairs: list[dict] | None = None
+
+    def result(self) -> list[dict]:
+        if self.pairs is None:
+            parts = [_collect(child) for child in self.children]
+            self.children = []
+            if all(part is not None for part in parts):
+                found = {(p["project_id_a"], p["project_id_b"]): p for part in parts for p in part}
+                self.pairs = [found[k] for k in sorted(found)]
+                _store_review(self.root, self.names, self.pairs)
+            else:
+                self.pairs = review(self.root, self.shares)
+        return self.pairs
+
+    def stop(self) -> None:
+        """End the children still searching (the write failed)."""
+        for pid, fd in filter(None, self.children):
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+            os.close(fd)
+            os.waitpid(pid, 0)
+        self.children = []
+
+
+def _review_part_of(
+    last: tuple[set[str], list[dict]] | None, shares: list[Share], part: int, parts: int
+) -> list[dict]:
+    """The review's pairs among every `parts`-th province (the kept pairs with the first
+    part)."""
+    provinces = frozenset(p.code for i, p in enumerate(PROVINCES) if i % parts == part)
+    return _review_pairs(last, shares, provinces, kept=part == 0)
+
+
+def _fork(fn: Callable, *args) -> tuple[int, int] | None:
+    """fn(*args) in a forked child: its pid and the pipe its result (JSON) comes back
+    through; None where there are no children (then the caller does the work itself).
+    Fork, not the fork server: the child shares this process's imports and what it has
+    read, and needs nothing sent. It dies with this process (a kill of the merge) and
+    never returns into the caller's code."""
+    if os.environ.get("STIPLAN_IN_PROCESS") == "1" or not hasattr(os, "fork"):
+        return None
+    parent = os.getpid()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid:
+        os.close(write)
+        return pid, read
+    code = 1
+    try:
+        os.close(read)
+        _die_with(parent)
+        with os.fdopen(write, "wb") as out:
+            out.write(json.dumps(fn(*args), ensure_ascii=False).encode())
+        code = 0
+    finally:
+        os._exit(code)
+
+
+def _collect(child: tuple[int, int] | None):
+    """What a `_fork` child sent, once it ended well; None if it failed."""
+    if child is None:
+        return None
+    pid, fd = child
+    with os.fdopen(fd, "rb") as got:  # read all before waiting: a full pipe blocks it
+        data = got.read()
+    _, status = os.waitpid(pid, 0)
+    try:
+        return json.loads(data) if status == 0 else None
+    except ValueError:
+        return None
+
+
+def _die_with(parent: int) -> None:
+    """Have the kernel kill this process when its parent dies (Linux), and leave now
+    if it is dead already."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 # A review that searches at least this many projects of new or changed shares is
@@ -571,6 +745,9 @@ def _review_pairs(
 # each child small. n is REVIEW_PARTS (one per core), or one part per
 # REVIEW_PART_PROJECTS projects searched when that is more (a million projects: 8
 # parts, about 300 MB a child); each part reads every share's names, so no more.
+# A smaller review is searched by the merge, in a child beside its write
+# (`ReviewAside`): a large one there would hold its memory beside DuckDB's (a fresh
+# 16 x 10,000 plan peaked at 1,074 MiB instead of 720).
 SPLIT_REVIEW_PROJECTS = 20_000
 REVIEW_PARTS = 2
 REVIEW_PART_PROJECTS = 125_000
@@ -607,8 +784,7 @@ def _review_part(root: Path, names: list[str], part: int, parts: int) -> list[di
     with the first part)."""
     _lean_arrow()
     shares = [_kept(root, name) for name in names]  # each read as it is searched
-    provinces = frozenset(p.code for i, p in enumerate(PROVINCES) if i % parts == part)
-    return _review_pairs(_load_review(root), shares, provinces, kept=part == 0)
+    return _review_part_of(_load_review(root), shares, part, parts)
 
 
 def _load_review(root: Path) -> tuple[set[str], list[dict]] | None:
@@ -620,6 +796,8 @@ def _load_review(root: Path) -> tuple[set[str], list[dict]] | None:
 
 
 def _store_review(root: Path, names: list[str], pairs: list[dict]) -> None:
+    """Keep the review of the shares `names`, then forget the shares it no longer
+    needs (those an earlier review read, kept to compare with: `_review_pairs`)."""
     root.mkdir(parents=True, exist_ok=True)
     path = root / _CANDIDATES
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # see lock.sweep
@@ -634,6 +812,7 @@ def _store_review(root: Path, names: list[str], pairs: list[dict]) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    _forget_other_shares(root, set(names))
 
 
 # ----------------------------------------------------------------- the whole plan
@@ -664,20 +843,26 @@ def write_working_plan(p, digests: dict[str, Digest], run_pid: int | None = None
     by_id = {f["submission_id"]: f for f in files}
 
     def merge() -> dict:
+        shares = share_chains(p.merged, files, digests)
         tables = build_tables(
             files,
             registry.arrivals(),
             digests,
             keep=p.merged,
             load_parsed=lambda sids: parse_registered(p, registry, [by_id[s] for s in sids]),
+            aside=True,
         )
-        write_database(p.working_plan, tables, run_pid)
+        try:
+            write_database(p.working_plan, tables, run_pid, shares)
+        finally:  # a failed write never leaves the review reading shares a retry removes
+            tables["duplicate_candidates"].stop()
         return tables
 
     try:
         tables = merge()
     except duckdb.Error:  # a kept share damaged past what `_intact` sees: build all again
         shutil.rmtree(p.merged, ignore_errors=True)
+        _contents_path(p.working_plan).unlink(missing_ok=True)  # and the plan whole
         tables = merge()
     con = duckdb.connect(str(p.working_plan), read_only=True)
     try:
@@ -695,6 +880,13 @@ def write_working_plan(p, digests: dict[str, Digest], run_pid: int | None = None
     }
 
 
+def share_chains(root: Path, files: list[dict], digests: dict[str, Digest]) -> dict[str, list[str]]:
+    """The name each share of the plan is kept under, with its chain of submissions:
+    what the working plan written from them holds (`write_database`)."""
+    _, chains = submission_statuses(files, digests)
+    return {_share_dir(root, *key, chain).name: chain for key, chain in chains.items()}
+
+
 def build_tables(
     files: list[dict],
     arrivals: list[dict],
@@ -702,15 +894,19 @@ def build_tables(
     load_parsed: Callable[[list[str]], dict[str, ParsedSubmission]],
     keep: Path | None = None,
     parsed_dir: Path | None = None,
+    aside: bool = False,
 ) -> dict[str, pa.Table | list[dict]]:
-    """All contract tables: the plan's own as lists of records, the shares' as Arrow."""
+    """All contract tables: the plan's own as lists of records, the shares' as Arrow.
+    With `aside` (and `keep`), the duplicate review is a `ReviewAside`: searched in a
+    child while the caller writes the shares' tables."""
     submissions, chains = submission_statuses(files, digests)
     tables: dict[str, pa.Table | KeptTable | list[dict]]
     if keep is not None:  # the shares stay in their files, read by DuckDB and the review
         plan_shares(keep, chains, load_parsed, parsed_dir, read=False)
         names = [_share_dir(keep, *key, chain).name for key, chain in sorted(chains.items())]
         tables = {t: KeptTable(keep / n / f"{t}.parquet" for n in names) for t in SHARE_TABLES}
-        tables["duplicate_candidates"] = review(keep, {n: _kept(keep, n) for n in names})
+        kept = {n: _kept(keep, n) for n in names}
+        tables["duplicate_candidates"] = ReviewAside(keep, kept) if aside else review(keep, kept)
     else:
         shares = plan_shares(keep, chains, load_parsed, parsed_dir)
         tables = {
@@ -831,14 +1027,16 @@ def submission_statuses(files: list[dict], digests: dict[str, Digest]):
     return subs, chains
 
 
-def _frame(records: list[dict], table: str) -> pd.DataFrame:
+def _frame(records: list[dict], table: str) -> pa.Table:
     """Text for every value: DuckDB casts it to the contract's type exactly (no
-    float ever touches a budget)."""
-    import pandas as pd  # only the merge's child needs it: the run's process never does
-
+    float ever touches a budget). Arrow, as the shares are: the merge needs no pandas."""
     cols = [name for name, _ in TABLES[table]]
-    data = {c: [None if r[c] is None else _text(r[c]) for r in records] for c in cols}
-    return pd.DataFrame({c: pd.Series(v, dtype="object") for c, v in data.items()})
+    return pa.table(
+        {
+            c: pa.array([None if r[c] is None else _text(r[c]) for r in records], pa.string())
+            for c in cols
+        }
+    )
 
 
 def _text(value) -> str:
@@ -849,20 +1047,40 @@ def _text(value) -> str:
     return str(value)
 
 
+# A working plan patched this many times in a row is written whole again: each patch
+# leaves the deleted rows' blocks to be reused, so the file would only grow.
+MOST_PATCHES = 8
+
+
 def write_database(
-    path: Path, tables: dict[str, pa.Table | list[dict]], run_pid: int | None = None
+    path: Path,
+    tables: dict[str, pa.Table | list[dict]],
+    run_pid: int | None = None,
+    shares: dict[str, list[str]] | None = None,
 ) -> None:
-    """Write all tables into a fresh DuckDB file, then swap it in whole: a kill at any
+    """Write all tables into a DuckDB file, then swap it in whole: a kill at any
     moment leaves `path` as it was or complete. The temporary file (and its WAL) is
     removed on failure; one a kill left behind is removed by the next writer
-    (`stiplan.assets.runtime.lock.sweep`)."""
+    (`stiplan.assets.runtime.lock.sweep`).
+
+    With `shares` (each kept share's name and chain, the shares' tables `KeptTable`s)
+    the file is, when it can be, a patch of the one at `path`: a copy of it with the
+    rows of the shares no longer in the plan deleted and those of the new ones
+    inserted, the plan's own tables and the summaries written again. After one
+    agency's resubmission that writes one share of sixteen (0.4 s instead of 2 s at
+    160,000 projects). The tables hold the same rows as a whole write (the tests
+    compare both); only the order rows are stored in differs, and no reader relies on
+    it beyond one submission's rows, which stay together in their share's order."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.building")
     wal = tmp.with_name(tmp.name + ".wal")
     spill = tmp.with_name(tmp.name + ".tmp")  # DuckDB's, beyond its memory limit
     for leftover in (tmp, wal):  # never let DuckDB replay a stale log into a new file
         leftover.unlink(missing_ok=True)
+    before = _patchable(path, shares)
     try:
+        if before is not None:
+            shutil.copyfile(path, tmp)
         con = duckdb.connect(
             str(tmp),
             config={
@@ -872,22 +1090,14 @@ def write_database(
             },
         )
         try:
-            for name, columns in TABLES.items():
-                ddl = ", ".join(f'"{c}" {t}' for c, t in columns)
-                con.execute(f"CREATE TABLE {name} ({ddl})")
-                data = tables[name]
-                select = ", ".join(f'CAST("{c}" AS {t})' for c, t in columns)
-                if isinstance(data, KeptTable) and data:
-                    con.execute(
-                        f"INSERT INTO {name} SELECT {select} FROM read_parquet($files)",
-                        {"files": [str(f) for f in data]},
-                    )
-                elif not isinstance(data, KeptTable):
-                    # Arrow shares are typed already; records go through text, cast exactly
-                    frame = data if isinstance(data, pa.Table) else _frame(data, name)  # noqa: F841
-                    con.execute(f"INSERT INTO {name} SELECT {select} FROM frame")
-                checkpoint("merge", run_pid)
+            if before is None:
+                _write_whole(con, tables, run_pid)
+            else:
+                _patch(con, tables, before["shares"], shares, run_pid)
             _summaries(con)
+            for name, data in tables.items():  # last: the review is searched meanwhile
+                if isinstance(data, ReviewAside):
+                    _insert(con, name, data.result())
             con.execute("CHECKPOINT")
         finally:
             con.close()
@@ -900,11 +1110,141 @@ def write_database(
     finally:
         shutil.rmtree(spill, ignore_errors=True)
     fsync_dir(path.parent)
+    if shares is not None:
+        patches = 0 if before is None else before["patches"] + 1
+        _store_contents(path, shares, patches)
+
+
+def _select(name: str) -> str:
+    return ", ".join(f'CAST("{c}" AS {t})' for c, t in TABLES[name])
+
+
+def _insert(con: duckdb.DuckDBPyConnection, name: str, data) -> None:
+    """Insert a table's rows: kept Parquet files, an Arrow table or records (those of
+    a review searched aside are inserted last, by `write_database`)."""
+    if isinstance(data, ReviewAside):
+        return
+    if isinstance(data, KeptTable):
+        if data:
+            con.execute(
+                f"INSERT INTO {name} SELECT {_select(name)} FROM read_parquet($files)",
+                {"files": [str(f) for f in data]},
+            )
+        return
+    # Arrow shares are typed already; records go through text, cast exactly
+    frame = data if isinstance(data, pa.Table) else _frame(data, name)  # noqa: F841
+    con.execute(f"INSERT INTO {name} SELECT {_select(name)} FROM frame")
+
+
+def _write_whole(con: duckdb.DuckDBPyConnection, tables: dict, run_pid: int | None) -> None:
+    for name, columns in TABLES.items():
+        ddl = ", ".join(f'"{c}" {t}' for c, t in columns)
+        con.execute(f"CREATE TABLE {name} ({ddl})")
+        _insert(con, name, tables[name])
+        checkpoint("merge", run_pid)
+
+
+def _patch(
+    con: duckdb.DuckDBPyConnection,
+    tables: dict,
+    before: dict[str, list[str]],
+    shares: dict[str, list[str]],
+    run_pid: int | None,
+) -> None:
+    """Turn a copy of the working plan holding the shares `before` into the plan of
+    `shares`. A share's rows are those of its chain's submissions (a project's
+    provinces, those of its project)."""
+    gone = [sid for name, chain in before.items() if name not in shares for sid in chain]
+    con.execute("BEGIN")
+    con.execute(
+        """DELETE FROM project_provinces WHERE project_id IN
+           (SELECT project_id FROM projects WHERE submission_id IN (SELECT unnest($gone)))""",
+        {"gone": gone},
+    )
+    for name in TABLES:
+        if name in SHARE_TABLES and name != "project_provinces":
+            con.execute(
+                f"DELETE FROM {name} WHERE submission_id IN (SELECT unnest($gone))",
+                {"gone": gone},
+            )
+        elif name not in SHARE_TABLES:
+            con.execute(f"DELETE FROM {name}")
+    for name in TABLES:
+        data = tables[name]
+        if name in SHARE_TABLES:
+            data = KeptTable(f for f in data if f.parent.name not in before)
+        _insert(con, name, data)
+        checkpoint("merge", run_pid)
+    for name in [*SUMMARIES, "submission_status"]:
+        con.execute(f"DROP TABLE {name}")
+    con.execute("COMMIT")
+
+
+def _contents_path(path: Path) -> Path:
+    """What the working plan at `path` holds: its shares, beside it."""
+    return path.with_name(path.name + ".shares")
+
+
+def _contents_version() -> str:
+    return f"{MERGE_VERSION}/{STORAGE_VERSION}/{duckdb.__version__}"
+
+
+def _written(path: Path) -> list[int]:
+    """The working plan as written: its size and modification time, which a copy of
+    the warehouse keeps (`cp -a`, a backup restored whole) and any write changes."""
+    st = os.stat(path)
+    return [st.st_size, st.st_mtime_ns]
+
+
+def _store_contents(path: Path, shares: dict[str, list[str]], patches: int) -> None:
+    target = _contents_path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.building.shares")  # see lock.sweep
+    tmp.write_text(
+        json.dumps(
+            {
+                "version": _contents_version(),
+                "written": _written(path),
+                "patches": patches,
+                "shares": shares,
+            }
+        ),
+        "utf-8",
+    )
+    os.replace(tmp, target)
+
+
+def _patchable(path: Path, shares: dict[str, list[str]] | None) -> dict | None:
+    """What the working plan at `path` holds, when a patch of it is the way to write
+    the plan of `shares`: it is the very file written with those contents, from this
+    version, patched fewer than MOST_PATCHES times, and it shares at least half of its
+    shares with the new plan (else a whole write costs no more)."""
+    if shares is None:
+        return None
+    try:
+        before = json.loads(_contents_path(path).read_text("utf-8"))
+        if (
+            before["version"] != _contents_version()
+            or before["written"] != _written(path)
+            or before["patches"] >= MOST_PATCHES
+        ):
+            return None
+        kept = set(before["shares"]) & set(shares)
+        if 2 * len(kept) < len(shares):
+            return None
+        return {"patches": int(before["patches"]), "shares": dict(before["shares"])}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _summaries(con: duckdb.DuckDBPyConnection) -> None:
-    from stiplan.assets.consolidate.summaries import SUBMISSION_STATUS_SQL, SUMMARY_SQL
+    from stiplan.assets.consolidate.summaries import (
+        AREA_SHARES_SQL,
+        SUBMISSION_STATUS_SQL,
+        SUMMARY_SQL,
+    )
 
+    con.execute(AREA_SHARES_SQL)
     for name in SUMMARIES:
         con.execute(f"CREATE TABLE {name} AS {SUMMARY_SQL[name]}")
+    con.execute("DROP TABLE area_shares")
     con.execute(f"CREATE TABLE submission_status AS {SUBMISSION_STATUS_SQL}")

@@ -14,15 +14,41 @@ _NATIONWIDE = """
     FROM projects WHERE nationwide GROUP BY fiscal_year"""
 
 
-def _by_area(key_cols: str, group_cols: str, nationwide_keys: str) -> str:
+# Every province share with its project's year, joined once for the three summaries
+# by area, as integers: `project` stands for the project_id (unique in a plan that
+# passes the audit: unique_project_id), `province` for the province (its row in
+# `provinces`). Grouping integers and naming the few lines after is three times
+# faster than joining and grouping the names (0.6 s of the merge at 160,000 projects).
+AREA_SHARES_SQL = """
+    CREATE OR REPLACE TEMP TABLE area_shares AS
+    SELECT p.fiscal_year, p.rowid AS project, pr.rowid AS province, pp.budget_share_baht
+    FROM project_provinces pp
+    JOIN projects p USING (project_id)
+    JOIN provinces pr ON pr.code = pp.province_code"""
+
+
+def _by_area(keys: list[tuple[str, str]], nationwide_keys: str) -> str:
+    """Per year and area, the projects with a share there and the shares' sum. An area
+    is a value of `keys` ((expression over `provinces`, name) each); each province's is
+    numbered (`area`), the projects counted by grouping per project first (what
+    count(DISTINCT ...) counts), and the areas named last. Reads `area_shares`
+    (AREA_SHARES_SQL), made first."""
+    values = ", ".join(f"{expr} AS {name}" for expr, name in keys)
+    names = ", ".join(name for _, name in keys)
+    areas = f"""
+        SELECT province, dense_rank() OVER (ORDER BY {names}) AS area, {names}
+        FROM (SELECT rowid AS province, {values} FROM provinces)"""
     return f"""
     SELECT * FROM (
-        SELECT p.fiscal_year, {key_cols}, count(DISTINCT p.project_id) AS projects,
-               CAST(sum(pp.budget_share_baht) AS DECIMAL(38,2)) AS budget_baht
-        FROM project_provinces pp
-        JOIN projects p USING (project_id)
-        JOIN provinces pr ON pr.code = pp.province_code
-        GROUP BY p.fiscal_year, {group_cols}
+        SELECT y.fiscal_year, {", ".join(f"k.{name}" for _, name in keys)},
+               y.projects, y.budget_baht
+        FROM (
+            SELECT fiscal_year, area, count(*) AS projects,
+                   CAST(sum(budget) AS DECIMAL(38,2)) AS budget_baht
+            FROM (SELECT a.fiscal_year, m.area, a.project, sum(a.budget_share_baht) AS budget
+                  FROM area_shares a JOIN ({areas}) m USING (province) GROUP BY ALL)
+            GROUP BY ALL) y
+        JOIN (SELECT DISTINCT area, {names} FROM ({areas})) k USING (area)
         UNION ALL {_NATIONWIDE.format(keys=nationwide_keys)}
     ) ORDER BY fiscal_year, 2 NULLS LAST"""
 
@@ -40,20 +66,23 @@ _SQL: dict[str, str] = {
         FROM projects GROUP BY fiscal_year, coalesce(strategy, '{NO_STRATEGY_TH}')
         ORDER BY fiscal_year, strategy""",
     "summary_by_province": _by_area(
-        "pp.province_code, pr.name_th AS province_name_th, pr.name_en AS province_name_en",
-        "pp.province_code, pr.name_th, pr.name_en",
+        [
+            ("code", "province_code"),
+            ("name_th", "province_name_th"),
+            ("name_en", "province_name_en"),
+        ],
         f"NULL AS province_code, '{NATIONWIDE_TH}' AS province_name_th, "
         "'Nationwide' AS province_name_en",
     ),
     "summary_by_cluster": _by_area(
-        f"coalesce(pr.cluster_th, '{NO_CLUSTER_TH}') AS cluster_th, "
-        "coalesce(pr.cluster_en, 'No cluster') AS cluster_en",
-        f"coalesce(pr.cluster_th, '{NO_CLUSTER_TH}'), coalesce(pr.cluster_en, 'No cluster')",
+        [
+            (f"coalesce(cluster_th, '{NO_CLUSTER_TH}')", "cluster_th"),
+            ("coalesce(cluster_en, 'No cluster')", "cluster_en"),
+        ],
         f"'{NATIONWIDE_TH}' AS cluster_th, 'Nationwide' AS cluster_en",
     ),
     "summary_by_region": _by_area(
-        "pr.region AS region, pr.region_th AS region_th",
-        "pr.region, pr.region_th",
+        [("region", "region"), ("region_th", "region_th")],
         f"'Nationwide' AS region, '{NATIONWIDE_TH}' AS region_th",
     ),
 }
