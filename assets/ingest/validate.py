@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import lru_cache, partial
+from itertools import starmap
 from operator import and_
 
 from stiplan.assets.ingest.package import FORMULA_MARK
@@ -69,6 +70,21 @@ def excel_error(value: object) -> bool:
 
 
 TEXT_FIELDS = ("strategy", "target_group", "contact_name", "contact_phone", "remarks")
+
+
+def _texts_row(strategy, target_group, contact_name, contact_phone, remarks) -> dict:
+    """A row's texts by field: a dict display, several times faster than dict(zip(...))
+    over a sheet's rows."""
+    return {
+        "strategy": strategy,
+        "target_group": target_group,
+        "contact_name": contact_name,
+        "contact_phone": contact_phone,
+        "remarks": remarks,
+    }
+
+
+assert tuple(_texts_row(*TEXT_FIELDS)) == TEXT_FIELDS  # the same fields, in the same order
 
 
 @dataclass
@@ -397,9 +413,7 @@ def _parse_columns(
                 if text is _ERROR_TEXT:
                     errors.setdefault(idx, []).append(f)
             text_cells[f] = [None if text is _ERROR_TEXT else text for text in text_cells[f]]
-    texts = [
-        dict(zip(TEXT_FIELDS, row, strict=True)) for row in zip(*text_cells.values(), strict=True)
-    ]
+    texts = list(starmap(_texts_row, zip(*text_cells.values(), strict=True)))
     states = {
         "name_state": name_states,
         "province_state": [state for state, _, _ in provinces],
