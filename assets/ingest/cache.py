@@ -199,6 +199,16 @@ def read_and_store(
 ) -> Digest:
     """In the reader's child: read the workbook and keep the result, handing back only
     its digest (a parsed workbook is never pickled across to the parent)."""
+    from stiplan.assets.ingest.validate import collector_paused
+
+    with collector_paused():
+        return _read_and_store(path, file_name, cache_dir, submission_id, run_pid)
+
+
+def _read_and_store(
+    path: Path, file_name: str, cache_dir: Path, submission_id: str, run_pid: int
+) -> Digest:
+    # The parse dies with this frame, before the collector is back: it never walks it.
     return store(cache_dir, submission_id, read_submission(path, file_name), run_pid)
 
 
@@ -236,7 +246,24 @@ def route_and_store(
     With `ahead` (the merge's folder of kept shares, `kept_chains` and the function
     that builds a share, `consolidate.ahead.keep_share_ahead`), also build and keep the agency-year share the file will most likely make, its registered versions
     then this one, while its parse is in memory: the merge then finds it kept (a guess
-    that turns out wrong, e.g. two new versions at once, is a share nobody reads)."""
+    that turns out wrong, e.g. two new versions at once, is a share nobody reads).
+
+    The collector is held off meanwhile (see `validate.collector_paused`): once back, it
+    would walk every row of the parse, which dies with `_route_and_store`'s frame."""
+    from stiplan.assets.ingest.validate import collector_paused
+
+    with collector_paused():
+        return _route_and_store(path, file_name, cache_dir, submission_id, run_pid, ahead)
+
+
+def _route_and_store(
+    path: Path,
+    file_name: str,
+    cache_dir: Path,
+    submission_id: str,
+    run_pid: int,
+    ahead: tuple[Path, dict, Callable] | None,
+) -> Identity:
     from stiplan.assets.ingest.registry import sha256_file
     from stiplan.assets.ingest.route import Identity
     from stiplan.assets.ingest.submission import parse_sheets, route_sheets

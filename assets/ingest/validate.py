@@ -122,7 +122,7 @@ def _own_blank(r: RawRow, field_name: str) -> bool:
 
 
 @contextmanager
-def _collector_paused():
+def collector_paused():
     """A sheet's rows become tens of thousands of new objects, and each time the cyclic
     collector's thresholds are passed it walks the whole heap (in a reader child forked
     from the fork server, copying every page it touches): for a large sheet that is more
@@ -142,7 +142,7 @@ def classify_rows(
     table: SheetTable, raw: DataRows, multiplier: int
 ) -> tuple[list[Row], list[Problem]]:
     """Outcomes for one sheet's rows."""
-    with _collector_paused():
+    with collector_paused():
         return _classify_rows(table, raw, multiplier)
 
 
