@@ -17,8 +17,10 @@ import os
 import pickle
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from decimal import Decimal
+from itertools import starmap
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -88,17 +90,64 @@ def _write(path: Path, data: bytes, run_pid: int | None = None) -> None:
         raise
 
 
+# An entry keeps the rows a column per field, not as 10,000 row objects: pickle then
+# writes each field's name once, not once per row, and a budget as its text. Half the
+# bytes, half the time to write (in every reader's child) and less to read back.
+_SAME = 1  # a name key equal to the project name (most rows: Thai text has no case)
+
+
+def _packed(parsed: ParsedSubmission) -> tuple:
+    from stiplan.assets.ingest.validate import TEXT_FIELDS, Row
+
+    names = tuple(f.name for f in fields(Row))
+    rows = parsed.rows
+    # zip(*rows) transposes them; no rows give no columns, so the names are zipped loosely
+    columns = {n: [] for n in names}
+    columns.update(
+        zip(names, map(list, zip(*map(attrgetter(*names), rows), strict=True)), strict=False)
+    )
+    columns["name_key"] = [
+        _SAME if key is not None and key == name else key
+        for key, name in zip(columns["name_key"], columns["project_name"], strict=True)
+    ]
+    columns["budget"] = [None if b is None else str(b) for b in columns["budget"]]
+    columns["texts"] = [
+        tuple(t.values()) if len(t) == len(TEXT_FIELDS) and tuple(t) == TEXT_FIELDS else t
+        for t in columns["texts"]
+    ]
+    return names, tuple(columns.values()), parsed.identity, parsed.problems, parsed.sheets_read
+
+
+def _unpacked(entry: tuple) -> ParsedSubmission | None:
+    from stiplan.assets.ingest.validate import TEXT_FIELDS, Row
+
+    names, columns, identity, problems, sheets_read = entry
+    if names != tuple(f.name for f in fields(Row)):
+        return None  # written for other rows: read the workbook again
+    by_name = dict(zip(names, columns, strict=True))
+    by_name["name_key"] = [
+        name if key.__class__ is int else key
+        for key, name in zip(by_name["name_key"], by_name["project_name"], strict=True)
+    ]
+    by_name["budget"] = [None if b is None else Decimal(b) for b in by_name["budget"]]
+    by_name["texts"] = [
+        dict(zip(TEXT_FIELDS, t, strict=True)) if t.__class__ is tuple else t
+        for t in by_name["texts"]
+    ]
+    rows = list(starmap(Row, zip(*by_name.values(), strict=True)))
+    return ParsedSubmission(identity, rows, problems, sheets_read)
+
+
 def load(cache_dir: Path, submission_id: str) -> ParsedSubmission | None:
     path = _path(cache_dir, submission_id)
     try:
         with open(path, "rb") as fh:
-            parsed = pickle.load(fh)
+            return _unpacked(pickle.load(fh))
     except FileNotFoundError:
         return None
     except Exception:  # noqa: BLE001 - truncated or unreadable: read the workbook again
         path.unlink(missing_ok=True)
         return None
-    return parsed if isinstance(parsed, ParsedSubmission) else None
 
 
 def parsed_size(cache_dir: Path, submission_id: str) -> int:
@@ -124,7 +173,7 @@ def store(
     """The entry first, its digest second: a digest never stands without its entry."""
     _write(
         _path(cache_dir, submission_id),
-        pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL),
+        pickle.dumps(_packed(parsed), protocol=pickle.HIGHEST_PROTOCOL),
         run_pid,
     )
     digest = digest_of(parsed)
@@ -150,6 +199,16 @@ def read_and_store(
 ) -> Digest:
     """In the reader's child: read the workbook and keep the result, handing back only
     its digest (a parsed workbook is never pickled across to the parent)."""
+    from stiplan.assets.ingest.validate import collector_paused
+
+    with collector_paused():
+        return _read_and_store(path, file_name, cache_dir, submission_id, run_pid)
+
+
+def _read_and_store(
+    path: Path, file_name: str, cache_dir: Path, submission_id: str, run_pid: int
+) -> Digest:
+    # The parse dies with this frame, before the collector is back: it never walks it.
     return store(cache_dir, submission_id, read_submission(path, file_name), run_pid)
 
 
@@ -187,7 +246,24 @@ def route_and_store(
     With `ahead` (the merge's folder of kept shares, `kept_chains` and the function
     that builds a share, `consolidate.ahead.keep_share_ahead`), also build and keep the agency-year share the file will most likely make, its registered versions
     then this one, while its parse is in memory: the merge then finds it kept (a guess
-    that turns out wrong, e.g. two new versions at once, is a share nobody reads)."""
+    that turns out wrong, e.g. two new versions at once, is a share nobody reads).
+
+    The collector is held off meanwhile (see `validate.collector_paused`): once back, it
+    would walk every row of the parse, which dies with `_route_and_store`'s frame."""
+    from stiplan.assets.ingest.validate import collector_paused
+
+    with collector_paused():
+        return _route_and_store(path, file_name, cache_dir, submission_id, run_pid, ahead)
+
+
+def _route_and_store(
+    path: Path,
+    file_name: str,
+    cache_dir: Path,
+    submission_id: str,
+    run_pid: int,
+    ahead: tuple[Path, dict, Callable] | None,
+) -> Identity:
     from stiplan.assets.ingest.registry import sha256_file
     from stiplan.assets.ingest.route import Identity
     from stiplan.assets.ingest.submission import parse_sheets, route_sheets

@@ -324,7 +324,7 @@ class DataRows:
     row_numbers: list[int]  # as Excel shows them
     values: dict[str, list]  # field -> one cell per row
     filled: list[int]  # count of each row's own non-blank cells, extra columns included
-    first_text: list  # each row's first non-blank cell of its own
+    first_text: _FirstFilled  # each row's first non-blank cell of its own, by row
     merged: dict[str, frozenset[int]]  # field -> rows whose value was merged down from above
 
     def __len__(self) -> int:
@@ -368,26 +368,26 @@ def rows_below(table: SheetTable) -> DataRows:
         [i + 1 for i in kept] if sheet.row_numbers is None else [sheet.row_numbers[i] for i in kept]
     )
     return DataRows(
-        sheet.name, numbers, values, filled, _first_filled(cols, flags, kept, start), merged
+        sheet.name, numbers, values, filled, _FirstFilled(cols, flags, kept, start), merged
     )
 
 
-def _first_filled(cols: list[list], flags: list[list[bool]], kept: list[int], start: int) -> list:
-    """Each kept row's first filled cell, a column at a time: most rows are settled by
-    their first column or two."""
-    first: list = [None] * len(kept)
-    todo = list(enumerate(kept))
-    for col, filled in zip(cols, flags, strict=True):
-        rest = []
-        for k, i in todo:
-            if filled[i - start]:
-                first[k] = col[i]
-            else:
-                rest.append((k, i))
-        todo = rest
-        if not todo:
-            break
-    return first
+class _FirstFilled:
+    """Each kept row's first filled cell of its own, `[k]` for row k: looked up when asked,
+    since only the rows that might be a total or a heading ever ask (a few per sheet)."""
+
+    def __init__(self, cols: list[list], flags: list[list[bool]], kept: list[int], start: int):
+        self._cols, self._flags, self._kept, self._start = cols, flags, kept, start
+
+    def __getitem__(self, k: int):
+        i = self._kept[k]
+        for col, filled in zip(self._cols, self._flags, strict=True):
+            if filled[i - self._start]:
+                return col[i]
+        return None
+
+    def __len__(self) -> int:
+        return len(self._kept)
 
 
 def _merged_down(

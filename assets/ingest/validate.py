@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import lru_cache, partial
+from itertools import starmap
 from operator import and_
 
 from stiplan.assets.ingest.package import FORMULA_MARK
@@ -71,6 +72,21 @@ def excel_error(value: object) -> bool:
 TEXT_FIELDS = ("strategy", "target_group", "contact_name", "contact_phone", "remarks")
 
 
+def _texts_row(strategy, target_group, contact_name, contact_phone, remarks) -> dict:
+    """A row's texts by field: a dict display, several times faster than dict(zip(...))
+    over a sheet's rows."""
+    return {
+        "strategy": strategy,
+        "target_group": target_group,
+        "contact_name": contact_name,
+        "contact_phone": contact_phone,
+        "remarks": remarks,
+    }
+
+
+assert tuple(_texts_row(*TEXT_FIELDS)) == TEXT_FIELDS  # the same fields, in the same order
+
+
 @dataclass
 class Row:
     """A row's outcome and, for accepted and duplicate rows, its clean values."""
@@ -106,7 +122,7 @@ def _own_blank(r: RawRow, field_name: str) -> bool:
 
 
 @contextmanager
-def _collector_paused():
+def collector_paused():
     """A sheet's rows become tens of thousands of new objects, and each time the cyclic
     collector's thresholds are passed it walks the whole heap (in a reader child forked
     from the fork server, copying every page it touches): for a large sheet that is more
@@ -126,7 +142,7 @@ def classify_rows(
     table: SheetTable, raw: DataRows, multiplier: int
 ) -> tuple[list[Row], list[Problem]]:
     """Outcomes for one sheet's rows."""
-    with _collector_paused():
+    with collector_paused():
         return _classify_rows(table, raw, multiplier)
 
 
@@ -397,9 +413,7 @@ def _parse_columns(
                 if text is _ERROR_TEXT:
                     errors.setdefault(idx, []).append(f)
             text_cells[f] = [None if text is _ERROR_TEXT else text for text in text_cells[f]]
-    texts = [
-        dict(zip(TEXT_FIELDS, row, strict=True)) for row in zip(*text_cells.values(), strict=True)
-    ]
+    texts = list(starmap(_texts_row, zip(*text_cells.values(), strict=True)))
     states = {
         "name_state": name_states,
         "province_state": [state for state, _, _ in provinces],

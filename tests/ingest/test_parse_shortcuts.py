@@ -173,7 +173,7 @@ _STATES = {
     "name_state": ["ok", "missing", "error", "formula"],
     "province_state": ["ok", "missing", "unknown", "region", "error", "formula"],
     "budget_state": ["ok", "zero", "missing", "not_number", "negative", "merged", "error"],
-    "start_state": ["ok", "invalid", "error"],
+    "start_state": ["ok", "invalid", "error", "a state no rule names"],
     "end_state": ["ok", "invalid", "before_start", "formula"],
 }
 

@@ -5,7 +5,6 @@ make; a file that changed since it was hashed is routed but not kept."""
 from __future__ import annotations
 
 import os
-import pickle
 from pathlib import Path
 
 import pytest
@@ -65,7 +64,10 @@ def test_one_read_routes_like_the_top_rows_and_keeps_the_full_parse(tmp_path):
         ), path.name
         kept = load(cache, sid)
         if route.agency_code or route.reason_code == "file_unreadable":
-            assert pickle.dumps(kept) == pickle.dumps(read_submission(path, path.name))
+            # repr, not pickle's bytes: the cache keeps rows a column per field, so what
+            # it gives back shares fewer objects, but every value (a budget's every
+            # digit) is the same.
+            assert repr(kept) == repr(read_submission(path, path.name))
         else:
             assert kept is None  # not routed: the intake never reads it
 
