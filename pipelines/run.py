@@ -111,15 +111,19 @@ def _definitions():
     return defs
 
 
-def _load_dagster() -> None:
+def _load_dagster(outputs: bool) -> None:
     """Import the code location and the modules of an instance's storage (SQLAlchemy,
     Alembic: most of the cost of making one), in a thread while the children read.
-    The instance itself is made where it is used, in the run's own thread."""
+    The instance itself is made where it is used, in the run's own thread. With
+    `outputs`, the writers too: their step imports them before it forks its workers,
+    while the other core waits (0.2 s)."""
     import dagster as dg
 
     _definitions()
     with dg.DagsterInstance.ephemeral():
         pass
+    if outputs:
+        from stiplan.assets.books import extracts, feedback, folders, planbook  # noqa: F401
 
 
 def _run(p: Paths, say, force: bool, outputs: bool) -> RunSummary:
@@ -128,7 +132,7 @@ def _run(p: Paths, say, force: bool, outputs: bool) -> RunSummary:
     files = registry.scan(p.inbox)
     new = [f for f in files if registry.is_new(f)]
     if new:  # Dagster loads while the children read the new files
-        loading = threading.Thread(target=_load_dagster, daemon=True)
+        loading = threading.Thread(target=_load_dagster, args=(outputs,), daemon=True)
         loading.start()
     # Every routed file is read whole below: route it from that one read, and build its
     # share of the plan there (the merge would load its parse again for that).
