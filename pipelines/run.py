@@ -167,6 +167,9 @@ def _run(p: Paths, say, force: bool, outputs: bool) -> RunSummary:
     ):
         summary.nothing_new = True
         from stiplan.assets.books.stamps import stale_outputs
+        from stiplan.assets.runtime.isolation import stop_readers
+
+        stop_readers()  # nothing to read: the readers' warm-up would only take a core
 
         stale = stale_outputs(p)
         if stale and outputs:
