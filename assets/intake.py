@@ -210,6 +210,7 @@ def current_submission(
         return results.get(keys[0]) or dg.AssetCheckResult(
             passed=True, metadata={"status": "not yet submitted"}
         )
+    targets = _latest_materializations(context, list(results))
     for key, result in results.items():  # a range: each agency-year its own result
         context.op_execution_context.log_event(
             dg.AssetCheckEvaluation(
@@ -220,7 +221,7 @@ def current_submission(
                 description=result.description,
                 metadata=result.metadata,
                 partition=key,
-                target_materialization_data=_latest_materialization(context, key),
+                target_materialization_data=targets.get(key),
             )
         )
     failed = [key for key, result in results.items() if not result.passed]
@@ -255,24 +256,35 @@ def _current_submission(metadata: dict) -> dg.AssetCheckResult:
     )
 
 
-def _latest_materialization(context: dg.AssetCheckExecutionContext, key: str):
-    """The agency-year's materialisation the result is about: a check result counts in
-    the matrix only while it points at the partition's latest materialisation."""
+def _latest_materializations(context: dg.AssetCheckExecutionContext, keys: list[str]) -> dict:
+    """Each agency-year's latest materialisation, the one its result is about: a check
+    result counts in the matrix only while it points at the partition's latest
+    materialisation. The step before this one (same run) has just materialised them
+    all, so the latest records of the asset are theirs: one query, not one per
+    partition; a partition not among them (the check run alone) is asked for itself."""
     from dagster._core.definitions.asset_checks.asset_check_evaluation import (
         AssetCheckEvaluationTargetMaterializationData,
     )
 
-    records = context.instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=agency_submissions.key, asset_partitions=[key]), limit=1
-    ).records
-    if not records:
-        return None
-    latest = records[0]
-    return AssetCheckEvaluationTargetMaterializationData(
-        run_id=latest.event_log_entry.run_id,
-        storage_id=latest.storage_id,
-        timestamp=latest.timestamp,
-    )
+    def latest(partitions: list[str], limit: int) -> list:
+        return context.instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=agency_submissions.key, asset_partitions=partitions),
+            limit=limit,
+        ).records
+
+    found: dict = {}
+    for record in latest(keys, len(keys)) if keys else []:
+        found.setdefault(record.partition_key, record)
+    for key in keys:
+        if key not in found:
+            for record in latest([key], 1):
+                found[key] = record
+    return {
+        key: AssetCheckEvaluationTargetMaterializationData(
+            run_id=r.event_log_entry.run_id, storage_id=r.storage_id, timestamp=r.timestamp
+        )
+        for key, r in found.items()
+    }
 
 
 current_submission_key = current_submission.check_key

@@ -37,6 +37,7 @@ from openpyxl.comments import Comment
 from openpyxl.utils import column_index_from_string, get_column_letter, quote_sheetname
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet.worksheet import Worksheet
 
 from stiplan.assets.books import folders as xlsx_files
@@ -775,7 +776,7 @@ def _write_lines(ws: Worksheet, lines: list[tuple[str, str | None]], span: int) 
         _put(cell, text)
         styled(cell, _LINE_STYLE[kind])
         if span > 1:
-            ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=span)
+            _merge_row(ws, r, span)
         width = (
             sum(ws.column_dimensions[get_column_letter(c)].width or 13 for c in range(1, span + 1))
             if span > 1
@@ -783,6 +784,23 @@ def _write_lines(ws: Worksheet, lines: list[tuple[str, str | None]], span: int) 
         )
         ws.row_dimensions[r].height = fit_height(text, STYLES[_LINE_STYLE[kind]].size, width)
     return len(lines)
+
+
+def _merge_row(ws: Worksheet, row: int, span: int) -> None:
+    """`ws.merge_cells` of columns 1..span of `row`. openpyxl then copies the first
+    cell's border to the merged cells' edges and its protection to them all, hashing
+    every style of the workbook for each cell (5 ms a merge in an agency's copy): when
+    that cell has no border and the default protection, the copy changes no cell's
+    style, and the merged cells are made as openpyxl makes them, without it."""
+    start = ws.cell(row=row, column=1)
+    sides = (getattr(start.border, name) for name in ("top", "left", "right", "bottom"))
+    if start._style.protectionId or any(s is not None and s.style is not None for s in sides):
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=span)
+        return
+    merged = MergedCellRange(ws, f"A{row}:{get_column_letter(span)}{row}")
+    ws.merged_cells.add(merged)
+    for r, c in list(merged.cells)[1:]:  # all but the first, as `_clean_merge_range`
+        ws._cells[r, c] = MergedCell(ws, row=r, column=c)
 
 
 def _table_header(ws: Worksheet, row: int, titles: list[str], widths: list[int]) -> None:

@@ -1,20 +1,26 @@
-"""Imported once by the readers' fork server (assets/runtime/isolation.py): read a small
-workbook there, so every child forked from it starts with the reader's lazy
-imports, compiled patterns and reference lookups done, instead of paying for them
-once per file. Then it freezes that heap for the collector (`gc.freeze`)."""
+"""The readers' warm-up: a small workbook read as a run's router reads one (route it,
+parse it, keep the parse, and with `share_ahead` build the agency's share of the plan
+ahead: `cache.route_and_store`), so that every child forked from the process that
+ran it starts with the reader's and the merge's lazy imports, compiled patterns and
+reference lookups done, instead of paying for them once per file (a quarter of a
+small file's cost). The readers' fork server runs it when it starts
+(pipelines/warmup.py, which can hand it the merge's share builder)."""
 
 from __future__ import annotations
 
-import atexit
-import gc
+import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 
-def _warm() -> None:
+def warm(share_ahead: Callable | None = None) -> None:
+    """Read the sample workbook in this process (`share_ahead`: as a run's `ahead`)."""
     import openpyxl
 
-    from stiplan.assets.ingest.submission import read_submission, route_file
+    from stiplan.assets.ingest.cache import route_and_store
+    from stiplan.assets.ingest.registry import sha256_file
+    from stiplan.assets.ingest.submission import route_file
 
     with tempfile.TemporaryDirectory(prefix="stiplan-warmup-") as folder:
         path = Path(folder) / "NSTDA_2555.xlsx"
@@ -53,18 +59,7 @@ def _warm() -> None:
         ):
             ws.append(row)
         wb.save(path)
-        route_file(path, path.name)
-        read_submission(path, path.name)
-
-
-try:
-    _warm()
-except Exception:  # noqa: BLE001, S110 - a cold child is slower, never wrong
-    pass
-# What the server holds now (modules, patterns, tables) lives as long as every child:
-# out of the collector's sight, a child's full collections do not walk it again.
-gc.collect()
-gc.freeze()
-# ...but the server's own shutdown frees it as usual (the children leave by os._exit):
-# objects left frozen make DuckDB's bindings report leaks on stderr at exit.
-atexit.register(gc.unfreeze)
+        route_file(path, path.name)  # the sensor's way
+        folder = Path(folder)
+        ahead = (folder / "merged", {}, share_ahead) if share_ahead else None
+        route_and_store(path, path.name, folder / "parsed", sha256_file(path), os.getpid(), ahead)

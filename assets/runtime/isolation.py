@@ -45,15 +45,17 @@ def _child(conn, fn: Callable[..., Any], args: tuple) -> None:
 def _context():
     # forkserver: children start from a clean, single-threaded server, not from a
     # copy of a multi-threaded Dagster process. The server reads a small workbook
-    # first (assets/ingest/warmup.py), so no child pays the reader's start-up costs.
+    # first (pipelines/warmup.py), so no child pays the reader's start-up costs;
+    # it leaves out what no reader uses (assets/runtime/lean.py).
     ctx = mp.get_context("forkserver")
     ctx.set_forkserver_preload(
         [
+            "stiplan.assets.runtime.lean",
             "stiplan.assets.ingest.submission",
             "stiplan.assets.ingest.cache",
             "stiplan.assets.ingest.inbox",
             "stiplan.assets.consolidate.merge",
-            "stiplan.assets.ingest.warmup",
+            "stiplan.warmup",
         ]
     )
     return ctx
