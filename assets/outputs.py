@@ -48,7 +48,7 @@ from stiplan.assets.ingest.names import md_cell
 from stiplan.assets.plan import published_plan
 from stiplan.assets.resources import StiplanConfig
 from stiplan.assets.runtime.faults import checkpoint
-from stiplan.assets.runtime.lock import restore_folder, writer_lock
+from stiplan.assets.runtime.lock import SNAPSHOT, remove, restore_folder, writer_lock
 from stiplan.schemas.warehouse import Paths
 
 if TYPE_CHECKING:  # the writers are imported when the step runs: loading the code
@@ -76,7 +76,7 @@ def _snapshot(p: Paths) -> tuple[Path, str]:
     """A private, unchanging view of the published plan and its fingerprint. The plan
     is only ever replaced by a rename, never written in place, so a hard link is a
     snapshot (a copy where links are not allowed). Take it with the writer lock."""
-    snap = p.work / "outputs" / f".plan.{_token()}.{os.getpid()}.snapshot"  # see lock.sweep
+    snap = p.work / "outputs" / f".plan.{_token()}.{os.getpid()}{SNAPSHOT}"  # see lock.sweep
     snap.parent.mkdir(parents=True, exist_ok=True)
     try:
         os.link(p.plan, snap)
@@ -106,6 +106,8 @@ def shared_snapshot(p: Paths, who: str, on_wait) -> Iterator[tuple[Path, str]]:
         yield snap, fingerprint
     finally:
         snap.unlink(missing_ok=True)
+        for spill in snap.parent.glob(snap.name + ".*"):  # DuckDB's .tmp folder, its .wal
+            remove(spill)
 
 
 def _rebuild(

@@ -37,6 +37,7 @@ from stiplan.schemas.warehouse import Paths
 LOCK_NAME = "writer.lock"
 DEFAULT_WAIT_S = 1800.0  # STIPLAN_LOCK_WAIT overrides; a big year's full run takes minutes
 POLL_S = 0.2
+SNAPSHOT = ".snapshot"  # the suffix of the outputs' private copies of the plan (outputs.py)
 ABANDONED_AFTER_S = 86400.0  # a temporary file this old belongs to no live writer
 
 
@@ -179,14 +180,10 @@ def sweep(p: Paths) -> None:
     for f in p.warehouse.glob(f".{p.plan.name}.*.publishing"):
         f.unlink(missing_ok=True)
     for f in (p.work / "outputs").glob(".*.tmp"):
-        f.unlink(missing_ok=True)
-    for f in p.merged.glob(
-        ".*.tmp"
-    ):  # shares and the review being kept (assets/consolidate/merge.py)
-        if f.is_dir():
-            shutil.rmtree(f, ignore_errors=True)
-        else:
-            f.unlink(missing_ok=True)
+        if not f.name.endswith(SNAPSHOT + ".tmp"):  # a live snapshot's spill: below
+            remove(f)
+    for f in p.merged.glob(".*.tmp"):  # shares and the review being kept (consolidate/merge.py)
+        remove(f)
     now = time.time()
     if p.outputs.is_dir():
         for d in list(p.outputs.iterdir()):
@@ -199,15 +196,28 @@ def sweep(p: Paths) -> None:
     for f in [
         *p.parsed.glob("v*/.*.tmp"),
         *p.archive.glob(".*.tmp"),
-        *(p.work / "outputs").glob(".*.snapshot"),
+        *(p.work / "outputs").glob(f".*{SNAPSHOT}"),
     ]:
         if _abandoned(f, now):
             f.unlink(missing_ok=True)
+    # DuckDB's spill folder (and log) beside a snapshot it opened: the snapshot's writer
+    # names them, so they go when it is dead.
+    for f in (p.work / "outputs").glob(f".*{SNAPSHOT}.*"):
+        if _abandoned(f, now, f.name.rsplit(".", 1)[0]):
+            remove(f)
 
 
-def _abandoned(f: Path, now: float) -> bool:
-    """`.<name>.<pid>.<suffix>`: its writer is dead, or it is older than any write
-    takes (or it names no writer)."""
+def remove(f: Path) -> None:
+    """A file, or a folder with what it holds."""
+    if f.is_dir() and not f.is_symlink():
+        shutil.rmtree(f, ignore_errors=True)
+    else:
+        f.unlink(missing_ok=True)
+
+
+def _abandoned(f: Path, now: float, name: str | None = None) -> bool:
+    """`.<name>.<pid>.<suffix>` (or `name`, for a file named after another): its
+    writer is dead, or it is older than any write takes (or it names no writer)."""
     try:
         age = now - f.stat().st_mtime
     except OSError:
@@ -215,7 +225,7 @@ def _abandoned(f: Path, now: float) -> bool:
     if age > ABANDONED_AFTER_S:
         return True
     try:
-        pid = int(f.name.rsplit(".", 2)[-2])
+        pid = int((name or f.name).rsplit(".", 2)[-2])
     except (IndexError, ValueError):
         return True
     return not pid_alive(pid)

@@ -55,3 +55,31 @@ def test_sweep_removes_the_merge_database_a_kill_left_with_its_log_and_spill_fol
     building.with_name(building.name + ".wal").write_bytes(b"x")
     sweep(p)
     assert list(p.work.iterdir()) == []
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_sweep_removes_a_dead_writers_snapshot_with_its_spill_folder_and_keeps_a_live_one(
+    tmp_path,
+):
+    """A killed output writer leaves its plan snapshot and the `.tmp` folder DuckDB
+    spilled beside it; the next run's sweep used to unlink the folder as a file and
+    stop with IsADirectoryError."""
+    proc = _zombie()
+    try:
+        p = Paths(inbox=tmp_path / "inbox", warehouse=tmp_path / "warehouse")
+        outputs = p.work / "outputs"
+        outputs.mkdir(parents=True)
+        dead = outputs / f".plan.0a0b0c0d.{proc.pid}.snapshot"
+        live = outputs / f".plan.01020304.{os.getpid()}.snapshot"
+        for snap in (dead, live):
+            snap.write_bytes(b"plan")
+            spill = snap.with_name(snap.name + ".tmp")
+            spill.mkdir()
+            (spill / "duckdb_temp_storage-0.tmp").write_bytes(b"x")
+            snap.with_name(snap.name + ".wal").write_bytes(b"x")
+        sweep(p)
+        assert sorted(f.name for f in outputs.iterdir()) == sorted(
+            [live.name, live.name + ".tmp", live.name + ".wal"]
+        )
+    finally:
+        proc.wait()
