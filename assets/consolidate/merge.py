@@ -560,7 +560,10 @@ def _review_pairs(
     kept_names, kept_pairs = last if last is not None else (set(), [])
     same = [s for s in shares if s.name in kept_names]
     changed = [s for s in shares if s.name not in kept_names]
-    read_before, fresh = _split_changed(changed, kept_names, provinces)
+    # The part that keeps the pairs needs every project read before, whatever its
+    # provinces: a kept pair of one outside this part's provinces is kept here or
+    # nowhere (no part searches it again).
+    read_before, fresh = _split_changed(changed, kept_names, None if kept else provinces)
     pairs = []
     if kept and kept_pairs and (same or read_before):
         named = pa.array(
@@ -576,8 +579,8 @@ def _review_pairs(
         pairs = [
             p for p in kept_pairs if p["project_id_a"] in present and p["project_id_b"] in present
         ]
-    if fresh:
-        searched = _within(fresh)
+    searched = _within(fresh, provinces) if fresh else None
+    if searched is not None and searched.num_rows:
         # the others in the provinces of the projects searched: no other can pair
         codes = pc.filter(searched.column("province_codes"), pc.invert(searched["nationwide"]))
         where = frozenset(pc.unique(pc.list_flatten(codes)).to_pylist())

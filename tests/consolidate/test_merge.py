@@ -477,12 +477,24 @@ def test_a_resubmission_that_renames_a_project_into_a_pair_finds_it_and_keeps_th
     ]  # the share the last review read forgotten once this one is kept
 
 
+@pytest.mark.parametrize("parts", [None, 1, 3])
 @pytest.mark.parametrize("seed", range(4))
-def test_reviews_after_random_resubmissions_equal_a_fresh_review(tmp_path, seed):
+def test_reviews_after_random_resubmissions_equal_a_fresh_review(
+    tmp_path, monkeypatch, seed, parts
+):
     """Agencies resubmit in turn, renaming, moving, adding and dropping projects among
     names that pair; after each, the review the merge keeps up to date is the review
-    of the plan searched afresh."""
+    of the plan searched afresh. With `parts`, the review is searched ahead in that
+    many children, each over its share of the provinces, as a large resubmission's is
+    (it once lost the kept pairs of projects outside the first part's provinces)."""
     import random
+
+    import stiplan.assets.consolidate.merge as merge
+
+    if parts is not None:
+        monkeypatch.setattr(merge, "SPLIT_REVIEW_PROJECTS", 0)
+        monkeypatch.setattr(merge, "REVIEW_PARTS", parts)
+        monkeypatch.setattr(merge, "REVIEW_PART_PROJECTS", 10**9)
 
     from plans import file, row, sid_of, submission
 
@@ -530,6 +542,11 @@ def test_reviews_after_random_resubmissions_equal_a_fresh_review(tmp_path, seed)
         sid = sid_of(f"{agency.lower()}{turn}")
         parsed[sid] = submission(agency, rows)
         files.append(file(sid, f"{agency}_2555_{turn}.xlsx", agency, 10 + turn))
+        if parts is not None:
+            digests = {s: digest_of(p) for s, p in parsed.items()}
+            load = lambda sids: {s: parsed[s] for s in sids}  # noqa: E731
+            merge.prepare_shares(keep, files, digests, None, load)
+            merge.prepare_review(keep, files, digests)
         incremental = build(files, parsed, keep=keep)["duplicate_candidates"]
         assert incremental == build(files, parsed)["duplicate_candidates"]
         found += len(incremental)
