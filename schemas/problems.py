@@ -178,6 +178,15 @@ _PROBLEMS = [
         todo_en="check that 0 baht is intended",
     ),
     ProblemType(
+        "strategy_not_ministry",
+        "cell",
+        "warning",
+        what_th="กระทรวงไม่มียุทธศาสตร์เลขนี้ (มียุทธศาสตร์ที่ 1–5)",
+        what_en="The ministry has no strategy of this number (its strategies are 1–5)",
+        todo_th="ตรวจเลขยุทธศาสตร์ โครงการนี้ถูกนับไว้ใต้ยุทธศาสตร์ตามที่พิมพ์",
+        todo_en="check the number; the project is counted under the strategy as typed",
+    ),
+    ProblemType(
         "cell_error",
         "cell",
         "error",

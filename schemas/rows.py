@@ -55,6 +55,7 @@ ROW_RULES: dict[str, tuple[tuple[str, str], ...]] = {
 # Warnings: the row is still taken, but the agency is told.
 WARNING_RULES: dict[str, tuple[tuple[str, str], ...]] = {
     "budget_state": (("zero", "budget_zero"),),
+    "strategy_state": (("not_ministry", "strategy_not_ministry"),),
 }
 
 
@@ -96,6 +97,7 @@ CHECK_FIELD = {
     ("budget_state", "budget_not_number"): "budget",
     ("budget_state", "budget_negative"): "budget",
     ("budget_state", "budget_zero"): "budget",
+    ("strategy_state", "strategy_not_ministry"): "strategy",
     ("start_state", "date_invalid"): "start_date",
     ("end_state", "date_invalid"): "end_date",
     ("end_state", "end_before_start"): "end_date",

@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # the readers are imported where they run: routing needs none
     from stiplan.assets.ingest.validate import Row
     from stiplan.assets.ingest.workbook import Sheet
 
-PARSER_VERSION = "9"  # bump when parsing changes, so cached results are rebuilt
+PARSER_VERSION = "10"  # bump when parsing changes, so cached results are rebuilt
 
 
 @dataclass

@@ -15,7 +15,7 @@ from operator import and_
 from stiplan.assets.ingest.package import FORMULA_MARK
 from stiplan.assets.ingest.parse import DataRows, RawRow, SheetTable, is_repeated_header
 from stiplan.assets.ingest.provinces import ProvinceParse, parse_provinces
-from stiplan.assets.ingest.strategies import canonical_strategy
+from stiplan.assets.ingest.strategies import parse_strategy
 from stiplan.assets.ingest.text import clean_text, normalise_clean, thai_to_arabic_digits
 from stiplan.assets.ingest.totals import section_label, total_label, total_label_possible
 from stiplan.assets.ingest.values import amount, is_blank, parse_amount, parse_date
@@ -398,11 +398,12 @@ def _parse_columns(
         e_state if e_state != "ok" or not (start and end and end < start) else "before_start"
         for start, (e_state, end) in zip(start_values, ends, strict=True)
     ]
-    text_cells = {f: _each_distinct(_text_cell, cells(f)) for f in TEXT_FIELDS}
-    # Every citation of a ministry strategy is one strategy (S2 = ยุทธศาสตร์ที่ 2).
-    text_cells["strategy"] = [
-        canonical_strategy(t) if t.__class__ is str else t for t in text_cells["strategy"]
-    ]
+    text_cells = {f: _each_distinct(_text_cell, cells(f)) for f in TEXT_FIELDS if f != "strategy"}
+    # Every citation of a ministry strategy is one strategy (S2 = ยุทธศาสตร์ที่ 2): parsed
+    # once per distinct cell, as the other columns.
+    strategies = _each_distinct(_strategy_cell, cells("strategy"))
+    text_cells["strategy"] = [label for label, _ in strategies]
+    text_cells = {f: text_cells[f] for f in TEXT_FIELDS}  # the fields' order, for _texts_row
     errors: dict[int, list[str]] = {}
     for idx, error in enumerate(map(excel_error, cells("seq"))):
         if error:
@@ -420,6 +421,7 @@ def _parse_columns(
         "budget_state": [state for state, _ in amounts],
         "start_state": [state for state, _ in starts],
         "end_state": end_states,
+        "strategy_state": [state for _, state in strategies],
     }
     return states, _Parsed(
         names,
@@ -492,6 +494,15 @@ def _text_cell(value: object):
     if excel_error(value):
         return _ERROR_TEXT
     return clean_text(_as_text(value)) or None
+
+
+def _strategy_cell(value: object) -> tuple[object, str]:
+    """`_text_cell`, a citation of a ministry strategy made its reference label, and the
+    strategy's state (`strategies.parse_strategy`)."""
+    text = _text_cell(value)
+    if text.__class__ is not str:
+        return text, "ok"
+    return parse_strategy(text)
 
 
 def _check_totals(table: SheetTable, raw: DataRows, rows: list[Row]) -> list[Problem]:
