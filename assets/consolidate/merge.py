@@ -1246,8 +1246,10 @@ def _summaries(con: duckdb.DuckDBPyConnection) -> None:
         SUMMARY_SQL,
     )
 
-    con.execute(AREA_SHARES_SQL)
+    for sql in AREA_SHARES_SQL:
+        con.execute(sql)
     for name in SUMMARIES:
         con.execute(f"CREATE TABLE {name} AS {SUMMARY_SQL[name]}")
     con.execute("DROP TABLE area_shares")
+    con.execute("DROP TABLE area_provinces")
     con.execute(f"CREATE TABLE submission_status AS {SUBMISSION_STATUS_SQL}")
