@@ -865,7 +865,9 @@ def write_working_plan(p, digests: dict[str, Digest], run_pid: int | None = None
 
     try:
         tables = merge()
-    except duckdb.Error:  # a kept share damaged past what `_intact` sees: build all again
+    # A kept share damaged past what `_intact` sees (DuckDB's read, or Arrow's in the
+    # review, fails on its pages): build all again, once.
+    except (duckdb.Error, OSError, pa.ArrowException):
         shutil.rmtree(p.merged, ignore_errors=True)
         _contents_path(p.working_plan).unlink(missing_ok=True)  # and the plan whole
         tables = merge()
