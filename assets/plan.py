@@ -73,15 +73,48 @@ def _writing(context: dg.AssetExecutionContext, p: Paths) -> Iterator[None]:
         ) from exc
 
 
+# A batch of files that needs several runs (`sensors.run_requests`) tags each with one
+# id. Every run of the batch holds the merge and the publish, so the UI shows the plan
+# in progress until the batch is done; only a run that finds no other run of its
+# batch still going merges and publishes (if two end together and each sees the
+# other, the plan automation merges once both are done).
+BATCH_TAG = "stiplan/batch-id"
+_GOING = [
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.QUEUED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+]
+
+
+def batch_still_reading(instance: dg.DagsterInstance, run: dg.DagsterRun) -> list[str]:
+    """The other runs of `run`'s batch that are not finished yet."""
+    batch = run.tags.get(BATCH_TAG)
+    if not batch:
+        return []
+    going = instance.get_runs(filters=dg.RunsFilter(tags={BATCH_TAG: batch}, statuses=_GOING))
+    return [r.run_id for r in going if r.run_id != run.run_id]
+
+
 @dg.asset(
     deps=[agency_submissions, unrouted_files],
     group_name="plan",
     kinds={"duckdb"},
     pool="duckdb_write",
     automation_condition=MERGE_WHEN,
+    output_required=False,
     description="The merged plan in the private working database (not yet published).",
 )
-def working_plan(context: dg.AssetExecutionContext, stiplan: StiplanConfig) -> dg.MaterializeResult:
+def working_plan(
+    context: dg.AssetExecutionContext, stiplan: StiplanConfig
+) -> Iterator[dg.MaterializeResult]:
+    others = batch_still_reading(context.instance, context.run)
+    if others:
+        context.log.info(
+            f"{len(others)} other run(s) of this batch still reading "
+            f"({', '.join(r[:8] for r in others)}): the last one merges and publishes"
+        )
+        return  # not materialised: the audit and the publish are skipped with it
     p = stiplan.paths
     with _writing(context, p):
         registry = Registry(p.registry)
@@ -105,7 +138,7 @@ def working_plan(context: dg.AssetExecutionContext, stiplan: StiplanConfig) -> d
         if isinstance(merged, Crashed):
             raise RuntimeError(f"the merge failed: {merged.detail}")
         checkpoint("merged")
-    return dg.MaterializeResult(
+    yield dg.MaterializeResult(
         metadata={
             "dagster/row_count": merged["projects"],
             "submissions": merged["submissions"],

@@ -22,6 +22,7 @@ UTF-8 is kept as escaped surrogates and comes back as the same path).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from pathlib import Path
@@ -38,7 +39,7 @@ from stiplan.assets.intake import (
     unrouted_files,
 )
 from stiplan.assets.partitions import FISCAL_YEARS, unknown_years
-from stiplan.assets.plan import plan_checks, published_plan, working_plan
+from stiplan.assets.plan import BATCH_TAG, plan_checks, published_plan, working_plan
 from stiplan.assets.resources import StiplanConfig
 from stiplan.planner import Work, plan_work, run_key
 
@@ -98,16 +99,17 @@ def hold_for_batch(
 
 
 def run_requests(work: Work) -> list[dg.RunRequest]:
-    """The planner's runs as Dagster run requests. A lone agency run merges, audits and
+    """The planner's runs as Dagster run requests. Each run merges, audits and
     publishes too: one run from drop to plan. A batch that needs several runs (agencies
-    apart in the list, several fiscal years) is read by agency runs that do not merge;
-    the plan automation merges and publishes once, when none of them is in progress any
-    more (`assets/plan.py` MERGE_WHEN), so a batch never publishes half a plan."""
+    apart in the list, several fiscal years) tags them with one id: each shows the plan
+    in progress, and only the last to finish reading merges and publishes
+    (`assets/plan.py` `batch_still_reading`; the plan automation, MERGE_WHEN, if two
+    end together), so a batch never publishes half a plan."""
     requests = []
     batch = len(work.ingest) > 1
-    selection = [agency_intake.key, agency_submissions.key]
-    if not batch:
-        selection += [working_plan.key, published_plan.key]
+    keys = sorted(f"{r.first}-{r.last}:{r.key}" for r in work.ingest)
+    batch_id = hashlib.sha256("\n".join(keys).encode()).hexdigest()[:16]
+    selection = [agency_intake.key, agency_submissions.key, working_plan.key, published_plan.key]
     if work.unrouted:
         requests.append(
             dg.RunRequest(
@@ -131,10 +133,17 @@ def run_requests(work: Work) -> list[dg.RunRequest]:
                 run_key=f"{run.first}-{run.last}:{run.key}",
                 **where,
                 asset_selection=selection,
-                asset_check_keys=[current_submission_key, *([] if batch else PLAN_CHECKS)],
+                asset_check_keys=[current_submission_key, *PLAN_CHECKS],
                 tags={
                     **tags,
-                    **({"stiplan/batch": f"{len(work.ingest)} runs, one publish"} if batch else {}),
+                    **(
+                        {
+                            "stiplan/batch": f"{len(work.ingest)} runs, one publish",
+                            BATCH_TAG: batch_id,
+                        }
+                        if batch
+                        else {}
+                    ),
                     "stiplan/agency": ",".join(run.agencies),
                     "stiplan/files": ", ".join(f.name for f in run.files)[:200],
                     "stiplan/fiscal_years": run.fiscal_year,

@@ -11,7 +11,8 @@ import dagster as dg
 import pytest
 from workbooks import set_old_mtime, write_xlsx
 
-from stiplan.sensors import SETTLE_SECONDS, inbox_sensor, settle
+from stiplan.assets.plan import BATCH_TAG
+from stiplan.sensors import PLAN_CHECKS, SETTLE_SECONDS, inbox_sensor, settle
 
 YEAR = "ประจำปีงบประมาณ พ.ศ. 2555"
 H = ["ลำดับ", "ชื่อโครงการ", "จังหวัด", "งบประมาณ (บาท)"]
@@ -83,15 +84,22 @@ def test_sensor_requests_one_run_per_agency_and_records_unrouted(inbox, resource
         result = _tick(instance, resources, _settled_cursor(inbox))
         by_key = {r.partition_key: r for r in result.run_requests}
         assert set(by_key) == {"NSTDA|2555", "DSS|2555", None}
-        # NSTDA and DSS are apart in the agency list: two runs, a batch; neither merges,
-        # the plan automation merges and publishes once when both are done
+        # NSTDA and DSS are apart in the agency list: two runs, a batch; both hold the
+        # merge and the publish (the plan shows in progress), the last to read does them
         for key in ("NSTDA|2555", "DSS|2555"):
             assert by_key[key].asset_selection == [
                 dg.AssetKey("agency_intake"),
                 dg.AssetKey("agency_submissions"),
+                dg.AssetKey("working_plan"),
+                dg.AssetKey("published_plan"),
             ]
-            assert {k.name for k in by_key[key].asset_check_keys} == {"current_submission"}
+            assert {k.name for k in by_key[key].asset_check_keys} == {
+                "current_submission",
+                *(k.name for k in PLAN_CHECKS),
+            }
             assert by_key[key].tags["stiplan/batch"] == "2 runs, one publish"
+        batch = {by_key[k].tags[BATCH_TAG] for k in ("NSTDA|2555", "DSS|2555")}
+        assert len(batch) == 1 and all(batch)
         assert by_key[None].asset_selection == [dg.AssetKey("unrouted_files")]
         assert by_key["DSS|2555"].tags["stiplan/agency"] == "DSS"
         state = json.loads(result.cursor)
@@ -297,3 +305,40 @@ def test_files_dropped_together_are_taken_together(inbox, resources):
         None,
     )
     assert hold_for_batch(["a"], {}, None, 5.0) == (["a"], None)
+
+
+def test_only_the_last_run_of_a_batch_merges_and_publishes(inbox, resources, run_config):
+    """A batch's runs all hold the merge and the publish (the UI shows the plan in
+    progress meanwhile); a run that finds another of its batch still reading skips
+    them, and the one that finds none does them: one publish for the batch."""
+    from stiplan.definitions import defs
+
+    write_xlsx(inbox / "NSTDA_2555.xlsx", {"s": ([[YEAR], H], [[1, "ก", "ตาก", 1]])})
+    job = defs.resolve_job_def("ingest_agencies")
+    plan_job = defs.resolve_job_def("build_plan")
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions("fiscal_years", ["2555"])
+        assert job.execute_in_process(
+            instance=instance, run_config=run_config, partition_key="NSTDA|2555"
+        ).success
+        other = instance.create_run_for_job(
+            plan_job, tags={BATCH_TAG: "b1"}, status=dg.DagsterRunStatus.STARTED
+        )
+
+        def merge(batch: str):
+            result = plan_job.execute_in_process(
+                instance=instance, run_config=run_config, tags={BATCH_TAG: batch}
+            )
+            assert result.success  # still green when it leaves the merge to another run
+            return {m.asset_key.path[-1] for m in result.get_asset_materialization_events()}
+
+        assert merge("b1") == {"unrouted_files"}  # the other run is still reading
+        assert not (inbox.parent / "warehouse" / "plan.duckdb").exists()
+        instance.report_run_canceled(other)  # done (however it ended)
+        assert merge("b1") >= {"working_plan", "published_plan"}
+        assert (inbox.parent / "warehouse" / "plan.duckdb").exists()
+        # a run of another batch, or of none, never waits for this one
+        instance.create_run_for_job(
+            plan_job, tags={BATCH_TAG: "b2"}, status=dg.DagsterRunStatus.STARTED
+        )
+        assert merge("b3") >= {"working_plan", "published_plan"}
