@@ -564,8 +564,10 @@ def _review_pairs(
     changed = [s for s in shares if s.name not in kept_names]
     # The part that keeps the pairs needs every project read before, whatever its
     # provinces: a kept pair of one outside this part's provinces is kept here or
-    # nowhere (no part searches it again).
-    read_before, fresh = _split_changed(changed, kept_names, None if kept else provinces)
+    # nowhere (no part searches it again). Without pairs to keep (a fresh plan), each
+    # part reads only its own provinces' projects.
+    whole = kept and bool(kept_pairs)
+    read_before, fresh = _split_changed(changed, kept_names, None if whole else provinces)
     pairs = []
     if kept and kept_pairs and (same or read_before):
         named = pa.array(
