@@ -583,7 +583,8 @@ def _review_pairs(
         pairs = [
             p for p in kept_pairs if p["project_id_a"] in present and p["project_id_b"] in present
         ]
-    searched = _within(fresh, provinces) if fresh else None
+    # (filtered to this part's provinces here only if the split read them all)
+    searched = _within(fresh, provinces if whole else None) if fresh else None
     if searched is not None and searched.num_rows:
         # the others in the provinces of the projects searched: no other can pair
         codes = pc.filter(searched.column("province_codes"), pc.invert(searched["nationwide"]))
