@@ -25,6 +25,7 @@ from stiplan.assets.ingest.registry import InboxFile, Registry, Route
 from stiplan.assets.ingest.submission import PARSER_VERSION, route_file
 from stiplan.assets.ingest.values import fiscal_year_from_filename
 from stiplan.assets.ingest.workbook import READABLE
+from stiplan.assets.runtime.faults import checkpoint
 from stiplan.assets.runtime.isolation import DEFAULT_TIMEOUT_S, Crashed, run_isolated
 
 # Identification failed because the bytes could not be opened as a workbook, not
@@ -111,6 +112,8 @@ def route_files(
         else:
             route = Route(None, reason, show(detail))
             fresh[sid] = by_name(f.name, route) if reason in UNOPENABLE else route
+    if cache_dir is not None and todo:
+        checkpoint("parse")  # the children kept the parses; the routes are not yet kept
     registry.remember_routes(fresh, PARSER_VERSION)
     routes.update(fresh)
     return routes
