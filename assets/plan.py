@@ -157,6 +157,10 @@ WARNINGS = {
         "Totals rows of current submissions equal the rows above them",
     ),
     "no_zero_budgets": ("budget_zero", "No project of a current submission has a zero budget"),
+    "strategies_are_the_ministrys": (
+        "strategy_not_ministry",
+        "Every numbered strategy a current submission cites is one of the ministry's",
+    ),
 }
 
 

@@ -83,3 +83,21 @@ def test_a_warning_check_says_warning_and_lists_its_rows(paths):
     [row] = result.metadata["where"].value.records
     assert (row.data["file"], row.data["row"]) == ("NIA_2555.xlsx", 3)
     assert clean.passed and not clean.description.startswith("warning")
+
+
+def test_a_strategy_the_ministry_has_not_is_a_warning_check_listing_its_row(paths):
+    from stiplan.assets.plan import _warning
+    from stiplan.assets.runtime.database import read_only
+    from stiplan.run import run_inbox
+
+    head = [*H, "ยุทธศาสตร์"]
+    write_xlsx(
+        paths.inbox / "NIA_2555.xlsx",
+        {"s": ([_year(2555), head], [[1, "ก", "ตาก", 5, "S9"], [2, "ข", "ตาก", 5, "S2"]])},
+    )
+    assert run_inbox(outputs=False, paths=paths).published  # kept and published
+    with read_only(paths.plan) as con:
+        result = _warning(con, "strategies_are_the_ministrys")
+    assert not result.passed and result.description.startswith("warning: 1 row(s)")
+    [row] = result.metadata["where"].value.records
+    assert (row.data["file"], row.data["row"]) == ("NIA_2555.xlsx", 3)

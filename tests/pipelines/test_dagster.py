@@ -34,7 +34,12 @@ ASSETS = {
     "province_extracts",
 }
 CHECKS = {"conservation", "reconciliation", "reference_codes", "unique_project_id"}
-WARNINGS = {"totals_match", "no_zero_budgets", "current_submission"}
+WARNINGS = {
+    "totals_match",
+    "no_zero_budgets",
+    "strategies_are_the_ministrys",
+    "current_submission",
+}
 
 
 @pytest.fixture

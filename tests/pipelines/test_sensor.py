@@ -183,6 +183,7 @@ def test_automation_merges_and_publishes_after_a_partition_changes(inbox, run_co
             "working_plan:unique_project_id",
             "working_plan:totals_match",
             "working_plan:no_zero_budgets",
+            "working_plan:strategies_are_the_ministrys",
             "plan_books",
             "agency_feedback",
             "province_extracts",
