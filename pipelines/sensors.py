@@ -107,8 +107,8 @@ def run_requests(work: Work) -> list[dg.RunRequest]:
     end together), so a batch never publishes half a plan."""
     requests = []
     batch = len(work.ingest) > 1
-    keys = sorted(f"{r.first}-{r.last}:{r.key}" for r in work.ingest)
-    batch_id = hashlib.sha256("\n".join(keys).encode()).hexdigest()[:16]
+    keys = [f"{r.first}-{r.last}:{r.key}" for r in work.ingest]  # each run's run key
+    batch_id = hashlib.sha256("\n".join(sorted(keys)).encode()).hexdigest()[:16]
     selection = [agency_intake.key, agency_submissions.key, working_plan.key, published_plan.key]
     if work.unrouted:
         requests.append(
@@ -118,7 +118,7 @@ def run_requests(work: Work) -> list[dg.RunRequest]:
                 tags={"stiplan/files": ", ".join(f.name for f in work.unrouted)[:200]},
             )
         )
-    for run in work.ingest:
+    for run, key in zip(work.ingest, keys, strict=True):
         if run.first == run.last:
             where = {"partition_key": run.first}
             tags = {}
@@ -130,7 +130,7 @@ def run_requests(work: Work) -> list[dg.RunRequest]:
             }
         requests.append(
             dg.RunRequest(
-                run_key=f"{run.first}-{run.last}:{run.key}",
+                run_key=key,
                 **where,
                 asset_selection=selection,
                 asset_check_keys=[current_submission_key, *PLAN_CHECKS],

@@ -173,10 +173,7 @@ def sweep(p: Paths) -> None:
     built from are written without it (agency runs and output writers run in
     parallel): only those of dead processes, or very old ones, go."""
     for f in p.work.glob(f".{p.working_plan.name}.*.building*"):  # its .wal and .tmp/ too
-        if f.is_dir():
-            shutil.rmtree(f, ignore_errors=True)
-        else:
-            f.unlink(missing_ok=True)
+        remove(f)
     for f in p.warehouse.glob(f".{p.plan.name}.*.publishing"):
         f.unlink(missing_ok=True)
     for f in (p.work / "outputs").glob(".*.tmp"):
