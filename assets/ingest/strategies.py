@@ -112,8 +112,3 @@ def parse_strategy(text: str) -> StrategyParse:
     if 1 <= number <= len(STRATEGIES):
         return StrategyParse(STRATEGIES[number - 1], "ok")
     return StrategyParse(cleaned, "not_ministry" if explicit and digits else "ok")
-
-
-def canonical_strategy(text: str) -> str:
-    """The reference label of the ministry strategy `text` cites, else `text` cleaned."""
-    return parse_strategy(text).label

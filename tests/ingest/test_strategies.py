@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from plans import file, write_plan
 from workbooks import write_xlsx
 
-from stiplan.assets.ingest.strategies import canonical_strategy, parse_strategy
+from stiplan.assets.ingest.strategies import parse_strategy
 from stiplan.assets.ingest.submission import read_submission
 from stiplan.assets.ingest.text import clean_text
 from stiplan.schemas.problems import PROBLEMS
@@ -125,7 +125,7 @@ TITLE = {n: label.split(" ", 2)[2] for n, label in enumerate(STRATEGIES, 1)}
     ],
 )
 def test_citations_of_one_strategy_become_its_label(cell, expected):
-    assert canonical_strategy(cell) == expected
+    assert parse_strategy(cell).label == expected
 
 
 @pytest.mark.parametrize(
@@ -205,8 +205,8 @@ def test_every_spelling_of_a_number_is_that_strategy(
 @given(st.sampled_from(range(1, len(STRATEGIES) + 1)), st.sampled_from(_NOISE))
 def test_the_title_alone_is_that_strategy(number, noise):
     title = TITLE[number]
-    assert canonical_strategy(title.replace(" ", f" {noise}")) == STRATEGIES[number - 1]
-    assert canonical_strategy(f"ยุทธศาสตร์ {title}") == STRATEGIES[number - 1]
+    assert parse_strategy(title.replace(" ", f" {noise}")).label == STRATEGIES[number - 1]
+    assert parse_strategy(f"ยุทธศาสตร์ {title}").label == STRATEGIES[number - 1]
 
 
 @given(
